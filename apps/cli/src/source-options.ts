@@ -1,0 +1,53 @@
+/**
+ * The options every command that reads gateway logs shares (--source, --input, --config), and turning
+ * them into a SourceDecoder. The HMAC key may come from the environment (VIGIL_HASH_KEY) so it never
+ * has to sit in a config file; the CLI is the only place that reads the environment.
+ */
+import { Option, type Command } from 'commander';
+import {
+  createSourceDecoder,
+  GATEWAY_KINDS,
+  parseSourceConfig,
+  supportedSources,
+  type GatewayKind,
+  type SourceDecoder,
+} from '@vigil/events';
+import { readConfigFile } from '@vigil/platform';
+import { UsageError } from './errors';
+
+export interface SourceOptions {
+  source: string;
+  input: string;
+  config?: string;
+}
+
+export function addSourceOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('-s, --source <format>', 'gateway log format of the input')
+        .choices([...GATEWAY_KINDS])
+        .makeOptionMandatory(),
+    )
+    .requiredOption('-i, --input <file>', 'log file to read, one record per line; - for stdin')
+    .option('-c, --config <file>', 'source mapping config (YAML or JSON); defaults cover the common case');
+}
+
+export function buildSourceDecoder(opts: SourceOptions, env: NodeJS.ProcessEnv = process.env): SourceDecoder {
+  const gateway = opts.source as GatewayKind;
+  if (!supportedSources().includes(gateway)) {
+    throw new UsageError(`source "${opts.source}" has no decoder yet; supported: ${supportedSources().join(', ')}`);
+  }
+  const raw = opts.config ? readConfigFile(opts.config) : {};
+  const withKey =
+    env['VIGIL_HASH_KEY'] && typeof raw === 'object' && raw !== null
+      ? {
+          ...(raw as Record<string, unknown>),
+          hashing: { ...((raw as { hashing?: object }).hashing ?? {}), key: env['VIGIL_HASH_KEY'] },
+        }
+      : raw;
+  const config = parseSourceConfig(withKey, opts.config ?? 'default config');
+  if (config.gateway && config.gateway !== gateway) {
+    throw new UsageError(`config ${opts.config} is for gateway "${config.gateway}" but --source is "${gateway}"`);
+  }
+  return createSourceDecoder(gateway, config);
+}

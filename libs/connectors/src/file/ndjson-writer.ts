@@ -1,0 +1,78 @@
+/**
+ * Buffered NDJSON output to a file or stdout that respects backpressure: `write` is synchronous and
+ * cheap; `flush()` is awaited once per batch, so a slow disk slows the reader instead of filling memory.
+ */
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Writable } from 'node:stream';
+
+export class NdjsonWriter {
+  private buffer: string[] = [];
+  private bufferedChars = 0;
+  private written = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly out: Writable,
+    private readonly ownsStream: boolean,
+    readonly target: string,
+  ) {}
+
+  /** `-` is stdout. Parent folders are created. */
+  static open(target: string): NdjsonWriter {
+    if (target === '-') return new NdjsonWriter(process.stdout, false, 'stdout');
+    mkdirSync(dirname(target), { recursive: true });
+    return new NdjsonWriter(createWriteStream(target, { highWaterMark: 1 << 20 }), true, target);
+  }
+
+  static forStream(out: Writable, name = 'stream'): NdjsonWriter {
+    return new NdjsonWriter(out, false, name);
+  }
+
+  get count(): number {
+    return this.written;
+  }
+
+  write(record: unknown): void {
+    this.writeLine(JSON.stringify(record));
+  }
+
+  writeLine(line: string): void {
+    this.buffer.push(line);
+    this.bufferedChars += line.length + 1;
+    this.written++;
+  }
+
+  /** Hands what is buffered to the stream, waiting for it to drain when its buffer is full. */
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const text = this.buffer.join('\n') + '\n';
+    this.buffer = [];
+    this.bufferedChars = 0;
+    if (!this.out.write(text)) {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (err: Error) => reject(err);
+        this.out.once('error', onError);
+        this.out.once('drain', () => {
+          this.out.off('error', onError);
+          resolve();
+        });
+      });
+    }
+  }
+
+  get pendingChars(): number {
+    return this.bufferedChars;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.flush();
+    if (!this.ownsStream) return;
+    await new Promise<void>((resolve, reject) => {
+      this.out.once('error', reject);
+      this.out.end(() => resolve());
+    });
+  }
+}

@@ -1,0 +1,5 @@
+export { readLineBatches } from './file/line-reader';
+export type { LineBatch, LineReaderOptions, OversizedLine } from './file/line-reader';
+export { NdjsonWriter } from './file/ndjson-writer';
+export { readEventBatches, openInput } from './file/event-file-source';
+export type { EventBatch, OpenedInput, EventSourceOptions } from './file/event-file-source';
