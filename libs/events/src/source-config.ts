@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { GATEWAY_KINDS, ROUTE_CLASSES } from './access-event';
+import { parseCidr } from './normalize/ip';
 
 const headerName = z
   .string()
@@ -14,7 +15,17 @@ const headerName = z
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name')
   .transform((h) => h.toLowerCase());
 
-const cidrList = z.array(z.string().min(1)).default([]);
+const cidr = z
+  .string()
+  .min(1)
+  .superRefine((text, ctx) => {
+    try {
+      parseCidr(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+const cidrList = z.array(cidr).default([]);
 
 const routeRule = z.object({
   /** Path prefix on segment boundaries (`/auth/login` matches `/auth/login/` and `/v1/auth/login`), or a regex with `regex:`. */

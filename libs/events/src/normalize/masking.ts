@@ -52,7 +52,8 @@ function worthScanning(s: string): boolean {
     const c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       if (++run >= 8) return true;
-    } else {
+    } else if (c !== 32 && c !== 45) {
+      // Spaces and dashes do not break a run: card numbers are often grouped ("4111 1111 …").
       if (c === 64 /* @ */ || (c === 37 && s.charCodeAt(i + 1) === 52 && s.charCodeAt(i + 2) === 48)) return true;
       run = 0;
     }
