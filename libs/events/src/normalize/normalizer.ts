@@ -20,6 +20,25 @@ import { cleanOptional, cleanString } from './sanitize';
 const NO_NOTES: readonly SanitizeNote[] = Object.freeze([]);
 const COUNTRY_RE = /^[A-Za-z]{2}$/;
 
+/**
+ * Every request header `normalize` reads with this config, lower case. Decoders of formats that log only
+ * the headers someone named (Envoy `json_format`) use it to know which keys to look for; keep it in step
+ * with the `header(...)` calls below.
+ */
+export function headersReadByNormalizer(config: SourceConfig): readonly string[] {
+  const names = [
+    'authorization',
+    'cookie',
+    config.principal.loginHeader,
+    config.session.header,
+    config.device.header,
+    ...config.apiKey.headers,
+    ...config.country.headers,
+    ...config.tlsFingerprint.headers,
+  ];
+  return [...new Set(names)];
+}
+
 export interface NormalizerInfo {
   /** True when no hashing key was configured and the development key is in use. */
   readonly usingDevelopmentKey: boolean;
@@ -33,6 +52,7 @@ export class Normalizer {
   private readonly templater: RouteTemplater;
   private readonly classifier: RouteClassifier;
   private readonly sourceId: string | null;
+  private readonly loginHeaderOn: ReadonlySet<string>;
 
   constructor(private readonly config: SourceConfig) {
     this.trusted = new CidrSet(config.trustedProxies);
@@ -46,6 +66,7 @@ export class Normalizer {
       staticExtensions: config.routes.staticExtensions,
     });
     this.sourceId = config.sourceId ?? null;
+    this.loginHeaderOn = new Set(config.principal.loginHeaderOn);
   }
 
   /** The shared templater, for components (the inventory) that must template exactly like events. */
@@ -169,7 +190,7 @@ export class Normalizer {
   ): { value: string; source: PrincipalSource } | null {
     const cfg = this.config.principal;
     const max = this.config.limits.maxFieldChars;
-    if (cfg.loginHeaderOn.includes(routeClass as never)) {
+    if (this.loginHeaderOn.has(routeClass)) {
       const login = header(raw.headers, cfg.loginHeader);
       // Usernames are case-insensitive at nearly every bank: one account, one id.
       if (login) return { value: login.trim().toLowerCase().slice(0, max), source: 'login_header' };
