@@ -1,0 +1,25 @@
+/**
+ * @vigil/simulator: seeded, labeled traffic of a bank's API, written as gateway logs.
+ *
+ * - formats/: SimRequest → one log line of Kong, Envoy, NGINX (text and JSON) or API Gateway.
+ * - bench-corpus: fast unlabeled corpora for the benchmarks.
+ */
+export * from './sim-request';
+export * from './formats';
+export { Random, hashString, drawInt, drawLog } from './random';
+export type { Range } from './random';
+export {
+  API_HOST,
+  AUTH_HOST,
+  WEB_HOST,
+  BANK_HOSTS,
+  ENDPOINTS,
+  STATIC_ASSETS,
+  endpoint,
+  fillTemplate,
+} from './bank/api-surface';
+export type { EndpointSpec, EndpointAuth } from './bank/api-surface';
+export { buildRequest, NO_SESSION } from './bank/request-builder';
+export type { ClientContext, SessionState, CallOptions } from './bank/request-builder';
+export { benchRequests, benchCorpusLines, generateBenchCorpus, BENCH_DEFAULT_START_MS } from './bench-corpus';
+export type { BenchCorpusOptions, BenchCorpusResult } from './bench-corpus';
