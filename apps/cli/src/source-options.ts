@@ -10,6 +10,7 @@ import {
   parseSourceConfig,
   supportedSources,
   type GatewayKind,
+  type SourceConfig,
   type SourceDecoder,
 } from '@vigil/events';
 import { readConfigFile } from '@vigil/platform';
@@ -33,11 +34,26 @@ export function addSourceOptions(cmd: Command): Command {
 }
 
 export function buildSourceDecoder(opts: SourceOptions, env: NodeJS.ProcessEnv = process.env): SourceDecoder {
+  return loadSource(opts, env).decoder;
+}
+
+export interface LoadedSource {
+  readonly gateway: GatewayKind;
+  readonly config: SourceConfig;
+  readonly decoder: SourceDecoder;
+}
+
+/** The validated config and its decoder (the config is what decode workers are built from). */
+/** `raw`: the parsed config file, when the caller read it already (and took its own section out). */
+export function loadSource(
+  opts: SourceOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  raw: unknown = opts.config ? readConfigFile(opts.config) : {},
+): LoadedSource {
   const gateway = opts.source as GatewayKind;
   if (!supportedSources().includes(gateway)) {
     throw new UsageError(`source "${opts.source}" has no decoder yet; supported: ${supportedSources().join(', ')}`);
   }
-  const raw = opts.config ? readConfigFile(opts.config) : {};
   const withKey =
     env['VIGIL_HASH_KEY'] && typeof raw === 'object' && raw !== null
       ? {
@@ -49,5 +65,5 @@ export function buildSourceDecoder(opts: SourceOptions, env: NodeJS.ProcessEnv =
   if (config.gateway && config.gateway !== gateway) {
     throw new UsageError(`config ${opts.config} is for gateway "${config.gateway}" but --source is "${gateway}"`);
   }
-  return createSourceDecoder(gateway, config);
+  return { gateway, config, decoder: createSourceDecoder(gateway, config) };
 }

@@ -3,3 +3,5 @@ export type { LineBatch, LineReaderOptions, OversizedLine } from './file/line-re
 export { NdjsonWriter } from './file/ndjson-writer';
 export { readEventBatches, openInput } from './file/event-file-source';
 export type { EventBatch, OpenedInput, EventSourceOptions } from './file/event-file-source';
+export { DecodePool } from './file/decode-pool';
+export type { DecodePoolOptions, SerializedEventBatch } from './file/decode-pool';

@@ -2,17 +2,27 @@
  * `vigil replay`: gateway logs → canonical AccessEvents (NDJSON) + dead letters, streaming in constant
  * memory. The same decode path as the live detector, so a replay shows exactly what production sees.
  */
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { NdjsonWriter, openInput, readEventBatches } from '@vigil/connectors';
+import {
+  DecodePool,
+  NdjsonWriter,
+  openInput,
+  readEventBatches,
+  type EventBatch,
+  type SerializedEventBatch,
+} from '@vigil/connectors';
 import type { DeadLetterReason } from '@vigil/events';
 import { formatCount, Progress } from '../progress';
-import { addSourceOptions, buildSourceDecoder, type SourceOptions } from '../source-options';
+import { UsageError } from '../errors';
+import { addSourceOptions, loadSource, type SourceOptions } from '../source-options';
 
 interface ReplayOptions extends SourceOptions {
   eventsOut?: string;
   deadLetter?: string;
   progress: boolean;
   summaryJson?: string;
+  workers?: string;
 }
 
 export interface ReplaySummary {
@@ -29,6 +39,7 @@ export interface ReplaySummary {
   readonly eventsOut: string | null;
   readonly deadLetterOut: string | null;
   readonly developmentHashKey: boolean;
+  readonly decodeWorkers: number;
 }
 
 export function registerReplay(program: Command): void {
@@ -52,6 +63,10 @@ letters go to <events-out>.dead-letter.ndjson, or ./vigil-dead-letter.ndjson. Se
     .option('-d, --dead-letter <file>', 'write dead-letter records as NDJSON here')
     .option('--summary-json <file>', 'also write the summary as JSON')
     .option('--no-progress', 'do not print the progress line on stderr')
+    .option(
+      '-w, --workers <n>',
+      'decode worker threads; 0 decodes on the main thread (default: auto, one per core up to 4)',
+    )
     .action(async (opts: ReplayOptions) => {
       const summary = await replay(opts);
       printSummary(summary);
@@ -64,7 +79,8 @@ letters go to <events-out>.dead-letter.ndjson, or ./vigil-dead-letter.ndjson. Se
 }
 
 export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
-  const decoder = buildSourceDecoder(opts);
+  const { gateway, config, decoder } = loadSource(opts);
+  const workers = decodeWorkers(opts.workers);
   const input = openInput(opts.input);
   const eventsOut = opts.eventsOut ? NdjsonWriter.open(opts.eventsOut) : null;
   const deadLetterPath =
@@ -88,14 +104,18 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   let dead = 0;
   let blank = 0;
   let bytes = 0;
+  const pool = workers > 0 ? new DecodePool({ gateway, config, workers }) : null;
+  const batches: AsyncIterable<SerializedEventBatch> = pool
+    ? pool.readSerialized(input.stream, decoder, { sourceName: input.name, countOnly: eventsOut === null })
+    : serializeOnMainThread(readEventBatches(input.stream, decoder, { sourceName: input.name }), eventsOut !== null);
   try {
-    for await (const batch of readEventBatches(input.stream, decoder, { sourceName: input.name })) {
+    for await (const batch of batches) {
       records += batch.records;
       blank += batch.blankLines;
       bytes = batch.bytesRead;
-      events += batch.events.length;
+      events += batch.eventCount;
       if (eventsOut) {
-        for (const e of batch.events) eventsOut.write(e);
+        eventsOut.writeSerialized(batch.eventsNdjson, batch.eventCount);
         await eventsOut.flush();
       }
       if (batch.deadLetters.length) {
@@ -110,6 +130,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
       progress.update(events, bytes, dead ? `dead-lettered ${formatCount(dead)}` : '');
     }
   } finally {
+    await pool?.close();
     progress.finish();
     await eventsOut?.close();
     await deadOut?.close();
@@ -129,13 +150,40 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     eventsOut: eventsOut ? eventsOut.target : null,
     deadLetterOut: deadOut ? deadLetterPath : null,
     developmentHashKey: decoder.normalizer?.info.usingDevelopmentKey ?? false,
+    decodeWorkers: workers,
   };
+}
+
+/** `auto` (default): one worker per core, up to 4, none on a single core (workers would only add copying). */
+export function decodeWorkers(value: string | undefined, cores: number = availableParallelism()): number {
+  if (value === undefined || value === 'auto') return cores > 1 ? Math.min(cores, 4) : 0;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64)
+    throw new UsageError(`--workers must be auto or a whole number 0-64, got "${value}"`);
+  return n;
+}
+
+async function* serializeOnMainThread(
+  source: AsyncIterable<EventBatch>,
+  serialize: boolean,
+): AsyncGenerator<SerializedEventBatch> {
+  for await (const b of source) {
+    yield {
+      deadLetters: b.deadLetters,
+      records: b.records,
+      blankLines: b.blankLines,
+      bytesRead: b.bytesRead,
+      eventCount: b.events.length,
+      eventsNdjson: serialize && b.events.length ? b.events.map((e) => JSON.stringify(e)).join('\n') + '\n' : '',
+    };
+  }
 }
 
 function printSummary(s: ReplaySummary): void {
   const lines = [
     `replay ${s.source} ${s.input}: ${s.records} records → ${s.events} events, ${s.deadLettered} dead-lettered` +
-      ` in ${s.seconds.toFixed(2)} s (${formatCount(s.eventsPerSecond)} events/s, ${(s.bytes / 1e6).toFixed(1)} MB)`,
+      ` in ${s.seconds.toFixed(2)} s (${formatCount(s.eventsPerSecond)} events/s, ${(s.bytes / 1e6).toFixed(1)} MB,` +
+      ` ${s.decodeWorkers ? `${s.decodeWorkers} decode workers` : 'main thread'})`,
   ];
   const reasons = Object.entries(s.deadLetterReasons).sort((a, b) => b[1] - a[1]);
   if (reasons.length) lines.push(`  dead letters by reason: ${reasons.map(([r, n]) => `${r}=${n}`).join(', ')}`);

@@ -7,7 +7,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { deadLetter, fail, type AccessEvent, type DeadLetterRecord, type SourceDecoder } from '@vigil/events';
-import { readLineBatches } from './line-reader';
+import { readLineBatches, type OversizedLine } from './line-reader';
 
 export interface EventBatch {
   readonly events: AccessEvent[];
@@ -60,9 +60,17 @@ export async function* readEventBatches(
   })) {
     const events: AccessEvent[] = [];
     const deadLetters: DeadLetterRecord[] = [];
-    const { lines, lineNumbers } = batch;
+    const { lines, lineNumbers, oversized } = batch;
+    // Dead letters in line order: oversized lines (cut by the reader) are merged in where they stood.
+    let o = 0;
+    const flushOversized = (beforeLine: number) => {
+      while (o < oversized.length && oversized[o]!.line < beforeLine) {
+        deadLetters.push(oversizedDeadLetter(oversized[o++]!, decoder.maxRecordBytes, options));
+      }
+    };
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
+      if (o < oversized.length) flushOversized(lineNumbers[i]!);
       const result = decoder.decode(line);
       if (result.ok) events.push(result.value);
       else
@@ -70,26 +78,26 @@ export async function* readEventBatches(
           deadLetter(result, line, { source: options.sourceName, position: `line ${lineNumbers[i]}` }, rawMax),
         );
     }
-    for (const big of batch.oversized) {
-      const failure = fail(
-        'record_too_large',
-        `line is ${big.bytes} bytes, over the limit of ${decoder.maxRecordBytes}`,
-      );
-      deadLetters.push(
-        deadLetter(
-          failure,
-          big.head,
-          { source: options.sourceName, position: `line ${big.line}`, rawBytes: big.bytes },
-          rawMax,
-        ),
-      );
-    }
+    flushOversized(Infinity);
     yield {
       events,
       deadLetters,
-      records: lines.length + batch.oversized.length,
+      records: lines.length + oversized.length,
       blankLines: batch.blankLines,
       bytesRead: batch.bytesRead,
     };
   }
+}
+
+export function oversizedDeadLetter(
+  big: OversizedLine,
+  maxRecordBytes: number,
+  options: EventSourceOptions,
+): DeadLetterRecord {
+  return deadLetter(
+    fail('record_too_large', `line is ${big.bytes} bytes, over the limit of ${maxRecordBytes}`),
+    big.head,
+    { source: options.sourceName, position: `line ${big.line}`, rawBytes: big.bytes },
+    options.maxDeadLetterRawBytes,
+  );
 }

@@ -43,6 +43,14 @@ export class NdjsonWriter {
     this.written++;
   }
 
+  /** Appends already-serialized NDJSON (`count` lines, each ending in a newline). */
+  writeSerialized(text: string, count: number): void {
+    if (count === 0) return;
+    this.buffer.push(text.endsWith('\n') ? text.slice(0, -1) : text);
+    this.bufferedChars += text.length;
+    this.written += count;
+  }
+
   /** Hands what is buffered to the stream, waiting for it to drain when its buffer is full. */
   async flush(): Promise<void> {
     if (this.buffer.length === 0) return;
