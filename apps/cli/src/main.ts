@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@vigil/events';
 import { ConfigFileError } from '@vigil/platform';
+import { registerInventory } from './commands/inventory';
 import { registerReplay } from './commands/replay';
 import { UsageError } from './errors';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: true })
     .exitOverride();
   registerReplay(program);
+  registerInventory(program);
   return program;
 }
 

@@ -1,0 +1,25 @@
+/**
+ * Endpoint identity: host + method + route template. Within a host, `METHOD /template` is the key.
+ * The overflow bucket of a host is a pseudo-endpoint with method `*` and template `{overflow}`.
+ */
+export const OVERFLOW_METHOD = '*';
+export const OVERFLOW_TEMPLATE = '{overflow}';
+export const OVERFLOW_KEY = `${OVERFLOW_METHOD} ${OVERFLOW_TEMPLATE}`;
+
+export function endpointKey(method: string, template: string): string {
+  return `${method} ${template}`;
+}
+
+export function parseEndpointKey(key: string): { method: string; template: string } {
+  const sp = key.indexOf(' ');
+  return { method: key.slice(0, sp), template: key.slice(sp + 1) };
+}
+
+export function isSlot(segment: string): boolean {
+  return segment.length > 2 && segment.charCodeAt(0) === 123 && segment.charCodeAt(segment.length - 1) === 125;
+}
+
+/** Slots compare equal whatever their names: `/a/{id}` and `/a/{accountId}` have one shape. */
+export function templateShape(template: string): string {
+  return template.replace(/\{[^/}]*\}/g, '{}');
+}
