@@ -9,6 +9,13 @@ describe('masking', () => {
     expect(r.sensitive).toEqual(['pan']);
   });
 
+  it('leaves the digit groups of UUIDs and hex ids alone', () => {
+    // 41234567-1234-4256 is 16 digits that pass Luhn; inside a UUID it is not a card number.
+    const uuid = '41234567-1234-4256-a6d8-b126fa9755bf';
+    expect(masker.mask(`/v1/payments/${uuid}`, null).path).toBe(`/v1/payments/${uuid}`);
+    expect(masker.mask('/v1/x/01480d78-f7f5-4111-1111-1111-1111a', null).sensitive).toEqual([]);
+  });
+
   it('masks grouped card numbers in a query string', () => {
     const r = masker.mask('/pay', 'card=5555-5555-5555-4444&amount=10');
     expect(r.query).toBe('card=****4444&amount=10');

@@ -22,7 +22,9 @@ export interface MaskingOptions {
 const NONE: readonly SensitiveKind[] = Object.freeze([]);
 // Card numbers: 13-19 digits, optionally grouped by spaces or dashes, starting with an issuer digit 2-6
 // (Mastercard 2/5, Amex/JCB/Diners 3, Visa 4, Discover/UnionPay 6). This keeps 13-digit ms timestamps out.
-const PAN_RE = /(?<![0-9])[2-6](?:[ -]?[0-9]){12,18}(?![0-9])/g;
+// Not glued to letters or to another dash-joined group: the digit groups of a UUID or hex id
+// (`12345678-1234-4257-a6d8-…`) pass Luhn one time in ten and must not be masked into a new "id".
+const PAN_RE = /(?<![0-9A-Za-z]-?)[2-6](?:[ -]?[0-9]){12,18}(?!-?[0-9A-Za-z])/g;
 const EMAIL_RE = /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,24}/g;
 const IBAN_RE = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/;
 const ACCOUNT_DIGITS_RE = /^[0-9]{8,17}$/;
