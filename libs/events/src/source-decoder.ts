@@ -7,7 +7,11 @@
 import type { AccessEvent, GatewayKind } from './access-event';
 import { fail, type DecodeResult } from './dead-letter';
 import type { LineDecoder } from './decoder';
+import { createApiGatewayDecoder } from './decoders/apigw';
+import { createEnvoyDecoder } from './decoders/envoy';
 import { createKongDecoder } from './decoders/kong';
+import { createNginxDecoder } from './decoders/nginx';
+import { createNginxJsonDecoder } from './decoders/nginx-json';
 import { decodeVigilJson } from './decoders/vigil';
 import { Normalizer } from './normalize/normalizer';
 import type { SourceConfig } from './source-config';
@@ -17,6 +21,10 @@ type GatewayDecoderFactory = (config: SourceConfig) => LineDecoder;
 /** Gateway formats that go through RawRequest + Normalizer. `vigil` is canonical and skips both. */
 const GATEWAY_DECODERS: Partial<Record<Exclude<GatewayKind, 'vigil'>, GatewayDecoderFactory>> = {
   kong: () => createKongDecoder(),
+  envoy: createEnvoyDecoder,
+  nginx: createNginxDecoder,
+  'nginx-json': createNginxJsonDecoder,
+  apigw: createApiGatewayDecoder,
 };
 
 export function supportedSources(): GatewayKind[] {
