@@ -149,6 +149,11 @@ describe('normalizer', () => {
     expect(e.sanitized).toContain('path_truncated');
   });
 
+  it('notes invalid UTF-8 that the reader replaced with U+FFFD', () => {
+    const e = ok(normalizer(), raw({ userAgent: 'curl/\uFFFD\uFFFD' }));
+    expect(e.sanitized).toEqual(['invalid_utf8']);
+  });
+
   it('dead-letters an unparseable client address with the reason', () => {
     const r = normalizer().normalize(raw({ remoteAddr: 'unix:/var/run/x.sock' }));
     expect(r.ok ? 'ok' : r.reason).toBe('invalid_ip');

@@ -25,6 +25,9 @@ export function cleanString(
   if (CONTROL_TEST_RE.test(s)) {
     s = s.replace(CONTROL_RE, '\uFFFD');
     pushOnce(notes, 'control_chars');
+  } else if (s.includes('\uFFFD')) {
+    // The line reader decodes invalid UTF-8 with U+FFFD replacements; the event says so.
+    pushOnce(notes, 'invalid_utf8');
   }
   return s;
 }
