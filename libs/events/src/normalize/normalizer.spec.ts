@@ -128,6 +128,16 @@ describe('normalizer', () => {
       expect(e.routeTemplate).toBe('/v1/accounts/{accountId}');
     });
 
+    it('ignores a gateway template that is not safe to store', () => {
+      const e = ok(
+        normalizer(),
+        raw({ uri: '/v1/cards/4111111111111111', routeTemplateHint: '/v1/cards/4111111111111111' }),
+      );
+      expect(e.routeTemplate).toBe('/v1/cards/{id}');
+      const c = ok(normalizer(), raw({ uri: '/v1/x', routeTemplateHint: '/v1/\u0000x' }));
+      expect(c.routeTemplate).toBe('/v1/x');
+    });
+
     it('keeps the path of an absolute-form request target', () => {
       const e = ok(normalizer(), raw({ uri: 'http://api.bank.example/v1/accounts/9?x=1' }));
       expect([e.path, e.query, e.routeTemplate]).toEqual(['/v1/accounts/9', 'x=1', '/v1/accounts/{id}']);

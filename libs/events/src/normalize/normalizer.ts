@@ -19,6 +19,8 @@ import { cleanOptional, cleanString } from './sanitize';
 
 const NO_NOTES: readonly SanitizeNote[] = Object.freeze([]);
 const COUNTRY_RE = /^[A-Za-z]{2}$/;
+/** A gateway-given template is used only when it is printable ASCII with no long digit run (no unmasked ids). */
+const SAFE_TEMPLATE_RE = /^\/(?![^]*[0-9]{8})[\x21-\x7e]*$/;
 
 /**
  * Every request header `normalize` reads with this config, lower case. Decoders of formats that log only
@@ -99,7 +101,11 @@ export class Normalizer {
     path = cleanString(path, limits.maxPathChars, n(), 'path_truncated');
     if (query !== null) query = cleanString(query, limits.maxPathChars, n(), 'path_truncated');
     const masked = this.masker.mask(path, query);
-    const routeTemplate = raw.routeTemplateHint ?? this.templater.template(masked.path);
+    const hint = raw.routeTemplateHint;
+    const routeTemplate =
+      hint !== null && hint.length <= limits.maxPathChars && SAFE_TEMPLATE_RE.test(hint)
+        ? hint
+        : this.templater.template(masked.path);
     const routeClass = this.classifier.classify(raw.method, routeTemplate);
 
     // --- attribution
