@@ -1,0 +1,4 @@
+import { MemoryInventoryStore } from '@vigil/inventory';
+import { inventoryStoreContract } from './inventory-store.contract';
+
+inventoryStoreContract('memory', async () => new MemoryInventoryStore());
