@@ -1,0 +1,267 @@
+/**
+ * Turns a batch of events into one EntityDelta per touched entity: a single pass over the events, all
+ * arithmetic in memory, nothing per event crosses a process boundary. Both stores feed the same deltas
+ * to their apply step, which is what makes their feature vectors identical.
+ */
+import type { AccessEvent } from '@vigil/events';
+import { COUNTER_INDEX, COMPILED, type CompiledLayout } from '../registry/compiled-layout';
+import {
+  COUNTERS,
+  GAP_CAP_MS,
+  MAX_PENDING_SENSITIVE,
+  SENSITIVE_AFTER_LOGIN_MS,
+  SEQUENTIAL_ID_MAX_STEP,
+} from '../registry/counters';
+import { countryCentroid } from '../registry/country-centroids';
+import { ENTITY_TYPES, entityIdOf } from '../registry/entities';
+import { dimensionElement, type MemoryKind } from '../registry/layout';
+import { BASE_BUCKET_MS, DISTINCT_HOP_MS } from '../registry/windows';
+import { addCounter, newEntityDelta, type EntityDelta } from './entity-delta';
+import { isLoginFailure, isLoginSuccess, isSensitive, numericIdOf, userAgentDigest } from './event-facts';
+import { travelSpeedKmh, type TravelPoint } from './travel';
+
+/** How a store treats each event of a batch. */
+export const EVENT_SKIP = 0;
+export const EVENT_APPLY = 1;
+/** Already applied (a replayed offset): the entity is read and reported but nothing is added. */
+export const EVENT_TOUCH = 2;
+
+export interface AggregateInput {
+  readonly events: readonly AccessEvent[];
+  readonly classes: Uint8Array;
+  /** Offset of each event within its partition (any increasing numbers without a position). */
+  readonly offsets: ArrayLike<number>;
+  /** Whether the principal had logged in successfully before this batch (as the store knows it). */
+  readonly principalHasSucceeded: (principal: string) => boolean;
+  /** Restrict to these entity keys (`code|id`): re-aggregation after a partial replay overlap. */
+  readonly only?: ReadonlySet<string>;
+}
+
+const C = COUNTER_INDEX;
+const N_COUNTERS = COUNTERS.length;
+
+interface TypeSlot {
+  readonly compiled: CompiledLayout;
+  readonly code: number;
+  readonly byId: Map<string, EntityDelta>;
+  readonly gaps: boolean;
+  readonly sequentialIds: boolean;
+  readonly loginPrior: boolean;
+  readonly loginOutcomes: boolean;
+  readonly sensitiveAfterLogin: boolean;
+  readonly travel: boolean;
+}
+
+export function aggregateBatch(input: AggregateInput): EntityDelta[] {
+  const { events, classes, offsets, only } = input;
+  const slots: TypeSlot[] = ENTITY_TYPES.map((type) => {
+    const compiled = COMPILED[type];
+    const ops = compiled.layout.ops;
+    return {
+      compiled,
+      code: compiled.layout.code,
+      byId: new Map<string, EntityDelta>(),
+      gaps: ops.includes('gaps'),
+      sequentialIds: ops.includes('sequentialIds'),
+      loginPrior: ops.includes('loginPrior'),
+      loginOutcomes: ops.includes('loginOutcomes'),
+      sensitiveAfterLogin: ops.includes('sensitiveAfterLogin'),
+      travel: ops.includes('travel'),
+    };
+  });
+  const facts = new Float64Array(N_COUNTERS);
+  const uaDigests = new Map<string, string>();
+  const succeededCache = new Map<string, boolean>();
+
+  for (let i = 0; i < events.length; i++) {
+    const cls = classes[i]!;
+    if (cls === EVENT_SKIP) continue;
+    const e = events[i]!;
+    const ts = e.ts;
+    const login = e.routeClass === 'login';
+    const loginOk = cls === EVENT_APPLY && isLoginSuccess(e);
+    const loginFail = cls === EVENT_APPLY && isLoginFailure(e);
+    const sensitive = isSensitive(e);
+    let numericId = -1;
+    if (cls === EVENT_APPLY) {
+      facts.fill(0);
+      facts[C.requests] = 1;
+      if (login) facts[C.logins] = 1;
+      if (loginFail) {
+        facts[C.loginFailures] = 1;
+        const p = e.principal;
+        if (p !== null) {
+          let succeeded = succeededCache.get(p);
+          if (succeeded === undefined) {
+            succeeded = input.principalHasSucceeded(p);
+            succeededCache.set(p, succeeded);
+          }
+          if (!succeeded) facts[C.unknownPrincipalLoginFailures] = 1;
+        }
+      }
+      if (loginOk) facts[C.loginSuccesses] = 1;
+      if (e.status === 403) facts[C.status403] = 1;
+      else if (e.status === 404) facts[C.status404] = 1;
+      if (e.status >= 400 && e.status < 500) facts[C.clientErrors] = 1;
+      if (e.routeClass === 'static') facts[C.staticRequests] = 1;
+      facts[C.bytesOut] = e.bytesOut;
+      numericId = numericIdOf(e);
+      if (numericId >= 0) facts[C.numericIdRequests] = 1;
+      if (sensitive) facts[C.sensitiveActions] = 1;
+      if (e.routeClass === 'mfa') facts[C.mfaRequests] = 1;
+      if (e.routeClass === 'password-reset') facts[C.passwordResets] = 1;
+    }
+    const offset = offsets[i]!;
+
+    for (let t = 0; t < slots.length; t++) {
+      const slot = slots[t]!;
+      const id = entityIdOf(slot.compiled.layout.type, e);
+      if (id === null) continue;
+      let d = slot.byId.get(id);
+      if (!d) {
+        const key = `${slot.code}|${id}`;
+        if (only && !only.has(key)) continue;
+        d = newEntityDelta(slot.compiled, id, key);
+        slot.byId.set(id, d);
+      }
+      if (cls !== EVENT_APPLY) continue;
+
+      d.applied++;
+      if (d.firstOffset < 0) d.firstOffset = offset;
+      d.lastOffset = offset;
+      if (d.applied === 1) d.firstTs = ts;
+      d.lastTs = ts;
+      if (ts < d.minTs) d.minTs = ts;
+      if (ts > d.maxTs) d.maxTs = ts;
+
+      for (let r = 0; r < d.rings.length; r++) {
+        const rd = d.rings[r]!;
+        const ring = rd.ring;
+        const idx = Math.floor(ts / ring.spec.spanMs);
+        let arr = rd.buckets.get(idx);
+        if (!arr) {
+          arr = new Float64Array(ring.ids.length);
+          rd.buckets.set(idx, arr);
+        }
+        const ids = ring.ids;
+        for (let j = 0; j < ids.length; j++) arr[j]! += facts[ids[j]!]!;
+      }
+
+      if (slot.gaps) {
+        if (!Number.isNaN(d.prevTs)) {
+          const g = clampGap(ts - d.prevTs);
+          addCounter(d, C.gapCount, ts, 1);
+          addCounter(d, C.gapSumMs, ts, g);
+          addCounter(d, C.gapSumSqMs, ts, g * g);
+        }
+        d.prevTs = ts;
+      }
+      if (slot.sequentialIds && numericId >= 0) {
+        if (Number.isNaN(d.lastId)) {
+          d.firstId = numericId;
+          d.firstIdTs = ts;
+        } else {
+          const step = Math.abs(numericId - d.lastId);
+          if (step >= 1 && step <= SEQUENTIAL_ID_MAX_STEP) addCounter(d, C.sequentialIdRequests, ts, 1);
+        }
+        d.lastId = numericId;
+      }
+      if (slot.loginPrior) {
+        if (login) {
+          if (!d.nonLoginSeen) {
+            const b = Math.floor(ts / BASE_BUCKET_MS) * BASE_BUCKET_MS;
+            d.leadingLogins.set(b, (d.leadingLogins.get(b) ?? 0) + 1);
+          }
+        } else {
+          d.nonLoginSeen = true;
+          if (ts > d.lastNonLoginTs) d.lastNonLoginTs = ts;
+        }
+      }
+      if (slot.loginOutcomes) {
+        if (loginOk) {
+          if (d.successes > 0) d.failuresBetweenLastSuccesses = d.failuresSinceSuccess;
+          d.successes++;
+          d.failuresSinceSuccess = 0;
+          if (ts > d.lastSuccessTs) d.lastSuccessTs = ts;
+        } else if (loginFail) {
+          if (d.successes === 0) d.leadingFailures++;
+          else d.failuresSinceSuccess++;
+        }
+      }
+      if (slot.sensitiveAfterLogin && sensitive) {
+        if (d.successes > 0) {
+          const since = ts - d.lastSuccessTs;
+          if (since >= 0 && since <= SENSITIVE_AFTER_LOGIN_MS) addCounter(d, C.sensitiveAfterLogin, ts, 1);
+        } else if (d.pendingSensitive.length < MAX_PENDING_SENSITIVE) d.pendingSensitive.push(ts);
+      }
+      if (slot.travel && loginOk) {
+        const where = countryCentroid(e.country);
+        if (where) {
+          const point: TravelPoint = [ts, where.lat, where.lon, where.cosLat];
+          if (d.travelLast) addCounter(d, C.travelMaxKmh, ts, travelSpeedKmh(d.travelLast, point));
+          else d.travelFirst = point;
+          d.travelLast = point;
+        }
+      }
+
+      const layout = slot.compiled.layout;
+      for (let k = 0; k < layout.dimensions.length; k++) {
+        const el = dimensionElement(layout.dimensions[k]!, e);
+        if (el === null) continue;
+        const w = Math.floor(ts / DISTINCT_HOP_MS);
+        const windows = d.dims[k]!;
+        addTo(windows, w, el);
+        addTo(windows, w - 1, el);
+      }
+      for (let k = 0; k < layout.memories.length; k++) {
+        const member = memberOf(layout.memories[k]!.kind, e, uaDigests);
+        if (member === null) continue;
+        const seen = d.memories[k]!.get(member);
+        if (!seen) d.memories[k]!.set(member, [ts, ts]);
+        else {
+          if (ts < seen[0]) seen[0] = ts;
+          if (ts > seen[1]) seen[1] = ts;
+        }
+      }
+    }
+  }
+  const out: EntityDelta[] = [];
+  for (const slot of slots) for (const d of slot.byId.values()) out.push(d);
+  return out;
+}
+
+function clampGap(g: number): number {
+  return g < 0 ? 0 : g > GAP_CAP_MS ? GAP_CAP_MS : g;
+}
+
+function addTo(windows: Map<number, Set<string>>, w: number, el: string): void {
+  let set = windows.get(w);
+  if (!set) {
+    set = new Set();
+    windows.set(w, set);
+  }
+  set.add(el);
+}
+
+function memberOf(kind: MemoryKind, e: AccessEvent, uaDigests: Map<string, string>): string | null {
+  switch (kind) {
+    case 'devices':
+      return e.deviceId;
+    case 'asns':
+      return e.asn === null ? null : String(e.asn);
+    case 'countries':
+      return e.country;
+    case 'ips':
+      return e.clientIp;
+    case 'userAgents': {
+      const ua = e.userAgent;
+      if (ua === null) return null;
+      let digest = uaDigests.get(ua);
+      if (digest === undefined) {
+        digest = userAgentDigest(ua);
+        uaDigests.set(ua, digest);
+      }
+      return digest;
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/** Per-event facts shared by every entity the event touches, computed once per event. */
+import type { AccessEvent } from '@vigil/events';
+import { murmur64a, murmurResult } from '../hll/murmur64a';
+
+export function isLoginSuccess(e: AccessEvent): boolean {
+  return e.routeClass === 'login' && e.status >= 200 && e.status < 400;
+}
+
+export function isLoginFailure(e: AccessEvent): boolean {
+  return e.routeClass === 'login' && e.status >= 400 && e.status < 500;
+}
+
+export function isSensitive(e: AccessEvent): boolean {
+  const c = e.routeClass;
+  return c === 'payment' || c === 'account-change' || c === 'password-reset';
+}
+
+/**
+ * The numeric identifier a request addresses (the last all-digit path segment, up to 15 digits), or -1.
+ * Only looked for when the route template has an `{id}` slot; masked card and account numbers
+ * (`****1234`) are not numeric and never count.
+ */
+export function numericIdOf(e: AccessEvent): number {
+  if (e.routeTemplate.indexOf('{id}') < 0) return -1;
+  const p = e.path;
+  let end = p.length;
+  while (end > 0) {
+    const start = p.lastIndexOf('/', end - 1);
+    const len = end - start - 1;
+    if (len > 0 && len <= 15) {
+      let digits = true;
+      for (let i = start + 1; i < end; i++) {
+        const c = p.charCodeAt(i);
+        if (c < 48 || c > 57) {
+          digits = false;
+          break;
+        }
+      }
+      if (digits) return Number(p.slice(start + 1, end));
+    }
+    if (start < 0) break;
+    end = start;
+  }
+  return -1;
+}
+
+const encoder = new TextEncoder();
+
+/** A short stable digest of a user agent, so long-memory members are small and ASCII. */
+export function userAgentDigest(userAgent: string): string {
+  const bytes = encoder.encode(userAgent);
+  murmur64a(bytes, bytes.length, 0x5bd1e995);
+  return murmurResult.hi.toString(16).padStart(8, '0') + murmurResult.lo.toString(16).padStart(8, '0');
+}

@@ -1,0 +1,48 @@
+/**
+ * The entities Vigil keeps behaviour for. Each has a key read from the canonical AccessEvent; an event
+ * touches every entity whose key it carries (the global login flow only on login calls).
+ */
+import type { AccessEvent } from '@vigil/events';
+
+export const ENTITY_TYPES = [
+  'ip',
+  'subnet',
+  'asn',
+  'country',
+  'principal',
+  'apiKey',
+  'session',
+  'device',
+  'route',
+  'loginFlow',
+] as const;
+export type EntityType = (typeof ENTITY_TYPES)[number];
+
+/** The id of the single global login-flow entity. */
+export const LOGIN_FLOW_ID = 'global';
+
+/** The entity's id in this event, or null when the event does not carry it. */
+export function entityIdOf(type: EntityType, e: AccessEvent): string | null {
+  switch (type) {
+    case 'ip':
+      return e.clientIp;
+    case 'subnet':
+      return e.subnet;
+    case 'asn':
+      return e.asn === null ? null : String(e.asn);
+    case 'country':
+      return e.country;
+    case 'principal':
+      return e.principal;
+    case 'apiKey':
+      return e.apiKeyId;
+    case 'session':
+      return e.sessionId;
+    case 'device':
+      return e.deviceId;
+    case 'route':
+      return `${e.method} ${e.routeTemplate}`;
+    case 'loginFlow':
+      return e.routeClass === 'login' ? LOGIN_FLOW_ID : null;
+  }
+}

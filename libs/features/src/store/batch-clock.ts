@@ -1,0 +1,101 @@
+/**
+ * Watermark, lateness and per-partition replay detection, shared by both stores so they classify every
+ * event the same way. The watermark is the highest event time applied so far; it advances once per
+ * batch, after classification, so events inside one batch are never late relative to each other.
+ */
+import type { AccessEvent } from '@vigil/events';
+import { EVENT_APPLY, EVENT_SKIP, EVENT_TOUCH } from '../aggregate/batch-aggregator';
+import { DEFAULT_ALLOWED_LATENESS_MS } from '../registry/windows';
+import type { BatchPosition } from './window-store';
+
+export interface ClassifiedBatch {
+  readonly classes: Uint8Array;
+  readonly offsets: ArrayLike<number>;
+  readonly applied: number;
+  readonly late: number;
+  readonly duplicates: number;
+  /** Watermark after this batch. */
+  readonly watermark: number;
+  readonly partitionKey: string | null;
+  readonly lastOffset: number;
+}
+
+export class BatchClock {
+  private current = -Infinity;
+  /** `topic\0partition` → highest offset applied by this store instance. */
+  private readonly applied = new Map<string, number>();
+  readonly allowedLatenessMs: number;
+
+  constructor(allowedLatenessMs = DEFAULT_ALLOWED_LATENESS_MS) {
+    if (!(allowedLatenessMs >= 0)) throw new Error(`allowed lateness must be >= 0, got ${allowedLatenessMs}`);
+    this.allowedLatenessMs = allowedLatenessMs;
+  }
+
+  get watermark(): number {
+    return this.current;
+  }
+
+  classify(events: readonly AccessEvent[], position: BatchPosition | undefined, nextOffset: number): ClassifiedBatch {
+    const n = events.length;
+    const classes = new Uint8Array(n);
+    const offsets = offsetsOf(n, position, nextOffset);
+    const partitionKey = position ? `${position.topic}\0${position.partition}` : null;
+    const hwm = partitionKey === null ? -Infinity : (this.applied.get(partitionKey) ?? -Infinity);
+    const lateBefore = this.current - this.allowedLatenessMs;
+    let applied = 0;
+    let late = 0;
+    let duplicates = 0;
+    let maxTs = this.current;
+    for (let i = 0; i < n; i++) {
+      if (offsets[i]! <= hwm) {
+        classes[i] = EVENT_TOUCH;
+        duplicates++;
+        continue;
+      }
+      const ts = events[i]!.ts;
+      if (ts < lateBefore) {
+        classes[i] = EVENT_SKIP;
+        late++;
+        continue;
+      }
+      classes[i] = EVENT_APPLY;
+      applied++;
+      if (ts > maxTs) maxTs = ts;
+    }
+    return {
+      classes,
+      offsets,
+      applied,
+      late,
+      duplicates,
+      watermark: maxTs,
+      partitionKey,
+      lastOffset: n > 0 ? offsets[n - 1]! : -1,
+    };
+  }
+
+  /** Called once the batch is durably applied. */
+  commit(batch: ClassifiedBatch): void {
+    this.current = batch.watermark;
+    if (batch.partitionKey !== null && batch.lastOffset >= 0) {
+      const prev = this.applied.get(batch.partitionKey) ?? -Infinity;
+      if (batch.lastOffset > prev) this.applied.set(batch.partitionKey, batch.lastOffset);
+    }
+  }
+}
+
+function offsetsOf(n: number, position: BatchPosition | undefined, nextOffset: number): ArrayLike<number> {
+  if (position?.offsets) {
+    if (position.offsets.length !== n) {
+      throw new Error(`position has ${position.offsets.length} offsets for ${n} events`);
+    }
+    for (let i = 1; i < n; i++) {
+      if (!(position.offsets[i]! > position.offsets[i - 1]!)) throw new Error('batch offsets must increase');
+    }
+    return position.offsets;
+  }
+  const first = position ? position.firstOffset : nextOffset;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = first + i;
+  return out;
+}

@@ -1,0 +1,38 @@
+/**
+ * Redis keys of one entity. Every key of an entity carries the same hash tag `{type:id}`, so the entity
+ * lives in one Cluster slot and one script call can update all of it atomically:
+ *
+ *   <prefix>{ip:203.0.113.7}                      HASH  c = msgpack counter buckets, registers, h:<topic>:<partition>
+ *   <prefix>{ip:203.0.113.7}:d:principals:<w>      HLL   distinct elements of hopping window w
+ *   <prefix>{principal:…}:m:devices                ZSET  member → last-seen event time (long memory)
+ *
+ * Ids that could break the tag (braces) or are long (route templates) are replaced by a 64-bit digest.
+ */
+import { murmur64a, murmurResult } from '../../hll/murmur64a';
+import type { EntityLayout } from '../../registry/layout';
+
+export const DEFAULT_KEY_PREFIX = 'vf1:';
+const encoder = new TextEncoder();
+
+export function entityTag(layout: EntityLayout, id: string): string {
+  if (id.length <= 96 && id.indexOf('{') < 0 && id.indexOf('}') < 0) return `{${layout.type}:${id}}`;
+  const bytes = encoder.encode(id);
+  murmur64a(bytes, bytes.length, 0x9747b28c);
+  return `{${layout.type}:#${murmurResult.hi.toString(16).padStart(8, '0')}${murmurResult.lo.toString(16).padStart(8, '0')}}`;
+}
+
+export function stateKey(prefix: string, tag: string): string {
+  return prefix + tag;
+}
+
+export function dimensionKey(state: string, dim: string, window: number): string {
+  return `${state}:d:${dim}:${window}`;
+}
+
+export function memoryKey(state: string, kind: string): string {
+  return `${state}:m:${kind}`;
+}
+
+export function hwmField(topic: string, partition: number): string {
+  return `h:${topic}:${partition}`;
+}

@@ -1,0 +1,373 @@
+/**
+ * The production WindowStore on Redis (standalone or Cluster, through ioredis). Per batch:
+ *   1. (only when the batch has failed logins) one pipelined read of the principals' last success, for
+ *      `neverSucceededPrincipalShare10m`;
+ *   2. the batch aggregated in memory into one delta per entity, then ONE pipeline of script calls
+ *      (APPLY_SCRIPT) that apply the deltas and return the entities' state, from which feature vectors
+ *      are computed here. On Cluster, script calls are grouped by slot and pipelines by node, and the
+ *      node pipelines run in parallel: still one round trip of latency, reported as `pipelines`.
+ *   3. (rare) entities whose stored offset falls inside the batch (a replay after a crash mid-batch) are
+ *      re-aggregated from the events above that offset and sent once more.
+ * Nothing is sent per event. Keys: see key-layout.ts; idempotency: see apply-script.ts.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import type { AccessEvent } from '@vigil/events';
+import { aggregateBatch, EVENT_APPLY, EVENT_TOUCH } from '../../aggregate/batch-aggregator';
+import type { EntityDelta } from '../../aggregate/entity-delta';
+import { COMPILED, COMPILED_BY_CODE } from '../../registry/compiled-layout';
+import { distinctViewWindow } from '../../registry/windows';
+import type { EntityView } from '../../state/entity-view';
+import { toFeatureVector, type FeatureVector } from '../../state/feature-vector';
+import { BatchClock, type ClassifiedBatch } from '../batch-clock';
+import type { ApplyResult, BatchPosition, WindowStore, WindowStoreOptions, WindowStoreStats } from '../window-store';
+import { APPLY_SCRIPT } from './apply-script';
+import { keySlot } from './key-slot';
+import { DEFAULT_KEY_PREFIX, dimensionKey, entityTag, hwmField, memoryKey, stateKey } from './key-layout';
+
+export type RedisClient = Redis | Cluster;
+
+export interface RedisWindowStoreOptions extends WindowStoreOptions {
+  readonly client: RedisClient;
+  /** Prefix of every key; default `vf1:` (bump with an incompatible layout). */
+  readonly keyPrefix?: string;
+  /** Entities per script call: bounds how long one call holds Redis (default 64). */
+  readonly entitiesPerCall?: number;
+  /** Close the client on close() (default true). */
+  readonly ownsClient?: boolean;
+}
+
+type ScriptCapable = { vigilApplyFeatures(...args: (string | number)[]): Promise<unknown> };
+type Reply = [number, number, number[][], number[], number[], number[][]];
+
+const PRINCIPAL = COMPILED.principal;
+const SCRIPT_NAME = 'vigilApplyFeatures';
+
+interface Group {
+  readonly node: string;
+  readonly calls: EntityDelta[][];
+}
+
+export class RedisWindowStore implements WindowStore {
+  readonly kind = 'redis' as const;
+  private readonly client: RedisClient;
+  private readonly prefix: string;
+  private readonly perCall: number;
+  private readonly clock: BatchClock;
+  private readonly ownsClient: boolean;
+  private nextOffset = 0;
+  private totals = { batches: 0, events: 0, applied: 0, late: 0, duplicates: 0, duplicateEntities: 0, roundTrips: 0 };
+
+  constructor(options: RedisWindowStoreOptions) {
+    this.client = options.client;
+    this.prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    this.perCall = options.entitiesPerCall ?? 64;
+    this.clock = new BatchClock(options.allowedLatenessMs);
+    this.ownsClient = options.ownsClient ?? true;
+    if (!(SCRIPT_NAME in this.client)) this.client.defineCommand(SCRIPT_NAME, { lua: APPLY_SCRIPT });
+  }
+
+  get isCluster(): boolean {
+    return this.client.isCluster;
+  }
+
+  async applyBatch(events: readonly AccessEvent[], position?: BatchPosition): Promise<ApplyResult> {
+    const batch = this.clock.classify(events, position, this.nextOffset);
+    this.nextOffset += events.length;
+    const watermark = batch.watermark;
+    const hwm = position ? hwmField(position.topic, position.partition) : '';
+    const counters = { roundTrips: 0, pipelines: 0, commands: 0 };
+
+    const succeeded = await this.principalsWithSuccess(events, batch, counters);
+    const deltas = aggregateBatch({
+      events,
+      classes: batch.classes,
+      offsets: batch.offsets,
+      principalHasSucceeded: (p) => succeeded.has(p),
+    });
+    const replies = await this.applyDeltas(deltas, watermark, hwm, batch.lastOffset, counters);
+
+    // Entities straddling their stored offset: apply only the events above it, once more.
+    let duplicateEntities = 0;
+    const partialByOffset = new Map<number, number[]>();
+    for (let i = 0; i < deltas.length; i++) {
+      const status = replies[i]![0];
+      if (status === 1) duplicateEntities++;
+      else if (status === 2) {
+        const list = partialByOffset.get(replies[i]![1]) ?? [];
+        list.push(i);
+        partialByOffset.set(replies[i]![1], list);
+      }
+    }
+    for (const [stored, indexes] of partialByOffset) {
+      const classes = Uint8Array.from(batch.classes, (c, i) =>
+        c === EVENT_APPLY && batch.offsets[i]! <= stored ? EVENT_TOUCH : c,
+      );
+      const only = new Set(indexes.map((i) => deltas[i]!.key));
+      const redo = aggregateBatch({
+        events,
+        classes,
+        offsets: batch.offsets,
+        principalHasSucceeded: (p) => succeeded.has(p),
+        only,
+      });
+      const redoReplies = await this.applyDeltas(redo, watermark, hwm, batch.lastOffset, counters);
+      const byKey = new Map(redo.map((d, i) => [d.key, redoReplies[i]!]));
+      for (const i of indexes) replies[i] = byKey.get(deltas[i]!.key)!;
+    }
+
+    const vectors: FeatureVector[] = deltas.map((d, i) => toFeatureVector(viewOfReply(d, replies[i]!), watermark));
+    this.clock.commit(batch);
+    const t = this.totals;
+    t.batches++;
+    t.events += events.length;
+    t.applied += batch.applied;
+    t.late += batch.late;
+    t.duplicates += batch.duplicates;
+    t.duplicateEntities += duplicateEntities;
+    t.roundTrips += counters.roundTrips;
+    return {
+      vectors,
+      watermark,
+      events: events.length,
+      applied: batch.applied,
+      late: batch.late,
+      duplicates: batch.duplicates,
+      duplicateEntities,
+      entities: deltas.length,
+      ...counters,
+    };
+  }
+
+  /** Round trip 1: which principals with failed logins in this batch had ever logged in successfully. */
+  private async principalsWithSuccess(
+    events: readonly AccessEvent[],
+    batch: ClassifiedBatch,
+    counters: { roundTrips: number; pipelines: number; commands: number },
+  ): Promise<Set<string>> {
+    const principals = new Set<string>();
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      if (
+        batch.classes[i] === EVENT_APPLY &&
+        e.principal !== null &&
+        e.routeClass === 'login' &&
+        e.status >= 400 &&
+        e.status < 500
+      ) {
+        principals.add(e.principal);
+      }
+    }
+    const succeeded = new Set<string>();
+    if (principals.size === 0) return succeeded;
+    const before = this.clock.watermark;
+    const list = [...principals];
+    const keys = list.map((p) => stateKey(this.prefix, entityTag(PRINCIPAL.layout, p)));
+    const groups = this.groupByNode(keys.map((k, i) => ({ key: k, index: i })));
+    counters.roundTrips++;
+    await Promise.all(
+      [...groups.values()].map(async (items) => {
+        const pipeline = this.client.pipeline();
+        for (const it of items) pipeline.hmget(it.key, 'sx', 'ls');
+        counters.pipelines++;
+        counters.commands += items.length;
+        const results = await pipeline.exec();
+        results!.forEach(([err, value], j) => {
+          if (err) throw err;
+          const [sx, ls] = value as [string | null, string | null];
+          const lastSuccess = numberOrNaN(sx);
+          const lastSeen = numberOrNaN(ls);
+          const stale = !Number.isNaN(lastSeen) && before - lastSeen > PRINCIPAL.layout.stateTtlMs;
+          if (!Number.isNaN(lastSuccess) && !stale) succeeded.add(list[items[j]!.index]!);
+        });
+      }),
+    );
+    return succeeded;
+  }
+
+  private groupByNode<T extends { key: string }>(items: readonly T[]): Map<string, T[]> {
+    const groups = new Map<string, T[]>();
+    if (!this.client.isCluster) {
+      groups.set('', [...items]);
+      return groups;
+    }
+    const slots = (this.client as Cluster).slots;
+    for (const it of items) {
+      const slot = keySlot(it.key);
+      const node = slots[slot]?.[0] ?? `slot:${slot}`;
+      const list = groups.get(node);
+      if (list) list.push(it);
+      else groups.set(node, [it]);
+    }
+    return groups;
+  }
+
+  /** Round trip 2: one pipeline per node of script calls, each call a group of same-slot entities. */
+  private async applyDeltas(
+    deltas: readonly EntityDelta[],
+    watermark: number,
+    hwm: string,
+    batchLastOffset: number,
+    counters: { roundTrips: number; pipelines: number; commands: number },
+  ): Promise<Reply[]> {
+    const replies: Reply[] = new Array(deltas.length);
+    if (deltas.length === 0) return replies;
+    const tagged = deltas.map((d, index) => {
+      const tag = entityTag(d.compiled.layout, d.id);
+      return { key: stateKey(this.prefix, tag), index };
+    });
+    const groups: Group[] = [];
+    if (!this.client.isCluster) {
+      const calls: EntityDelta[][] = [];
+      for (let i = 0; i < deltas.length; i += this.perCall) calls.push(deltas.slice(i, i + this.perCall));
+      groups.push({ node: '', calls });
+    } else {
+      for (const [node, items] of this.groupByNode(tagged)) {
+        const bySlot = new Map<number, EntityDelta[]>();
+        for (const it of items) {
+          const slot = keySlot(it.key);
+          const list = bySlot.get(slot);
+          if (list) list.push(deltas[it.index]!);
+          else bySlot.set(slot, [deltas[it.index]!]);
+        }
+        const calls: EntityDelta[][] = [];
+        for (const list of bySlot.values()) {
+          for (let i = 0; i < list.length; i += this.perCall) calls.push(list.slice(i, i + this.perCall));
+        }
+        groups.push({ node, calls });
+      }
+    }
+    const indexOf = new Map<EntityDelta, number>(deltas.map((d, i) => [d, i]));
+    counters.roundTrips++;
+    await Promise.all(
+      groups.map(async (group) => {
+        const pipeline = this.client.pipeline() as unknown as ScriptCapable & {
+          exec(): Promise<[Error | null, unknown][] | null>;
+        };
+        for (const call of group.calls) {
+          const keys: string[] = [];
+          const args: (string | number)[] = [call.length];
+          for (const d of call) encodeEntity(d, this.prefix, keys, args, watermark, hwm, batchLastOffset);
+          void pipeline.vigilApplyFeatures(keys.length, ...keys, ...args);
+        }
+        counters.pipelines++;
+        counters.commands += group.calls.length;
+        const results = await pipeline.exec();
+        results!.forEach(([err, value], c) => {
+          if (err) throw err;
+          const call = group.calls[c]!;
+          (value as Reply[]).forEach((reply, j) => (replies[indexOf.get(call[j]!)!] = reply));
+        });
+      }),
+    );
+    return replies;
+  }
+
+  stats(): WindowStoreStats {
+    return {
+      kind: 'redis',
+      watermark: this.clock.watermark,
+      allowedLatenessMs: this.clock.allowedLatenessMs,
+      ...this.totals,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) await this.client.quit();
+  }
+}
+
+function numberOrNaN(v: string | null): number {
+  return v === null || v === '' ? NaN : Number(v);
+}
+
+function encodeEntity(
+  d: EntityDelta,
+  prefix: string,
+  keys: string[],
+  args: (string | number)[],
+  watermark: number,
+  hwm: string,
+  batchLastOffset: number,
+): void {
+  const layout = d.compiled.layout;
+  const sk = stateKey(prefix, entityTag(layout, d.id));
+  keys.push(sk);
+  const applied = d.applied;
+  args.push(
+    layout.code,
+    applied > 0 ? hwm : '',
+    batchLastOffset,
+    d.firstOffset,
+    d.lastOffset,
+    applied,
+    watermark,
+    applied > 0 ? d.firstTs : 0,
+    applied > 0 ? d.lastTs : 0,
+    applied > 0 ? d.minTs : 0,
+    applied > 0 ? d.maxTs : 0,
+  );
+  for (const rd of d.rings) {
+    args.push(rd.buckets.size);
+    for (const [idx, values] of rd.buckets) {
+      args.push(idx);
+      for (let j = 0; j < values.length; j++) args.push(values[j]!);
+    }
+  }
+  const ops = layout.ops;
+  if (ops.includes('sequentialIds')) {
+    if (Number.isNaN(d.firstId)) args.push(0);
+    else args.push(1, d.firstId, d.firstIdTs, d.lastId);
+  }
+  if (ops.includes('loginPrior')) {
+    args.push(d.leadingLogins.size);
+    for (const [ts, n] of d.leadingLogins) args.push(ts, n);
+    args.push(d.lastNonLoginTs);
+  }
+  if (ops.includes('sensitiveAfterLogin')) args.push(d.pendingSensitive.length, ...d.pendingSensitive);
+  if (ops.includes('loginOutcomes')) {
+    args.push(d.leadingFailures, d.successes, d.failuresBetweenLastSuccesses, d.failuresSinceSuccess, d.lastSuccessTs);
+  }
+  if (ops.includes('travel')) {
+    if (d.travelFirst && d.travelLast) args.push(1, ...d.travelFirst, ...d.travelLast);
+    else args.push(0);
+  }
+  const view = distinctViewWindow(watermark);
+  layout.dimensions.forEach((dim, k) => {
+    let n = 0;
+    for (const w of d.dims[k]!.keys()) if (w >= view) n++;
+    args.push(n);
+    for (const [w, elements] of d.dims[k]!) {
+      if (w < view) continue;
+      keys.push(dimensionKey(sk, dim, w));
+      args.push(elements.size, ...elements);
+    }
+    keys.push(dimensionKey(sk, dim, view));
+  });
+  layout.memories.forEach((m, k) => {
+    keys.push(memoryKey(sk, m.kind));
+    const members = d.memories[k]!;
+    args.push(members.size);
+    for (const [member, [minTs, maxTs]] of members) args.push(member, minTs, maxTs);
+  });
+}
+
+function viewOfReply(d: EntityDelta, reply: Reply): EntityView {
+  const [, , rings, regs, distinct, memories] = reply;
+  const compiled = COMPILED_BY_CODE[d.compiled.layout.code]!;
+  return {
+    compiled,
+    id: d.id,
+    rings: compiled.rings.map((ring, r) => {
+      const flat = rings[r] ?? [];
+      const n = ring.ids.length;
+      const map = new Map<number, number[]>();
+      for (let i = 0; i + n < flat.length; i += n + 1) map.set(flat[i]!, flat.slice(i + 1, i + 1 + n));
+      return map;
+    }),
+    consecutiveFailures: regs[0]!,
+    failuresBeforeLastSuccess: regs[1]!,
+    lastSuccessTs: regs[2]!,
+    distinct,
+    memories,
+  };
+}
