@@ -70,6 +70,7 @@ td.tpl{font-family:ui-monospace,Menlo,monospace;white-space:normal;word-break:br
 .risk{font-weight:600;border-radius:4px;padding:0 6px;color:#fff}.r-hi{background:var(--hi)}.r-mid{background:var(--mid)}.r-lo{background:var(--lo)}
 .tag{display:inline-block;border-radius:3px;padding:0 5px;margin-right:3px;font-size:12px;background:#eef0f3}.t-shadow,.t-missing{background:#fee4e2}.t-zombie{background:#fde68a}.t-partial{background:#fef0c7}
 aside{background:#fff;border:1px solid var(--line);border-radius:6px;padding:12px 16px;min-width:380px;max-width:460px;position:sticky;top:8px}
+aside table{display:block;overflow-x:auto}aside td{white-space:normal;word-break:break-word}
 aside h3{margin:0 0 8px;font-family:ui-monospace,Menlo,monospace;font-size:14px;word-break:break-all}aside table{font-size:12px}aside h4{margin:12px 0 4px}
 #close{float:right;border:0;background:none;font-size:18px;cursor:pointer}.note{color:var(--muted);margin:0 0 6px}
 `;
@@ -100,7 +101,7 @@ function render(){var list=rows.filter(passes).sort(function(a,b){var x=a[sortKe
   el('td',null,[el('span',{cls:riskCls(r.risk),text:r.risk.toFixed(1)})]),el('td',{text:r.method}),el('td',{text:r.host}),el('td',{cls:'tpl',text:r.template}),
   el('td',{text:String(r.requests)}),el('td',{text:String(r.clients)}),el('td',null,[el('span',{cls:'tag t-'+r.auth,text:r.auth})]),
   el('td',{text:r.exposure}),el('td',null,[el('span',{cls:'tag t-'+r.doc,text:r.doc})]),el('td',{text:r.sensitive}),el('td',{text:r.change})]);
-  if(r.i===selected)tr.className='sel';tr.addEventListener('click',function(){show(r.i);});tbody.appendChild(tr);});
+  if(r.i===selected)tr.className='sel';tbody.appendChild(tr);});
  document.getElementById('count').textContent=list.length+' of '+rows.length+' endpoints';
  document.querySelectorAll('#endpoints th').forEach(function(th){th.setAttribute('aria-sort',th.getAttribute('data-key')===sortKey?(sortDir>0?'ascending':'descending'):'none');});}
 function kv(pairs){return el('table',null,pairs.map(function(p){return el('tr',null,[el('th',{text:p[0]}),el('td',{text:String(p[1])})]);}));}
@@ -117,9 +118,13 @@ function show(i){selected=i;var e=R.endpoints[i],b=document.getElementById('deta
   ['latency ms p50/p90/p99',e.latencyMs?e.latencyMs.p50+' / '+e.latencyMs.p90+' / '+e.latencyMs.p99:'—'],['bytes out p50/p99',e.bytesOut?e.bytesOut.p50+' / '+e.bytesOut.p99:'—'],
   ['path parameters',e.parameters.map(function(p){return p.name+': '+p.type+(p.format?' ('+p.format+')':'');}).join(', ')||'—'],['query keys',e.queryKeys.map(function(q){return q.name+': '+q.type;}).join(', ')||'—'],['change',(e.change||'—')+(e.changedFields.length?' ('+e.changedFields.join(', ')+')':'')]]));
  document.getElementById('detail').hidden=false;render();}
+tbody.addEventListener('click',function(ev){var tr=ev.target.closest('tr');if(tr&&tr.hasAttribute('data-i'))show(Number(tr.getAttribute('data-i')));});
 document.getElementById('close').addEventListener('click',function(){document.getElementById('detail').hidden=true;selected=-1;render();});
 document.querySelectorAll('#endpoints th').forEach(function(th){th.addEventListener('click',function(){var k=th.getAttribute('data-key');if(k===sortKey)sortDir=-sortDir;else{sortKey=k;sortDir=(k==='risk'||k==='requests'||k==='clients')?-1:1;}render();});});
-['f-text','f-doc','f-auth','f-exp','f-sens','f-risk'].forEach(function(id){document.getElementById(id).addEventListener('input',render);document.getElementById(id).addEventListener('change',render);});
+// Text and number filters on 'input' only: a 'change' on blur would rebuild the rows between the
+// mousedown and the mouseup of a click on one of them, and the click would be lost.
+['f-text','f-risk'].forEach(function(id){document.getElementById(id).addEventListener('input',render);});
+['f-doc','f-auth','f-exp','f-sens'].forEach(function(id){document.getElementById(id).addEventListener('change',render);});
 var ov=document.getElementById('overflow');if(!R.overflow.length)ov.appendChild(el('p',{text:'none'}));
 R.overflow.forEach(function(o){ov.appendChild(el('div',{cls:'card'},[el('b',{text:o.host+': '+o.requests+' requests, ~'+o.distinctTemplates+' distinct templates'}),
  el('p',null,[el('span',{cls:riskCls(o.risk.score),text:'risk '+o.risk.score.toFixed(1)}),' not found '+o.reasons.notFound+', over cap '+o.reasons.cap+'; '+o.risk.factors.map(function(f){return f.name+': '+f.reason;}).join('; ')]),
