@@ -8,6 +8,7 @@ import { ConfigError } from '@vigil/events';
 import { ConfigFileError } from '@vigil/platform';
 import { registerInventory } from './commands/inventory';
 import { registerReplay } from './commands/replay';
+import { registerSimulate } from './commands/simulate';
 import { UsageError } from './errors';
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: true })
     .exitOverride();
   registerReplay(program);
+  registerSimulate(program);
   registerInventory(program);
   return program;
 }

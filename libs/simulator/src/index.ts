@@ -3,6 +3,8 @@
  *
  * - formats/: SimRequest → one log line of Kong, Envoy, NGINX (text and JSON) or API Gateway.
  * - bench-corpus: fast unlabeled corpora for the benchmarks.
+ * - Simulation / simulateToDirectory: the labeled simulation (benign population, traps, attack campaigns).
+ * - labels: the ground-truth file types and the hashing helper.
  */
 export * from './sim-request';
 export * from './formats';
@@ -23,3 +25,15 @@ export { buildRequest, NO_SESSION } from './bank/request-builder';
 export type { ClientContext, SessionState, CallOptions } from './bank/request-builder';
 export { benchRequests, benchCorpusLines, generateBenchCorpus, BENCH_DEFAULT_START_MS } from './bench-corpus';
 export type { BenchCorpusOptions, BenchCorpusResult } from './bench-corpus';
+export { Simulation, DEFAULT_START_MS } from './simulation';
+export type { SimulationOptions, LabeledRequest, RoutesFile, RouteEntry, SimulationStats } from './simulation';
+export { simulateToDirectory, SIMULATOR_VERSION } from './output/directory';
+export type {
+  SimulateToDirectoryOptions,
+  SimulateSummary,
+  SimulationFiles,
+  SimulationManifest,
+} from './output/directory';
+export * from './labels';
+export { NETWORKS, CDN_CIDR } from './scenario/networks';
+export type { Network, NetworkKind } from './scenario/networks';

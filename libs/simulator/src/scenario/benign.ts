@@ -1,0 +1,345 @@
+/**
+ * Benign traffic: customers' web and mobile visits (with typos and forgotten passwords), and the benign
+ * clients that look like attacks to a naive rule — carrier and corporate NAT, the licensed aggregator,
+ * uptime monitors, the search crawler, travellers.
+ */
+import { STATIC_ASSETS } from '../bank/api-surface';
+import { NO_SESSION, type ClientContext, type SessionState } from '../bank/request-builder';
+import type { Random } from '../random';
+import { AGGREGATOR_USER_AGENT, CRAWLER_USER_AGENT, MONITOR_USER_AGENTS } from '../population/user-agents';
+import { emit, spawn, type ActorScript, type Group } from './actor';
+import type { RunContext } from './context';
+import { addressAt, addressIn, network, networksOf } from './networks';
+import type { User } from './world';
+
+/** Human think time between two actions, ms. */
+export function think(rng: Random, medianMs = 4000): number {
+  return Math.min(120_000, Math.max(300, rng.logNormal(medianMs, 0.8)));
+}
+
+/** Visits arrive as a Poisson process over the whole run, for users drawn from the population. */
+export function* visitArrivals(ctx: RunContext, visitsPerMinute: number): ActorScript {
+  const rng = ctx.rng.fork('arrivals');
+  const users = ctx.world.users;
+  let t = ctx.startMs;
+  let n = 0;
+  for (;;) {
+    t += rng.exp(60_000 / visitsPerMinute);
+    if (t >= ctx.endMs) return;
+    const user = users[rng.int(0, users.length - 1)]!;
+    yield spawn(t, visit(ctx, user, t, ctx.rng.fork(`visit:${n++}`)));
+  }
+}
+
+/** The trap group a user's requests belong to, by where they connect from. */
+function trapOf(ctx: RunContext, user: User, abroad: boolean): Group | null {
+  if (abroad) return ctx.traps.traveller;
+  if (user.homeNetwork.kind === 'mobile_cgnat') return ctx.traps.carrier_nat;
+  if (user.homeNetwork.kind === 'corporate_nat') return ctx.traps.corporate_nat;
+  return null;
+}
+
+export interface VisitOptions {
+  /** Preset session id (a hijacking campaign knows the victim's cookie). */
+  readonly sid?: string;
+  /** Stay logged in at least this long (ms): the hijacker needs a live session. */
+  readonly minDurationMs?: number;
+}
+
+export function* visit(ctx: RunContext, user: User, t0: number, rng: Random, opts: VisitOptions = {}): ActorScript {
+  const abroad = user.traveller && rng.chance(0.5);
+  let client: ClientContext = ctx.world.homeClient(user, rng);
+  if (abroad) {
+    const net = rng.pick([...networksOf('residential', 'ES'), ...networksOf('residential', 'DE')]);
+    client = { ...client, clientIp: addressIn(net, rng), country: net.country };
+  }
+  const group = trapOf(ctx, user, abroad);
+  const session = ctx.world.session(user, rng, t0, opts.sid ?? null);
+  const web = user.channel === 'web';
+  // Before login a web client has its anonymous sid cookie; mobile sends nothing yet.
+  const anon: SessionState = web ? { ...session, consumer: null } : NO_SESSION;
+  let t = t0;
+
+  if (web) {
+    const page = rng.chance(0.6) ? 'web-sign-in' : 'web-home';
+    yield emit(ctx.call(rng, t, page, client, anon, { status: 200 }), group);
+    const fresh = rng.chance(0.25);
+    for (const asset of STATIC_ASSETS) {
+      if (asset.route.name === 'static-robots') continue;
+      t += rng.int(5, 80);
+      yield emit(
+        ctx.call(rng, t, asset.route.name, client, anon, {
+          status: fresh ? 200 : 304,
+          referer: `https://www.bank.example${page === 'web-home' ? '/' : '/app/sign-in'}`,
+        }),
+        group,
+      );
+    }
+    t += think(rng, 6000);
+  } else if (rng.chance(0.6)) {
+    // The app still holds a refresh token: no password login at all.
+    yield emit(ctx.call(rng, t, 'auth-token-refresh', client, session, { status: 200 }), group);
+    yield* reads(ctx, rng, user, client, session, t + think(rng, 1500), group, opts.minDurationMs ?? 0);
+    return;
+  }
+
+  // Password login: typos, and now and then a forgotten password.
+  const login = (status: number) =>
+    ctx.call(rng, t, 'auth-login', client, web ? anon : NO_SESSION, { status, loginUsername: user.username });
+  if (rng.chance(0.02)) {
+    for (let i = rng.int(1, 3); i > 0; i--) {
+      yield emit(login(401), group);
+      t += think(rng, 7000);
+    }
+    yield emit(
+      ctx.call(rng, t, 'auth-password-reset', client, anon, { status: 202, loginUsername: user.username }),
+      group,
+    );
+    t += rng.range(60_000, 240_000);
+    yield emit(
+      ctx.call(rng, t, 'auth-password-reset-confirm', client, anon, { status: 200, loginUsername: user.username }),
+      group,
+    );
+    t += think(rng, 5000);
+  } else {
+    while (rng.chance(user.typoRate)) {
+      yield emit(login(401), group);
+      t += think(rng, 5000);
+    }
+  }
+  yield emit(login(200), group);
+  if (rng.chance(0.3)) {
+    t += think(rng, 9000);
+    yield emit(ctx.call(rng, t, 'auth-mfa-verify', client, anon, { status: 200, loginUsername: user.username }), group);
+  }
+  t += rng.int(200, 900);
+  if (web) {
+    yield emit(ctx.call(rng, t, 'web-dashboard', client, session, { status: 200 }), group);
+  }
+  yield* reads(ctx, rng, user, client, session, t + rng.int(100, 600), group, opts.minDurationMs ?? 0);
+}
+
+/** A logged-in user's reads and occasional changes, then maybe logout. */
+function* reads(
+  ctx: RunContext,
+  rng: Random,
+  user: User,
+  client: ClientContext,
+  session: SessionState,
+  start: number,
+  group: Group | null,
+  minDurationMs: number,
+): ActorScript {
+  let t = start;
+  const acct = rng.pick(user.accounts);
+  yield emit(ctx.call(rng, t, 'accounts-list', client, session, { status: 200 }), group);
+  t += rng.int(50, 400);
+  yield emit(ctx.call(rng, t, 'accounts-balances', client, session, { status: 200, ids: [acct] }), group);
+  const actions = rng.int(1, 8);
+  for (let i = 0; i < actions || t - start < minDurationMs; i++) {
+    t += think(rng);
+    const x = rng.float();
+    if (x < 0.35) {
+      yield emit(
+        ctx.call(rng, t, 'accounts-transactions', client, session, {
+          status: 200,
+          ids: [rng.pick(user.accounts)],
+          query: `page=${rng.int(1, 3)}&limit=${rng.pick([20, 50])}`,
+        }),
+        group,
+      );
+      if (rng.chance(0.4)) {
+        t += think(rng, 3000);
+        yield emit(ctx.call(rng, t, 'transactions-get', client, session, { status: 200 }), group);
+      }
+    } else if (x < 0.45) {
+      yield emit(ctx.call(rng, t, 'accounts-get', client, session, { status: 200, ids: [acct] }), group);
+    } else if (x < 0.55) {
+      yield emit(ctx.call(rng, t, 'cards-list', client, session, { status: 200 }), group);
+      if (rng.chance(0.3)) {
+        t += think(rng, 2000);
+        yield emit(ctx.call(rng, t, 'cards-get', client, session, { status: 200, ids: [rng.pick(user.cards)] }), group);
+      }
+    } else if (x < 0.63) {
+      yield emit(ctx.call(rng, t, 'notifications-list', client, session, { status: 200 }), group);
+    } else if (x < 0.7) {
+      yield emit(ctx.call(rng, t, 'accounts-statements', client, session, { status: 200, ids: [acct] }), group);
+      if (rng.chance(0.5)) {
+        t += think(rng, 3000);
+        yield emit(ctx.call(rng, t, 'statements-download', client, session, { status: 200 }), group);
+      }
+    } else if (x < 0.76) {
+      yield emit(ctx.call(rng, t, 'profile-get', client, session, { status: 200 }), group);
+    } else if (x < 0.82) {
+      yield emit(ctx.call(rng, t, 'payees-list', client, session, { status: 200 }), group);
+      if (rng.chance(0.15)) {
+        t += think(rng, 20_000);
+        yield emit(ctx.call(rng, t, 'payees-create', client, session, { status: 201 }), group);
+      }
+    } else if (x < 0.88) {
+      yield emit(ctx.call(rng, t, 'payees-list', client, session, { status: 200 }), group);
+      t += think(rng, 15_000);
+      const name = rng.chance(0.6) ? 'payments-create' : 'transfers-create';
+      yield emit(ctx.call(rng, t, name, client, session, { status: rng.chance(0.03) ? 422 : 201 }), group);
+      if (rng.chance(0.5)) {
+        t += think(rng, 2000);
+        yield emit(ctx.call(rng, t, 'payments-get', client, session, { status: 200 }), group);
+      }
+    } else if (x < 0.9) {
+      yield emit(
+        ctx.call(rng, t, 'cards-freeze', client, session, { status: 200, ids: [rng.pick(user.cards)] }),
+        group,
+      );
+    } else if (x < 0.92) {
+      yield emit(ctx.call(rng, t, 'profile-address-update', client, session, { status: 200 }), group);
+    } else if (x < 0.94) {
+      yield emit(ctx.call(rng, t, 'fx-rates', client, session, { status: 200 }), group);
+    } else if (x < 0.97) {
+      yield emit(ctx.call(rng, t, 'products-list', client, session, { status: 200 }), group);
+      t += think(rng, 5000);
+      yield emit(ctx.call(rng, t, 'products-get', client, session, { status: 200, ids: [rng.int(1000, 1400)] }), group);
+    } else {
+      yield emit(ctx.call(rng, t, 'auth-token-refresh', client, session, { status: 200 }), group);
+    }
+  }
+  if (rng.chance(0.4)) {
+    t += think(rng);
+    yield emit(ctx.call(rng, t, 'auth-logout', client, session, { status: 204 }), group);
+  }
+}
+
+/** Uptime monitors: health and status every 30 or 60 s from a few fixed addresses, all run long. */
+export function* monitors(ctx: RunContext): ActorScript {
+  const rng = ctx.rng.fork('monitors');
+  const net = network('Uptime monitors');
+  const group = ctx.trap('uptime_monitor', { probes: 3 });
+  for (let i = 0; i < 3; i++) {
+    const period = rng.pick([30_000, 60_000]);
+    const client: ClientContext = {
+      clientIp: addressAt(net, 3 + i * 5),
+      proxyIp: null,
+      userAgent: MONITOR_USER_AGENTS[i % MONITOR_USER_AGENTS.length]!,
+      acceptLanguage: null,
+      country: null,
+      protocol: 'HTTP/1.1',
+      extraCookies: null,
+      deviceId: null,
+    };
+    yield spawn(ctx.startMs, probe(ctx, rng.fork(`probe${i}`), client, period, group));
+  }
+}
+
+function* probe(ctx: RunContext, rng: Random, client: ClientContext, period: number, group: Group): ActorScript {
+  const targets = ['api-health', 'api-status', 'auth-health'];
+  for (let t = ctx.startMs + rng.int(0, period); t < ctx.endMs; t += period + rng.int(-40, 40)) {
+    let at = t;
+    for (const target of targets) {
+      yield emit(ctx.call(rng, at, target, client, NO_SESSION, { status: 200 }), group);
+      at += rng.int(5, 30);
+    }
+  }
+}
+
+/** A search-engine crawler on the public web host: pages, robots.txt, sitemap, a few dead links. */
+export function* crawler(ctx: RunContext): ActorScript {
+  const rng = ctx.rng.fork('crawler');
+  const rate = rng.range(0.1, 0.6);
+  const group = ctx.trap('search_crawler', { requestsPerSecond: Number(rate.toFixed(3)) });
+  const net = network('Search crawler');
+  const client: ClientContext = {
+    clientIp: addressIn(net, rng),
+    proxyIp: null,
+    userAgent: CRAWLER_USER_AGENT,
+    acceptLanguage: null,
+    country: null,
+    protocol: 'HTTP/1.1',
+    extraCookies: null,
+    deviceId: null,
+  };
+  const pages = ['static-robots', 'web-sitemap', 'web-home', 'web-products', 'web-sign-in', 'static-favicon'];
+  for (let t = ctx.startMs + rng.int(0, 10_000); t < ctx.endMs; t += rng.exp(1000 / rate)) {
+    if (rng.chance(0.06)) {
+      // An old link: no route knows it, the gateway answers 404.
+      yield emit(
+        ctx.call(rng, t, 'web-home', client, NO_SESSION, {
+          status: 404,
+          path: `/offers/${rng.pick(['summer-saver', 'isa-2023', 'bonus-rate'])}`,
+          routed: false,
+        }),
+        group,
+      );
+    } else {
+      yield emit(ctx.call(rng, t, rng.pick(pages), client, NO_SESSION, { status: 200 }), group);
+    }
+  }
+}
+
+/**
+ * A licensed account-information aggregator: from a handful of datacenter addresses it logs in on behalf
+ * of thousands of consenting customers (API key + each customer's username), then reads their accounts.
+ * A few logins fail (customers changed their password). Benign: an allowlist candidate, never a block.
+ */
+export function* aggregator(ctx: RunContext): ActorScript {
+  const rng = ctx.rng.fork('aggregator');
+  const consenting = ctx.world.users.filter((u) => u.aggregatorConsent);
+  if (consenting.length === 0) return;
+  const syncsPerSecond = rng.range(0.2, 1) * Math.min(4, ctx.scale);
+  const apiKey = `agg_${rng.token(28)}`;
+  const group = ctx.trap('aggregator', {
+    syncsPerSecond: Number(syncsPerSecond.toFixed(3)),
+    consentingUsers: consenting.length,
+  });
+  const net = network('FinLink Aggregation Ltd (licensed AISP)');
+  let n = 0;
+  for (let t = ctx.startMs + rng.int(0, 5000); t < ctx.endMs; t += rng.exp(1000 / syncsPerSecond)) {
+    const user = consenting[rng.int(0, consenting.length - 1)]!;
+    yield spawn(t, aggregatorSync(ctx, rng.fork(`sync${n++}`), user, addressAt(net, rng.int(0, 5)), apiKey, t, group));
+  }
+}
+
+function* aggregatorSync(
+  ctx: RunContext,
+  rng: Random,
+  user: User,
+  ip: string,
+  apiKey: string,
+  t0: number,
+  group: Group,
+): ActorScript {
+  const client: ClientContext = {
+    clientIp: ip,
+    proxyIp: null,
+    userAgent: AGGREGATOR_USER_AGENT,
+    acceptLanguage: null,
+    country: null,
+    protocol: 'HTTP/1.1',
+    extraCookies: null,
+    deviceId: null,
+  };
+  let t = t0;
+  const ok = !rng.chance(0.03);
+  yield emit(
+    ctx.call(rng, t, 'auth-login', client, NO_SESSION, {
+      status: ok ? 200 : 401,
+      loginUsername: user.username,
+      apiKey,
+    }),
+    group,
+  );
+  if (!ok) return;
+  const session: SessionState = { ...ctx.world.session(user, rng, t0), sid: null, sessionHeader: null, cookie: null };
+  const calls: [string, (string | number)[]][] = [['accounts-list', []]];
+  for (const a of user.accounts) calls.push(['accounts-balances', [a]], ['accounts-transactions', [a]]);
+  for (const [name, ids] of calls) {
+    t += rng.int(30, 250);
+    yield emit(
+      ctx.call(rng, t, name, client, session, {
+        status: 200,
+        ids,
+        apiKey,
+        query: name === 'accounts-transactions' ? 'from=2026-02-01&limit=200' : null,
+      }),
+      group,
+    );
+  }
+}
