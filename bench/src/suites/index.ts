@@ -1,5 +1,6 @@
 import type { BenchSuite } from '../harness';
 import { decodeMemorySuite, decodeSuite } from './decode';
+import { inventorySuite } from './inventory';
 
 /** Each suite registers here; `npm run bench -- --suite NAME` runs one. */
-export const SUITES: readonly BenchSuite[] = [decodeSuite, decodeMemorySuite];
+export const SUITES: readonly BenchSuite[] = [decodeSuite, decodeMemorySuite, inventorySuite];

@@ -1,0 +1,96 @@
+/**
+ * Replay with the API inventory enabled: decode + normalize + InventoryBuilder + MemoryInventoryStore,
+ * per batch, in one process on one thread, beside the floor (stream + split + JSON.parse of the same
+ * file) and beside the same replay without the inventory. A last case feeds already-decoded events to
+ * the inventory alone, to show its own cost.
+ */
+import type { AccessEvent, GatewayKind } from '@vigil/events';
+import { createSourceDecoder, parseSourceConfig } from '@vigil/events';
+import { openInput, readEventBatches } from '@vigil/connectors';
+import { InventoryBuilder, MemoryInventoryStore, parseInventoryConfig } from '@vigil/inventory';
+import { sourceConfigFor, type SimFormat } from '@vigil/simulator';
+import { floorRate, timed, type BenchResult, type BenchSuite } from '../harness';
+import { corpus } from './decode';
+
+const FORMATS: readonly SimFormat[] = ['kong', 'nginx', 'nginx-json'];
+
+async function replay(file: string, format: SimFormat, withInventory: boolean, keep?: AccessEvent[]) {
+  const config = parseSourceConfig(sourceConfigFor(format));
+  const decoder = createSourceDecoder(format as GatewayKind, config);
+  const builder = new InventoryBuilder({
+    config: parseInventoryConfig({}),
+    pinnedTemplates: config.routes.pinnedTemplates,
+  });
+  const store = new MemoryInventoryStore();
+  let events = 0;
+  const seconds = await timed(async () => {
+    for await (const b of readEventBatches(openInput(file).stream, decoder, { sourceName: file })) {
+      events += b.events.length;
+      if (keep) for (const e of b.events) keep.push(e);
+      if (withInventory) {
+        builder.add(b.events);
+        await store.apply(builder.drain());
+      }
+    }
+  });
+  const endpoints = (await store.snapshot()).endpoints.length;
+  return { events, seconds, endpoints };
+}
+
+export const inventorySuite: BenchSuite = {
+  name: 'inventory',
+  description: 'replay with the API inventory enabled (one process, one thread) beside the floor and plain replay',
+  async run(ctx) {
+    const records = ctx.quick ? 50_000 : 300_000;
+    const results: BenchResult[] = [];
+    for (const format of FORMATS) {
+      const file = await corpus(ctx, format, records);
+      const floor = await floorRate(file, format !== 'nginx');
+      const plain = await replay(file, format, false);
+      const inv = await replay(file, format, true);
+      // Decoded events for the inventory-alone case, collected outside any timed run (they cost GC).
+      const keep: AccessEvent[] = [];
+      if (format === 'kong') await replay(file, format, false, keep);
+      results.push(
+        {
+          suite: 'inventory',
+          name: `${format} replay`,
+          count: plain.events,
+          seconds: plain.seconds,
+          perSecond: plain.events / plain.seconds,
+          floorPerSecond: floor.perSecond,
+        },
+        {
+          suite: 'inventory',
+          name: `${format} replay + inventory`,
+          count: inv.events,
+          seconds: inv.seconds,
+          perSecond: inv.events / inv.seconds,
+          floorPerSecond: floor.perSecond,
+          extra: {
+            endpoints: inv.endpoints,
+            inventoryCost: `${(((inv.seconds - plain.seconds) / plain.seconds) * 100).toFixed(0)}%`,
+          },
+        },
+      );
+      if (keep.length) {
+        const builder = new InventoryBuilder({ config: parseInventoryConfig({}) });
+        const store = new MemoryInventoryStore();
+        const seconds = await timed(async () => {
+          for (let i = 0; i < keep.length; i += 4096) {
+            builder.add(keep.slice(i, i + 4096));
+            await store.apply(builder.drain());
+          }
+        });
+        results.push({
+          suite: 'inventory',
+          name: 'inventory alone (decoded events)',
+          count: keep.length,
+          seconds,
+          perSecond: keep.length / seconds,
+        });
+      }
+    }
+    return results;
+  },
+};
