@@ -60,20 +60,22 @@ export interface SimulationManifest {
   readonly stats: SimulationStats;
 }
 
+/** Joins lines a thousand at a time (one flatten and one UTF-8 encode per chunk) and honours backpressure. */
 class ChunkedWriter {
   private lines: string[] = [];
   bytes = 0;
   constructor(private readonly out: WriteStream) {}
-  async push(line: string): Promise<void> {
+  /** Returns a promise only when the stream asked us to wait. */
+  push(line: string): Promise<void> | null {
     this.lines.push(line);
-    if (this.lines.length >= 1024) await this.flush();
+    return this.lines.length >= 1024 ? this.flush() : null;
   }
-  async flush(): Promise<void> {
-    if (this.lines.length === 0) return;
+  flush(): Promise<void> | null {
+    if (this.lines.length === 0) return null;
     const buf = Buffer.from(`${this.lines.join('\n')}\n`);
     this.lines = [];
     this.bytes += buf.length;
-    if (!this.out.write(buf)) await once(this.out, 'drain');
+    return this.out.write(buf) ? null : once(this.out, 'drain').then(() => undefined);
   }
   async close(): Promise<void> {
     await this.flush();
