@@ -5,7 +5,9 @@ try {
   ({ main } = require('../dist/main.js'));
 } catch (err) {
   if (err && err.code === 'MODULE_NOT_FOUND') {
-    process.stderr.write('vigil: the CLI is not built yet. Run `npm ci` (or `npm run build`) in the repository root.\n');
+    process.stderr.write(
+      'vigil: the CLI is not built yet. Run `npm ci` (or `npm run build`) in the repository root.\n',
+    );
     process.exit(2);
   }
   throw err;
