@@ -52,16 +52,12 @@ async function decodeWorkers(
   workers: number,
 ): Promise<{ events: number; dead: number; seconds: number }> {
   const config = parseSourceConfig(sourceConfigFor(format));
-  const decoder = createSourceDecoder(format as GatewayKind, config);
-  const pool = new DecodePool({ gateway: format as GatewayKind, config, workers });
+  const pool = new DecodePool({ gateway: format as GatewayKind, config, workers, sourceName: file, output: 'count' });
   let events = 0;
   let dead = 0;
   try {
     const seconds = await timed(async () => {
-      for await (const b of pool.readSerialized(openInput(file).stream, decoder, {
-        sourceName: file,
-        countOnly: true,
-      })) {
+      for await (const b of pool.read(openInput(file).stream)) {
         events += b.eventCount;
         dead += b.deadLetters.length;
       }

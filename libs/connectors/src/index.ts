@@ -4,4 +4,6 @@ export { NdjsonWriter } from './file/ndjson-writer';
 export { readEventBatches, openInput } from './file/event-file-source';
 export type { EventBatch, OpenedInput, EventSourceOptions } from './file/event-file-source';
 export { DecodePool } from './file/decode-pool';
-export type { DecodePoolOptions, SerializedEventBatch } from './file/decode-pool';
+export type { DecodePoolOptions, PooledBatch } from './file/decode-pool';
+export { readLineBlocks } from './file/line-blocks';
+export type { LineBlock } from './file/line-blocks';

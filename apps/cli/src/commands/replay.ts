@@ -10,7 +10,7 @@ import {
   openInput,
   readEventBatches,
   type EventBatch,
-  type SerializedEventBatch,
+  type PooledBatch,
 } from '@vigil/connectors';
 import type { DeadLetterReason } from '@vigil/events';
 import { formatCount, Progress } from '../progress';
@@ -104,9 +104,12 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   let dead = 0;
   let blank = 0;
   let bytes = 0;
-  const pool = workers > 0 ? new DecodePool({ gateway, config, workers }) : null;
-  const batches: AsyncIterable<SerializedEventBatch> = pool
-    ? pool.readSerialized(input.stream, decoder, { sourceName: input.name, countOnly: eventsOut === null })
+  const pool =
+    workers > 0
+      ? new DecodePool({ gateway, config, workers, sourceName: input.name, output: eventsOut ? 'ndjson' : 'count' })
+      : null;
+  const batches: AsyncIterable<PooledBatch> = pool
+    ? pool.read(input.stream)
     : serializeOnMainThread(readEventBatches(input.stream, decoder, { sourceName: input.name }), eventsOut !== null);
   try {
     for await (const batch of batches) {
@@ -166,9 +169,10 @@ export function decodeWorkers(value: string | undefined, cores: number = availab
 async function* serializeOnMainThread(
   source: AsyncIterable<EventBatch>,
   serialize: boolean,
-): AsyncGenerator<SerializedEventBatch> {
+): AsyncGenerator<PooledBatch> {
   for await (const b of source) {
     yield {
+      events: [],
       deadLetters: b.deadLetters,
       records: b.records,
       blankLines: b.blankLines,

@@ -1,34 +1,46 @@
 /**
  * Decoding on worker threads, in one process. JSON.parse of a ~2 KB gateway record is most of the
- * decode cost and cannot be made cheaper from JavaScript, so on a multi-core machine the pool spreads
- * batches over worker threads while the main thread reads the input and writes results. Batches come
- * back in input order (a reorder buffer keyed by sequence number), so output is identical to the
- * single-threaded path, byte for byte.
+ * decode cost and cannot be made cheaper from JavaScript, so on a multi-core machine the main thread
+ * only cuts the input into blocks of whole lines (readLineBlocks: newline search, no decoding) and
+ * transfers them to workers, which split, decode and normalize them with the same code as the
+ * single-threaded path. Results come back in input order through a reorder buffer, so the output is
+ * identical to decoding on the main thread, byte for byte (tested).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { type GatewayKind, type SourceConfig, type SourceDecoder } from '@vigil/events';
-import type { DecodeRequest, DecodeResponse, DecodeWorkerData } from './decode-protocol';
-import { oversizedDeadLetter, type EventBatch, type EventSourceOptions } from './event-file-source';
-import { readLineBatches } from './line-reader';
+import type { AccessEvent, DeadLetterRecord, GatewayKind, SourceConfig } from '@vigil/events';
+import type { DecodeResponse, DecodeWorkerData } from './decode-protocol';
+import { oversizedDeadLetter } from './event-file-source';
+import { readLineBlocks } from './line-blocks';
 
 export interface DecodePoolOptions {
   readonly gateway: GatewayKind;
   readonly config: SourceConfig;
   readonly workers: number;
+  /** Name recorded in dead-letter records. */
+  readonly sourceName: string;
+  /** What workers send back: event objects, NDJSON text, or only counts. */
+  readonly output: DecodeWorkerData['output'];
   readonly maxDeadLetterRawBytes?: number;
 }
 
-/** An EventBatch whose events were serialized by the worker (for writing straight to a file). */
-export interface SerializedEventBatch extends Omit<EventBatch, 'events'> {
+/** One decoded block: like EventBatch, with events as objects or NDJSON depending on `output`. */
+export interface PooledBatch {
+  /** Empty unless output is `objects`. */
+  readonly events: AccessEvent[];
+  /** Empty unless output is `ndjson`. */
   readonly eventsNdjson: string;
   readonly eventCount: number;
+  readonly deadLetters: DeadLetterRecord[];
+  readonly records: number;
+  readonly blankLines: number;
+  readonly bytesRead: number;
 }
 
 function workerScript(): string {
-  // Compiled JS beside this file; under ts-jest/swc the sources run from src/, the worker from dist/.
+  // Compiled JS beside this file; when the sources run from src/ (Jest), the worker runs from dist/.
   const here = join(__dirname, 'decode-worker.js');
   if (existsSync(here)) return here;
   const built = join(__dirname, '..', '..', 'dist', 'file', 'decode-worker.js');
@@ -42,12 +54,14 @@ export class DecodePool {
   private nextWorker = 0;
   private failed: Error | null = null;
 
-  constructor(options: DecodePoolOptions) {
+  constructor(private readonly options: DecodePoolOptions) {
     if (options.workers < 1) throw new Error('a DecodePool needs at least one worker');
     const data: DecodeWorkerData = {
       gateway: options.gateway,
       config: options.config,
+      sourceName: options.sourceName,
       maxDeadLetterRawBytes: options.maxDeadLetterRawBytes,
+      output: options.output,
     };
     for (let i = 0; i < options.workers; i++) {
       const w = new Worker(workerScript(), { workerData: data });
@@ -68,17 +82,43 @@ export class DecodePool {
     return this.workers.length;
   }
 
-  decode(req: DecodeRequest): Promise<DecodeResponse> {
-    if (this.failed) return Promise.reject(this.failed);
-    return new Promise((resolve, reject) => {
-      this.pending.set(req.seq, { resolve, reject });
-      const w = this.workers[this.nextWorker++ % this.workers.length]!;
-      w.postMessage(req);
-    });
-  }
-
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /**
+   * Reads `input` and yields decoded blocks in order, keeping up to two blocks per worker in flight
+   * so that the workers never wait for the reader.
+   */
+  async *read(input: Readable): AsyncGenerator<PooledBatch> {
+    const maxRecordBytes = this.options.config.limits.maxRecordBytes;
+    const inFlight: Array<Promise<PooledBatch>> = [];
+    const maxInFlight = this.workers.length * 2;
+    let seq = 0;
+    for await (const b of readLineBlocks(input, { maxLineBytes: maxRecordBytes })) {
+      if (b.oversized) {
+        const dead = oversizedDeadLetter(b.oversized, maxRecordBytes, this.options);
+        inFlight.push(Promise.resolve(batchOf(null, [dead], 1, b.bytesRead)));
+      } else {
+        const bytesRead = b.bytesRead;
+        inFlight.push(
+          this.decode(seq++, b.block, b.firstLine).then((res) => batchOf(res, res.deadLetters, res.records, bytesRead)),
+        );
+      }
+      if (inFlight.length >= maxInFlight) yield await inFlight.shift()!;
+    }
+    while (inFlight.length) yield await inFlight.shift()!;
+  }
+
+  private decode(seq: number, block: Buffer, firstLine: number): Promise<DecodeResponse> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject });
+      const w = this.workers[this.nextWorker++ % this.workers.length]!;
+      // Blocks own their memory (readLineBlocks copies), so the buffer can be moved, not copied.
+      const whole = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength;
+      w.postMessage({ seq, block, firstLine }, whole ? [block.buffer as ArrayBuffer] : []);
+    });
   }
 
   private crash(err: Error): void {
@@ -86,65 +126,21 @@ export class DecodePool {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
   }
-
-  /**
-   * Reads `input` and yields batches in order, keeping up to two batches per worker in flight so the
-   * workers never wait for the reader. Oversized lines are dead-lettered on the main thread, where
-   * only their head is held.
-   */
-  async *readSerialized(
-    input: Readable,
-    decoder: SourceDecoder,
-    options: EventSourceOptions & { readonly countOnly?: boolean },
-  ): AsyncGenerator<SerializedEventBatch> {
-    const inFlight: Array<{
-      promise: Promise<DecodeResponse>;
-      rest: Omit<SerializedEventBatch, 'eventsNdjson' | 'eventCount'>;
-    }> = [];
-    const maxInFlight = this.workers.length * 2;
-    let seq = 0;
-    const settle = async (): Promise<SerializedEventBatch> => {
-      const head = inFlight.shift()!;
-      const res = await head.promise;
-      return {
-        ...head.rest,
-        eventsNdjson: res.eventsNdjson ?? '',
-        eventCount: res.eventCount,
-        deadLetters: head.rest.deadLetters.length
-          ? [...res.deadLetters, ...head.rest.deadLetters].sort((a, b) => lineOf(a.position) - lineOf(b.position))
-          : res.deadLetters,
-      };
-    };
-    for await (const batch of readLineBatches(input, {
-      maxLineBytes: decoder.maxRecordBytes,
-      batchLines: options.batchLines ?? 4096,
-    })) {
-      const oversized = batch.oversized.map((big) => oversizedDeadLetter(big, decoder.maxRecordBytes, options));
-      const promise = batch.lines.length
-        ? this.decode({
-            seq: seq++,
-            lines: batch.lines,
-            lineNumbers: batch.lineNumbers,
-            sourceName: options.sourceName,
-            output: options.countOnly ? 'count' : 'ndjson',
-          })
-        : Promise.resolve<DecodeResponse>({ seq: -1, events: null, eventsNdjson: '', eventCount: 0, deadLetters: [] });
-      inFlight.push({
-        promise,
-        rest: {
-          deadLetters: oversized,
-          records: batch.lines.length + batch.oversized.length,
-          blankLines: batch.blankLines,
-          bytesRead: batch.bytesRead,
-        },
-      });
-      if (inFlight.length >= maxInFlight) yield await settle();
-    }
-    while (inFlight.length) yield await settle();
-  }
 }
 
-/** Positions from files are `line N`. */
-function lineOf(position: string): number {
-  return Number(position.slice(5));
+function batchOf(
+  res: DecodeResponse | null,
+  deadLetters: DeadLetterRecord[],
+  records: number,
+  bytesRead: number,
+): PooledBatch {
+  return {
+    events: res?.events ?? [],
+    eventsNdjson: res?.eventsNdjson ?? '',
+    eventCount: res?.eventCount ?? 0,
+    deadLetters,
+    records,
+    blankLines: res?.blankLines ?? 0,
+    bytesRead,
+  };
 }

@@ -1,22 +1,23 @@
 import type { AccessEvent, DeadLetterRecord, GatewayKind, SourceConfig } from '@vigil/events';
 
-/** Messages between the DecodePool and its workers (structured-cloned). */
+/** Messages between the DecodePool and its workers (structured-cloned; blocks are transferred). */
 export interface DecodeWorkerData {
   readonly gateway: GatewayKind;
   readonly config: SourceConfig;
+  readonly sourceName: string;
   readonly maxDeadLetterRawBytes: number | undefined;
+  /**
+   * `ndjson`: the worker serializes events itself, so the main thread only writes them out;
+   * `objects`: events come back as objects; `count`: events are only counted.
+   */
+  readonly output: 'objects' | 'ndjson' | 'count';
 }
 
 export interface DecodeRequest {
   readonly seq: number;
-  readonly lines: readonly string[];
-  readonly lineNumbers: readonly number[];
-  readonly sourceName: string;
-  /**
-   * `ndjson`: the worker serializes events itself, so the main thread only writes them out;
-   * `count`: events are only counted (a replay that validates without writing events).
-   */
-  readonly output: 'objects' | 'ndjson' | 'count';
+  /** Whole lines, as bytes. */
+  readonly block: Uint8Array;
+  readonly firstLine: number;
 }
 
 export interface DecodeResponse {
@@ -25,4 +26,6 @@ export interface DecodeResponse {
   readonly eventsNdjson: string | null;
   readonly eventCount: number;
   readonly deadLetters: DeadLetterRecord[];
+  readonly records: number;
+  readonly blankLines: number;
 }

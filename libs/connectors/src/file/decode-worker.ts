@@ -1,40 +1,55 @@
 /**
- * Worker thread of the DecodePool: decodes batches of log lines with the same SourceDecoder the main
- * thread would use, and sends back events (as objects, or already serialized as NDJSON for file output)
- * plus dead-letter records. Stateless between batches, so batches can go to any worker.
+ * Worker thread of the DecodePool: splits a block of whole lines and decodes it with the same
+ * SourceDecoder and the same readEventBatches the main thread would use, then sends back events (as
+ * objects, serialized as NDJSON, or only counted) plus dead-letter records. Stateless between blocks,
+ * so blocks can go to any worker.
  */
+import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createSourceDecoder, deadLetter, type AccessEvent, type DeadLetterRecord } from '@vigil/events';
+import { createSourceDecoder, type AccessEvent, type DeadLetterRecord } from '@vigil/events';
 import type { DecodeRequest, DecodeResponse, DecodeWorkerData } from './decode-protocol';
+import { readEventBatches } from './event-file-source';
 
 const data = workerData as DecodeWorkerData;
 const decoder = createSourceDecoder(data.gateway, data.config);
 
-parentPort!.on('message', (req: DecodeRequest) => {
+async function decodeBlock(req: DecodeRequest): Promise<DecodeResponse> {
   const events: AccessEvent[] = [];
-  let counted = 0;
   const ndjson: string[] = [];
   const deadLetters: DeadLetterRecord[] = [];
-  const { lines, lineNumbers } = req;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const r = decoder.decode(line);
-    if (r.ok) {
-      if (req.output === 'ndjson') ndjson.push(JSON.stringify(r.value));
-      else if (req.output === 'objects') events.push(r.value);
-      else counted++;
-    } else {
-      deadLetters.push(
-        deadLetter(r, line, { source: req.sourceName, position: `line ${lineNumbers[i]}` }, data.maxDeadLetterRawBytes),
-      );
-    }
+  let eventCount = 0;
+  let records = 0;
+  let blankLines = 0;
+  const block = Buffer.from(req.block.buffer, req.block.byteOffset, req.block.byteLength);
+  for await (const b of readEventBatches(Readable.from([block]), decoder, {
+    sourceName: data.sourceName,
+    maxDeadLetterRawBytes: data.maxDeadLetterRawBytes,
+    firstLine: req.firstLine,
+    batchLines: 1 << 30,
+  })) {
+    eventCount += b.events.length;
+    records += b.records;
+    blankLines += b.blankLines;
+    if (data.output === 'ndjson') for (const e of b.events) ndjson.push(JSON.stringify(e));
+    else if (data.output === 'objects') events.push(...b.events);
+    deadLetters.push(...b.deadLetters);
   }
-  const res: DecodeResponse = {
+  return {
     seq: req.seq,
-    events: req.output === 'objects' ? events : null,
-    eventsNdjson: req.output === 'ndjson' ? (ndjson.length ? ndjson.join('\n') + '\n' : '') : null,
-    eventCount: req.output === 'ndjson' ? ndjson.length : req.output === 'objects' ? events.length : counted,
+    events: data.output === 'objects' ? events : null,
+    eventsNdjson: data.output === 'ndjson' ? (ndjson.length ? ndjson.join('\n') + '\n' : '') : null,
+    eventCount,
     deadLetters,
+    records,
+    blankLines,
   };
-  parentPort!.postMessage(res);
+}
+
+parentPort!.on('message', (req: DecodeRequest) => {
+  decodeBlock(req).then(
+    (res) => parentPort!.postMessage(res),
+    (err: unknown) => {
+      throw err; // a bug: surfaces as the worker's 'error' event in the pool
+    },
+  );
 });

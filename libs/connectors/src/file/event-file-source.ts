@@ -46,6 +46,8 @@ export interface EventSourceOptions {
   readonly sourceName: string;
   readonly batchLines?: number;
   readonly maxDeadLetterRawBytes?: number;
+  /** Line number of the stream's first line (default 1). */
+  readonly firstLine?: number;
 }
 
 export async function* readEventBatches(
@@ -57,6 +59,7 @@ export async function* readEventBatches(
   for await (const batch of readLineBatches(input, {
     maxLineBytes: decoder.maxRecordBytes,
     batchLines: options.batchLines ?? 4096,
+    firstLine: options.firstLine,
   })) {
     const events: AccessEvent[] = [];
     const deadLetters: DeadLetterRecord[] = [];

@@ -37,6 +37,8 @@ export interface LineReaderOptions {
   readonly headBytes?: number;
   /** Yield a batch once it has this many lines (default 4096). */
   readonly batchLines?: number;
+  /** Number of the first line (default 1), when the stream is a block from the middle of a file. */
+  readonly firstLine?: number;
 }
 
 const NL = 0x0a;
@@ -53,7 +55,7 @@ export async function* readLineBatches(input: Readable, options: LineReaderOptio
   let invalidUtf8 = 0;
   let blankLines = 0;
   let bytesRead = 0;
-  let lineNo = 0;
+  let lineNo = (options.firstLine ?? 1) - 1;
 
   // A line split across chunks: the parts seen so far (bounded by maxLine), or, once it is known to be
   // oversized, only its head and a running byte count.
