@@ -21,7 +21,7 @@ export { HyperLogLog, hllPattern, HLL_REGISTERS } from './hll/redis-hll';
 export { aggregateBatch, EVENT_APPLY, EVENT_SKIP, EVENT_TOUCH } from './aggregate/batch-aggregator';
 export type { EntityDelta } from './aggregate/entity-delta';
 export { travelSpeedKmh } from './aggregate/travel';
-export { toFeatureVector } from './state/feature-vector';
+export { toFeatureVector, featureRecord } from './state/feature-vector';
 export type { FeatureVector } from './state/feature-vector';
 export type { EntityView } from './state/entity-view';
 export { MemoryWindowStore } from './store/memory-window-store';

@@ -16,7 +16,7 @@ import { countryCentroid } from '../registry/country-centroids';
 import { ENTITY_TYPES, entityIdOf } from '../registry/entities';
 import { dimensionElement, type MemoryKind } from '../registry/layout';
 import { BASE_BUCKET_MS, DISTINCT_HOP_MS } from '../registry/windows';
-import { addCounter, newEntityDelta, type EntityDelta } from './entity-delta';
+import { addCounter, bucket, newEntityDelta, slot as bucketSlot, type EntityDelta } from './entity-delta';
 import { isLoginFailure, isLoginSuccess, isSensitive, numericIdOf, userAgentDigest } from './event-facts';
 import { travelSpeedKmh, type TravelPoint } from './travel';
 
@@ -44,31 +44,15 @@ interface TypeSlot {
   readonly compiled: CompiledLayout;
   readonly code: number;
   readonly byId: Map<string, EntityDelta>;
-  readonly gaps: boolean;
-  readonly sequentialIds: boolean;
-  readonly loginPrior: boolean;
-  readonly loginOutcomes: boolean;
-  readonly sensitiveAfterLogin: boolean;
-  readonly travel: boolean;
 }
 
 export function aggregateBatch(input: AggregateInput): EntityDelta[] {
   const { events, classes, offsets, only } = input;
-  const slots: TypeSlot[] = ENTITY_TYPES.map((type) => {
-    const compiled = COMPILED[type];
-    const ops = compiled.layout.ops;
-    return {
-      compiled,
-      code: compiled.layout.code,
-      byId: new Map<string, EntityDelta>(),
-      gaps: ops.includes('gaps'),
-      sequentialIds: ops.includes('sequentialIds'),
-      loginPrior: ops.includes('loginPrior'),
-      loginOutcomes: ops.includes('loginOutcomes'),
-      sensitiveAfterLogin: ops.includes('sensitiveAfterLogin'),
-      travel: ops.includes('travel'),
-    };
-  });
+  const slots: TypeSlot[] = ENTITY_TYPES.map((type) => ({
+    compiled: COMPILED[type],
+    code: COMPILED[type].layout.code,
+    byId: new Map<string, EntityDelta>(),
+  }));
   const facts = new Float64Array(N_COUNTERS);
   const uaDigests = new Map<string, string>();
   const succeededCache = new Map<string, boolean>();
@@ -115,7 +99,8 @@ export function aggregateBatch(input: AggregateInput): EntityDelta[] {
 
     for (let t = 0; t < slots.length; t++) {
       const slot = slots[t]!;
-      const id = entityIdOf(slot.compiled.layout.type, e);
+      const lc = slot.compiled;
+      const id = entityIdOf(lc.layout.type, e);
       if (id === null) continue;
       let d = slot.byId.get(id);
       if (!d) {
@@ -134,20 +119,17 @@ export function aggregateBatch(input: AggregateInput): EntityDelta[] {
       if (ts < d.minTs) d.minTs = ts;
       if (ts > d.maxTs) d.maxTs = ts;
 
-      for (let r = 0; r < d.rings.length; r++) {
-        const rd = d.rings[r]!;
-        const ring = rd.ring;
-        const idx = Math.floor(ts / ring.spec.spanMs);
-        let arr = rd.buckets.get(idx);
-        if (!arr) {
-          arr = new Float64Array(ring.ids.length);
-          rd.buckets.set(idx, arr);
-        }
+      const rings = lc.rings;
+      for (let r = 0; r < rings.length; r++) {
+        const ring = rings[r]!;
+        bucket(d, r, Math.floor(ts / ring.spec.spanMs));
+        const arr = bucketSlot.arr;
+        const off = bucketSlot.off;
         const ids = ring.ids;
-        for (let j = 0; j < ids.length; j++) arr[j]! += facts[ids[j]!]!;
+        for (let j = 0; j < ids.length; j++) arr[off + j]! += facts[ids[j]!]!;
       }
 
-      if (slot.gaps) {
+      if (lc.gaps) {
         if (!Number.isNaN(d.prevTs)) {
           const g = clampGap(ts - d.prevTs);
           addCounter(d, C.gapCount, ts, 1);
@@ -156,7 +138,7 @@ export function aggregateBatch(input: AggregateInput): EntityDelta[] {
         }
         d.prevTs = ts;
       }
-      if (slot.sequentialIds && numericId >= 0) {
+      if (lc.sequentialIds && numericId >= 0) {
         if (Number.isNaN(d.lastId)) {
           d.firstId = numericId;
           d.firstIdTs = ts;
@@ -166,10 +148,11 @@ export function aggregateBatch(input: AggregateInput): EntityDelta[] {
         }
         d.lastId = numericId;
       }
-      if (slot.loginPrior) {
+      if (lc.loginPrior) {
         if (login) {
           if (!d.nonLoginSeen) {
             const b = Math.floor(ts / BASE_BUCKET_MS) * BASE_BUCKET_MS;
+            d.leadingLogins ??= new Map();
             d.leadingLogins.set(b, (d.leadingLogins.get(b) ?? 0) + 1);
           }
         } else {
@@ -177,7 +160,7 @@ export function aggregateBatch(input: AggregateInput): EntityDelta[] {
           if (ts > d.lastNonLoginTs) d.lastNonLoginTs = ts;
         }
       }
-      if (slot.loginOutcomes) {
+      if (lc.loginOutcomes) {
         if (loginOk) {
           if (d.successes > 0) d.failuresBetweenLastSuccesses = d.failuresSinceSuccess;
           d.successes++;
@@ -188,13 +171,16 @@ export function aggregateBatch(input: AggregateInput): EntityDelta[] {
           else d.failuresSinceSuccess++;
         }
       }
-      if (slot.sensitiveAfterLogin && sensitive) {
+      if (lc.sensitiveAfterLogin && sensitive) {
         if (d.successes > 0) {
           const since = ts - d.lastSuccessTs;
           if (since >= 0 && since <= SENSITIVE_AFTER_LOGIN_MS) addCounter(d, C.sensitiveAfterLogin, ts, 1);
-        } else if (d.pendingSensitive.length < MAX_PENDING_SENSITIVE) d.pendingSensitive.push(ts);
+        } else {
+          d.pendingSensitive ??= [];
+          if (d.pendingSensitive.length < MAX_PENDING_SENSITIVE) d.pendingSensitive.push(ts);
+        }
       }
-      if (slot.travel && loginOk) {
+      if (lc.travel && loginOk) {
         const where = countryCentroid(e.country);
         if (where) {
           const point: TravelPoint = [ts, where.lat, where.lon, where.cosLat];
@@ -204,24 +190,16 @@ export function aggregateBatch(input: AggregateInput): EntityDelta[] {
         }
       }
 
-      const layout = slot.compiled.layout;
+      const layout = lc.layout;
       for (let k = 0; k < layout.dimensions.length; k++) {
         const el = dimensionElement(layout.dimensions[k]!, e);
         if (el === null) continue;
-        const w = Math.floor(ts / DISTINCT_HOP_MS);
-        const windows = d.dims[k]!;
-        addTo(windows, w, el);
-        addTo(windows, w - 1, el);
+        (d.dimItems ??= []).push(k, Math.floor(ts / DISTINCT_HOP_MS), el);
       }
       for (let k = 0; k < layout.memories.length; k++) {
         const member = memberOf(layout.memories[k]!.kind, e, uaDigests);
         if (member === null) continue;
-        const seen = d.memories[k]!.get(member);
-        if (!seen) d.memories[k]!.set(member, [ts, ts]);
-        else {
-          if (ts < seen[0]) seen[0] = ts;
-          if (ts > seen[1]) seen[1] = ts;
-        }
+        (d.memItems ??= []).push(k, ts, member);
       }
     }
   }
@@ -232,15 +210,6 @@ export function aggregateBatch(input: AggregateInput): EntityDelta[] {
 
 function clampGap(g: number): number {
   return g < 0 ? 0 : g > GAP_CAP_MS ? GAP_CAP_MS : g;
-}
-
-function addTo(windows: Map<number, Set<string>>, w: number, el: string): void {
-  let set = windows.get(w);
-  if (!set) {
-    set = new Set();
-    windows.set(w, set);
-  }
-  set.add(el);
 }
 
 function memberOf(kind: MemoryKind, e: AccessEvent, uaDigests: Map<string, string>): string | null {

@@ -1,17 +1,16 @@
 /**
  * What one batch changes for one entity: counters per bucket, distinct-count elements per hopping window,
- * long-memory members with their first and last event time, and the few facts that need the entity's
- * stored state to finish (the gap since its previous request, whether a login had a prior request, …).
- * A store applies a delta atomically with its idempotency check.
+ * long-memory members with their event times, and the few facts that need the entity's stored state to
+ * finish (the gap since its previous request, whether a login had a prior request, …). A store applies a
+ * delta atomically with its idempotency check.
+ *
+ * Built for the common case of a few events per entity per batch, with as few allocations as possible
+ * (a batch creates one delta per touched entity, several per event): the first bucket of every ring lives
+ * in one Float64Array, further buckets (a batch spanning a bucket boundary) in a small overflow list, and
+ * distinct elements and memory members in one flat array each, allocated on first use.
  */
-import type { CompiledLayout, CompiledRing } from '../registry/compiled-layout';
+import type { CompiledLayout } from '../registry/compiled-layout';
 import type { TravelPoint } from './travel';
-
-export interface RingDelta {
-  readonly ring: CompiledRing;
-  /** Bucket index → counter values in ring order. */
-  readonly buckets: Map<number, Float64Array>;
-}
 
 export interface EntityDelta {
   readonly compiled: CompiledLayout;
@@ -27,7 +26,10 @@ export interface EntityDelta {
   lastTs: number;
   minTs: number;
   maxTs: number;
-  readonly rings: RingDelta[];
+  /** Per ring r at compiled.ringOffsets[r]: bucket index (NaN: none yet), then the counter values. */
+  readonly main: Float64Array;
+  /** Further buckets: [ring, index, values…]. */
+  more: Float64Array[] | null;
   /** gaps: previous event time in this batch, NaN before the first. */
   prevTs: number;
   /** sequentialIds: first and last numeric id in arrival order (NaN: none). */
@@ -35,7 +37,7 @@ export interface EntityDelta {
   firstIdTs: number;
   lastId: number;
   /** loginPrior: logins before the first non-login request of the batch, per base bucket start. */
-  readonly leadingLogins: Map<number, number>;
+  leadingLogins: Map<number, number> | null;
   nonLoginSeen: boolean;
   lastNonLoginTs: number;
   /** loginOutcomes: failures before the first success, successes, failures between the last two successes. */
@@ -45,17 +47,18 @@ export interface EntityDelta {
   failuresSinceSuccess: number;
   lastSuccessTs: number;
   /** sensitiveAfterLogin: sensitive actions before the first success in the batch, checked against the state. */
-  readonly pendingSensitive: number[];
+  pendingSensitive: number[] | null;
   travelFirst: TravelPoint | null;
   travelLast: TravelPoint | null;
-  /** Per dimension (layout order): hopping window index → distinct elements. */
-  readonly dims: Map<number, Set<string>>[];
-  /** Per memory (layout order): member → [min ts, max ts] in this batch. */
-  readonly memories: Map<string, [number, number]>[];
+  /** Distinct elements as triples (dimension index, hop of the event, element); may repeat. */
+  dimItems: (number | string)[] | null;
+  /** Memory members as triples (memory index, event time, member); may repeat. */
+  memItems: (number | string)[] | null;
 }
 
 export function newEntityDelta(compiled: CompiledLayout, id: string, key: string): EntityDelta {
-  const layout = compiled.layout;
+  const main = new Float64Array(compiled.mainWidth);
+  for (const off of compiled.ringOffsets) main[off] = NaN;
   return {
     compiled,
     id,
@@ -67,12 +70,13 @@ export function newEntityDelta(compiled: CompiledLayout, id: string, key: string
     lastTs: NaN,
     minTs: Infinity,
     maxTs: -Infinity,
-    rings: compiled.rings.map((ring) => ({ ring, buckets: new Map() })),
+    main,
+    more: null,
     prevTs: NaN,
     firstId: NaN,
     firstIdTs: NaN,
     lastId: NaN,
-    leadingLogins: new Map(),
+    leadingLogins: null,
     nonLoginSeen: false,
     lastNonLoginTs: -1,
     leadingFailures: 0,
@@ -80,27 +84,146 @@ export function newEntityDelta(compiled: CompiledLayout, id: string, key: string
     failuresBetweenLastSuccesses: 0,
     failuresSinceSuccess: 0,
     lastSuccessTs: -1,
-    pendingSensitive: [],
+    pendingSensitive: null,
     travelFirst: null,
     travelLast: null,
-    dims: layout.dimensions.map(() => new Map()),
-    memories: layout.memories.map(() => new Map()),
+    dimItems: null,
+    memItems: null,
   };
 }
 
-/** Adds (or maxes) `value` into counter `counterId` at `ts`, in every ring of the entity that keeps it. */
-export function addCounter(delta: EntityDelta, counterId: number, ts: number, value: number): void {
-  for (const rd of delta.rings) {
-    const pos = rd.ring.positionOf[counterId]!;
-    if (pos < 0) continue;
-    const idx = Math.floor(ts / rd.ring.spec.spanMs);
-    let arr = rd.buckets.get(idx);
-    if (!arr) {
-      arr = new Float64Array(rd.ring.ids.length);
-      rd.buckets.set(idx, arr);
+/** Result of `bucket()`: the array and offset of the bucket's first counter. */
+export const slot: { arr: Float64Array<ArrayBufferLike>; off: number } = { arr: new Float64Array(0), off: 0 };
+
+/** Finds or creates the bucket `idx` of ring `r`, leaving it in `slot`. */
+export function bucket(d: EntityDelta, r: number, idx: number): void {
+  const off = d.compiled.ringOffsets[r]!;
+  const main = d.main;
+  const cur = main[off]!;
+  if (cur === idx) {
+    slot.arr = main;
+    slot.off = off + 1;
+    return;
+  }
+  if (Number.isNaN(cur)) {
+    main[off] = idx;
+    slot.arr = main;
+    slot.off = off + 1;
+    return;
+  }
+  const more = (d.more ??= []);
+  for (let i = 0; i < more.length; i++) {
+    const m = more[i]!;
+    if (m[0] === r && m[1] === idx) {
+      slot.arr = m;
+      slot.off = 2;
+      return;
     }
-    if (rd.ring.isMax[pos]) {
+  }
+  const m = new Float64Array(2 + d.compiled.rings[r]!.ids.length);
+  m[0] = r;
+  m[1] = idx;
+  more.push(m);
+  slot.arr = m;
+  slot.off = 2;
+}
+
+/** Calls `fn(idx, values, offset)` for every bucket of ring `r` in the delta. */
+export function forEachBucket(
+  d: EntityDelta,
+  r: number,
+  fn: (idx: number, values: Float64Array, offset: number) => void,
+): void {
+  const off = d.compiled.ringOffsets[r]!;
+  if (!Number.isNaN(d.main[off]!)) fn(d.main[off]!, d.main, off + 1);
+  if (d.more) for (const m of d.more) if (m[0] === r) fn(m[1]!, m, 2);
+}
+
+/** Number of buckets of ring `r` in the delta. */
+export function bucketCount(d: EntityDelta, r: number): number {
+  let n = Number.isNaN(d.main[d.compiled.ringOffsets[r]!]!) ? 0 : 1;
+  if (d.more) for (const m of d.more) if (m[0] === r) n++;
+  return n;
+}
+
+/** Adds (or maxes) `value` into counter `counterId` at `ts`, in every ring of the delta that keeps it. */
+export function addCounter(d: EntityDelta, counterId: number, ts: number, value: number): void {
+  const rings = d.compiled.rings;
+  for (let r = 0; r < rings.length; r++) {
+    const ring = rings[r]!;
+    const pos = ring.positionOf[counterId]!;
+    if (pos < 0) continue;
+    bucket(d, r, Math.floor(ts / ring.spec.spanMs));
+    const i = slot.off + pos;
+    if (ring.isMax[pos]) {
+      if (value > slot.arr[i]!) slot.arr[i] = value;
+    } else slot.arr[i]! += value;
+  }
+}
+
+/** The same, into stored rings (bucket index → values). */
+export function addCounterToRings(
+  compiled: CompiledLayout,
+  rings: Map<number, Float64Array>[],
+  counterId: number,
+  ts: number,
+  value: number,
+): void {
+  for (let r = 0; r < compiled.rings.length; r++) {
+    const ring = compiled.rings[r]!;
+    const pos = ring.positionOf[counterId]!;
+    if (pos < 0) continue;
+    const idx = Math.floor(ts / ring.spec.spanMs);
+    let arr = rings[r]!.get(idx);
+    if (!arr) {
+      arr = new Float64Array(ring.ids.length);
+      rings[r]!.set(idx, arr);
+    }
+    if (ring.isMax[pos]) {
       if (value > arr[pos]!) arr[pos] = value;
     } else arr[pos]! += value;
   }
+}
+
+/**
+ * Distinct elements per hopping window, windows >= `oldest` only: an element seen in hop w belongs to the
+ * windows w and w - 1 (each window is two hops long).
+ */
+export function dimensionWindows(d: EntityDelta, dim: number, oldest: number): Map<number, Set<string>> | null {
+  const items = d.dimItems;
+  if (!items) return null;
+  let out: Map<number, Set<string>> | null = null;
+  for (let i = 0; i < items.length; i += 3) {
+    if (items[i] !== dim) continue;
+    const w = items[i + 1] as number;
+    const el = items[i + 2] as string;
+    for (let t = w - 1; t <= w; t++) {
+      if (t < oldest) continue;
+      out ??= new Map();
+      let set = out.get(t);
+      if (!set) out.set(t, (set = new Set()));
+      set.add(el);
+    }
+  }
+  return out;
+}
+
+/** Memory members with their [min, max] event time in the batch. */
+export function memoryMembers(d: EntityDelta, memory: number): Map<string, [number, number]> | null {
+  const items = d.memItems;
+  if (!items) return null;
+  let out: Map<string, [number, number]> | null = null;
+  for (let i = 0; i < items.length; i += 3) {
+    if (items[i] !== memory) continue;
+    const ts = items[i + 1] as number;
+    const member = items[i + 2] as string;
+    out ??= new Map();
+    const seen = out.get(member);
+    if (!seen) out.set(member, [ts, ts]);
+    else {
+      if (ts < seen[0]) seen[0] = ts;
+      if (ts > seen[1]) seen[1] = ts;
+    }
+  }
+  return out;
 }

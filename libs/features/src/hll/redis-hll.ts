@@ -66,6 +66,8 @@ function utf8(s: string): Uint8Array {
 export class HyperLogLog {
   private sparse: Map<number, number> | null = new Map();
   private dense: Uint8Array | null = null;
+  /** Like Redis, the cardinality is cached until a register changes. */
+  private cached = -1;
 
   /** Adds an element's pattern (from hllPattern). Returns true when a register changed, like PFADD. */
   addPattern(pattern: number): boolean {
@@ -74,12 +76,14 @@ export class HyperLogLog {
     if (this.dense) {
       if (this.dense[index]! >= rank) return false;
       this.dense[index] = rank;
+      this.cached = -1;
       return true;
     }
     const sparse = this.sparse!;
     const old = sparse.get(index) ?? 0;
     if (old >= rank) return false;
     sparse.set(index, rank);
+    this.cached = -1;
     if (sparse.size > SPARSE_LIMIT) this.densify();
     return true;
   }
@@ -90,14 +94,17 @@ export class HyperLogLog {
 
   /** PFCOUNT of this one HyperLogLog. */
   count(): number {
-    const histogram = new Array<number>(HLL_Q + 2).fill(0);
+    if (this.cached >= 0) return this.cached;
+    const histogram = new Float64Array(HLL_Q + 2);
     if (this.dense) {
-      for (let i = 0; i < HLL_REGISTERS; i++) histogram[this.dense[i]!]!++;
+      const dense = this.dense;
+      for (let i = 0; i < HLL_REGISTERS; i++) histogram[dense[i]!]!++;
     } else {
       histogram[0] = HLL_REGISTERS - this.sparse!.size;
       for (const rank of this.sparse!.values()) histogram[rank]!++;
     }
-    return estimate(histogram);
+    this.cached = estimate(histogram);
+    return this.cached;
   }
 
   /** Approximate heap bytes, for the memory report. */
@@ -114,7 +121,7 @@ export class HyperLogLog {
 }
 
 /** hllCount() of Redis ≥ 5, on a histogram of register values. */
-function estimate(histogram: readonly number[]): number {
+function estimate(histogram: Float64Array): number {
   const m = HLL_REGISTERS;
   let z = m * hllTau((m - histogram[HLL_Q + 1]!) / m);
   for (let j = HLL_Q; j >= 1; --j) {

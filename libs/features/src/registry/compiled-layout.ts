@@ -26,6 +26,18 @@ export interface CompiledRing {
 export interface CompiledLayout {
   readonly layout: EntityLayout;
   readonly rings: readonly CompiledRing[];
+  /** Where ring r's first bucket sits in a delta's `main` array: [index, values…] at ringOffsets[r]. */
+  readonly ringOffsets: readonly number[];
+  /** Length of a delta's `main` array. */
+  readonly mainWidth: number;
+  /** Ring name → index in `rings`, or -1. */
+  readonly ringIndex: Readonly<Record<RingName, number>>;
+  readonly gaps: boolean;
+  readonly sequentialIds: boolean;
+  readonly loginPrior: boolean;
+  readonly loginOutcomes: boolean;
+  readonly sensitiveAfterLogin: boolean;
+  readonly travel: boolean;
 }
 
 function compile(layout: EntityLayout): CompiledLayout {
@@ -38,7 +50,30 @@ function compile(layout: EntityLayout): CompiledLayout {
     ids.forEach((id, pos) => (positionOf[id] = pos));
     rings.push({ name, spec: RINGS[name], counters, ids, positionOf, isMax: counters.map((c) => MAX_COUNTERS.has(c)) });
   }
-  return { layout, rings };
+  const ringIndex = Object.fromEntries(RING_NAMES.map((n) => [n, rings.findIndex((r) => r.name === n)])) as Record<
+    RingName,
+    number
+  >;
+  const op = (name: EntityLayout['ops'][number]) => layout.ops.includes(name);
+  const ringOffsets: number[] = [];
+  let mainWidth = 0;
+  for (const r of rings) {
+    ringOffsets.push(mainWidth);
+    mainWidth += 1 + r.ids.length;
+  }
+  return {
+    layout,
+    rings,
+    ringOffsets,
+    mainWidth,
+    ringIndex,
+    gaps: op('gaps'),
+    sequentialIds: op('sequentialIds'),
+    loginPrior: op('loginPrior'),
+    loginOutcomes: op('loginOutcomes'),
+    sensitiveAfterLogin: op('sensitiveAfterLogin'),
+    travel: op('travel'),
+  };
 }
 
 export const COMPILED: Readonly<Record<EntityType, CompiledLayout>> = Object.fromEntries(

@@ -12,11 +12,23 @@ export interface FeatureVector {
   readonly id: string;
   /** The watermark the features were evaluated at (event time, ms). */
   readonly at: number;
-  /** In registry order. */
-  readonly features: Readonly<Record<string, number>>;
+  /** In registry order: FEATURE_REGISTRY.byEntity[entity][i] names values[i]. */
+  readonly values: Float64Array;
 }
 
+/** `{ name: value }` of a vector, for output and tests. */
+export function featureRecord(v: FeatureVector): Record<string, number> {
+  const defs = FEATURE_REGISTRY.byEntity[v.entity];
+  const out: Record<string, number> = {};
+  for (let i = 0; i < defs.length; i++) out[defs[i]!.name] = v.values[i]!;
+  return out;
+}
+
+const COUNTER_IDS: ReadonlyMap<string, number> = new Map(Object.entries(COUNTER_INDEX));
+
 class ViewInputs implements FeatureInputs {
+  private readonly sums: (Float64Array | undefined)[] = [];
+
   constructor(
     private readonly view: EntityView,
     readonly watermark: number,
@@ -32,32 +44,55 @@ class ViewInputs implements FeatureInputs {
     return this.view.lastSuccessTs;
   }
 
-  private ringAt(ring: RingName, counter: CounterName): [number, number] {
-    const rings = this.view.compiled.rings;
-    for (let r = 0; r < rings.length; r++) {
-      if (rings[r]!.name !== ring) continue;
-      const pos = rings[r]!.positionOf[COUNTER_INDEX[counter]]!;
-      if (pos < 0) break;
-      return [r, pos];
+  /** Index of the ring in the layout; a switch on interned literals, not a keyed property load. */
+  private ringIndexOf(ring: RingName): number {
+    const compiled = this.view.compiled;
+    switch (ring) {
+      case '1m':
+        return compiled.ringIndex['1m'];
+      case '10m':
+        return compiled.ringIndex['10m'];
+      case '1h':
+        return compiled.ringIndex['1h'];
+      case 'baseline':
+        return compiled.ringIndex.baseline;
     }
-    throw new Error(`${this.view.compiled.layout.type} keeps no ${counter} in ring ${ring}`);
+  }
+
+  private ringAt(ring: RingName, counter: CounterName): [number, number] {
+    const compiled = this.view.compiled;
+    const r = this.ringIndexOf(ring);
+    const pos = r < 0 ? -1 : compiled.rings[r]!.positionOf[COUNTER_IDS.get(counter)!]!;
+    if (pos < 0) throw new Error(`${compiled.layout.type} keeps no ${counter} in ring ${ring}`);
+    return [r, pos];
+  }
+
+  /** Sums (or maxima) of every counter of ring r over the buckets in view, computed once. */
+  private ringSums(r: number): Float64Array {
+    let sums = this.sums[r];
+    if (sums) return sums;
+    const ring = this.view.compiled.rings[r]!;
+    const spec = ring.spec;
+    const cur = Math.floor(this.watermark / spec.spanMs);
+    sums = new Float64Array(ring.ids.length);
+    for (const [idx, values] of this.view.rings[r]!) {
+      if (idx > cur || idx <= cur - spec.buckets) continue;
+      for (let j = 0; j < sums.length; j++) {
+        if (ring.isMax[j]) {
+          if (values[j]! > sums[j]!) sums[j] = values[j]!;
+        } else sums[j]! += values[j]!;
+      }
+    }
+    this.sums[r] = sums;
+    return sums;
   }
 
   sum(ring: RingName, counter: CounterName): number {
-    const [r, pos] = this.ringAt(ring, counter);
-    const spec = this.view.compiled.rings[r]!.spec;
-    const isMax = this.view.compiled.rings[r]!.isMax[pos];
-    const cur = Math.floor(this.watermark / spec.spanMs);
-    let total = 0;
-    for (const [idx, values] of this.view.rings[r]!) {
-      if (idx > cur || idx <= cur - spec.buckets) continue;
-      const x = values[pos]!;
-      if (isMax) total = Math.max(total, x);
-      else total += x;
-    }
-    return total;
+    const r = this.ringIndexOf(ring);
+    const pos = r < 0 ? -1 : this.view.compiled.rings[r]!.positionOf[COUNTER_IDS.get(counter)!]!;
+    if (pos < 0) this.ringAt(ring, counter);
+    return this.ringSums(r)[pos]!;
   }
-
   series(ring: RingName, counter: CounterName): number[] {
     const [r, pos] = this.ringAt(ring, counter);
     const spec = this.view.compiled.rings[r]!.spec;
@@ -91,7 +126,8 @@ class ViewInputs implements FeatureInputs {
 export function toFeatureVector(view: EntityView, watermark: number): FeatureVector {
   const type = view.compiled.layout.type;
   const inputs = new ViewInputs(view, watermark);
-  const features: Record<string, number> = {};
-  for (const def of FEATURE_REGISTRY.byEntity[type]) features[def.name] = def.value(inputs);
-  return { entity: type, id: view.id, at: watermark, features };
+  const defs = FEATURE_REGISTRY.byEntity[type];
+  const values = new Float64Array(defs.length);
+  for (let i = 0; i < defs.length; i++) values[i] = defs[i]!.value(inputs);
+  return { entity: type, id: view.id, at: watermark, values };
 }

@@ -4,7 +4,7 @@
  * can demand identical feature vectors. Change one, change the other.
  */
 import type { EntityDelta } from '../aggregate/entity-delta';
-import { addCounter } from '../aggregate/entity-delta';
+import { addCounterToRings, memoryMembers } from '../aggregate/entity-delta';
 import { travelSpeedKmh } from '../aggregate/travel';
 import { HyperLogLog, hllPattern } from '../hll/redis-hll';
 import { COUNTER_INDEX, type CompiledLayout } from '../registry/compiled-layout';
@@ -57,63 +57,53 @@ export function applyDelta(s: MemoryEntityState, d: EntityDelta, watermark: numb
   }
   // Counters: the batch's buckets, then the facts that need the previous state (into a scratch delta-like
   // target, i.e. straight into the state rings through addCounter on a view of them).
-  for (let r = 0; r < d.rings.length; r++) {
-    const ring = d.rings[r]!;
-    const target = s.rings[r]!;
-    for (const [idx, values] of ring.buckets) {
-      const cur = target.get(idx);
-      if (!cur) {
-        target.set(idx, Float64Array.from(values));
-        continue;
-      }
-      for (let j = 0; j < values.length; j++) {
-        if (ring.ring.isMax[j]) {
-          if (values[j]! > cur[j]!) cur[j] = values[j]!;
-        } else cur[j]! += values[j]!;
-      }
-    }
+  const lc = s.compiled;
+  for (let r = 0; r < lc.rings.length; r++) {
+    mergeBucket(s, r, d.main, lc.ringOffsets[r]!);
   }
-  const into = stateAsDelta(s);
-  const ops = layout.ops;
-  if (ops.includes('gaps')) {
+  if (d.more) for (const m of d.more) mergeBucket(s, m[0]!, m, 1);
+  const into = s.rings;
+  if (lc.gaps) {
     const lt = regs[REG.lt]!;
     if (!Number.isNaN(lt)) {
       let g = d.firstTs - lt;
       g = g < 0 ? 0 : g > GAP_CAP_MS ? GAP_CAP_MS : g;
-      addCounter(into, C.gapCount, d.firstTs, 1);
-      addCounter(into, C.gapSumMs, d.firstTs, g);
-      addCounter(into, C.gapSumSqMs, d.firstTs, g * g);
+      addCounterToRings(lc, into, C.gapCount, d.firstTs, 1);
+      addCounterToRings(lc, into, C.gapSumMs, d.firstTs, g);
+      addCounterToRings(lc, into, C.gapSumSqMs, d.firstTs, g * g);
     }
     regs[REG.lt] = d.lastTs;
   }
   const ls = regs[REG.ls]!;
   regs[REG.ls] = Number.isNaN(ls) || d.maxTs > ls ? d.maxTs : ls;
-  if (ops.includes('sequentialIds') && !Number.isNaN(d.firstId)) {
+  if (lc.sequentialIds && !Number.isNaN(d.firstId)) {
     const li = regs[REG.li]!;
     if (!Number.isNaN(li)) {
       const step = Math.abs(d.firstId - li);
-      if (step >= 1 && step <= SEQUENTIAL_ID_MAX_STEP) addCounter(into, C.sequentialIdRequests, d.firstIdTs, 1);
+      if (step >= 1 && step <= SEQUENTIAL_ID_MAX_STEP)
+        addCounterToRings(lc, into, C.sequentialIdRequests, d.firstIdTs, 1);
     }
     regs[REG.li] = d.lastId;
   }
-  if (ops.includes('loginPrior')) {
+  if (lc.loginPrior) {
     const nl = regs[REG.nl]!;
-    if (d.leadingLogins.size > 0) {
+    if (d.leadingLogins) {
       const prior = !Number.isNaN(nl) && d.firstTs - nl <= PRIOR_REQUEST_WINDOW_MS;
-      if (!prior) for (const [ts, n] of d.leadingLogins) addCounter(into, C.loginsWithoutPriorRequest, ts, n);
+      if (!prior)
+        for (const [ts, n] of d.leadingLogins) addCounterToRings(lc, into, C.loginsWithoutPriorRequest, ts, n);
     }
     if (d.lastNonLoginTs >= 0) regs[REG.nl] = Number.isNaN(nl) || d.lastNonLoginTs > nl ? d.lastNonLoginTs : nl;
   }
-  if (ops.includes('sensitiveAfterLogin')) {
+  if (lc.sensitiveAfterLogin && d.pendingSensitive) {
     const sx = regs[REG.sx]!;
     if (!Number.isNaN(sx)) {
       for (const ts of d.pendingSensitive) {
         const since = ts - sx;
-        if (since >= 0 && since <= SENSITIVE_AFTER_LOGIN_MS) addCounter(into, C.sensitiveAfterLogin, ts, 1);
+        if (since >= 0 && since <= SENSITIVE_AFTER_LOGIN_MS) addCounterToRings(lc, into, C.sensitiveAfterLogin, ts, 1);
       }
     }
   }
-  if (ops.includes('loginOutcomes') && (d.successes > 0 || d.leadingFailures > 0)) {
+  if (lc.loginOutcomes && (d.successes > 0 || d.leadingFailures > 0)) {
     const cf = Number.isNaN(regs[REG.cf]!) ? 0 : regs[REG.cf]!;
     if (d.successes > 0) {
       regs[REG.fb] = d.successes >= 2 ? d.failuresBetweenLastSuccesses : cf + d.leadingFailures;
@@ -122,11 +112,11 @@ export function applyDelta(s: MemoryEntityState, d: EntityDelta, watermark: numb
       regs[REG.sx] = Number.isNaN(sx) || d.lastSuccessTs > sx ? d.lastSuccessTs : sx;
     } else regs[REG.cf] = cf + d.leadingFailures;
   }
-  if (ops.includes('travel') && d.travelFirst && d.travelLast) {
+  if (lc.travel && d.travelFirst && d.travelLast) {
     const tt = regs[REG.tt]!;
     if (!Number.isNaN(tt)) {
       const speed = travelSpeedKmh([tt, regs[REG.ta]!, regs[REG.to]!, regs[REG.tc]!], d.travelFirst);
-      addCounter(into, C.travelMaxKmh, d.travelFirst[0], speed);
+      addCounterToRings(lc, into, C.travelMaxKmh, d.travelFirst[0], speed);
     }
     regs[REG.tt] = d.travelLast[0];
     regs[REG.ta] = d.travelLast[1];
@@ -138,10 +128,12 @@ export function applyDelta(s: MemoryEntityState, d: EntityDelta, watermark: numb
     const spec = memories[k]!;
     const members = s.memories[k]!;
     const newCounter = spec.newCounter === null ? -1 : C[spec.newCounter];
-    for (const [member, [minTs, maxTs]] of d.memories[k]!) {
+    const delta = memoryMembers(d, k);
+    if (!delta) continue;
+    for (const [member, [minTs, maxTs]] of delta) {
       const score = members.get(member);
       if ((score === undefined || score < minTs - spec.ttlMs) && newCounter >= 0) {
-        addCounter(into, newCounter, minTs, 1);
+        addCounterToRings(lc, into, newCounter, minTs, 1);
       }
       if (score === undefined || maxTs > score) members.set(member, maxTs);
     }
@@ -155,39 +147,62 @@ export function applyDelta(s: MemoryEntityState, d: EntityDelta, watermark: numb
   }
   pruneRings(s, watermark);
   const oldestWindow = distinctViewWindow(watermark);
-  for (let k = 0; k < d.dims.length; k++) {
-    const windows = s.dims[k]!;
-    for (const [w, elements] of d.dims[k]!) {
-      if (w < oldestWindow) continue;
-      let hll = windows.get(w);
-      if (!hll) {
-        hll = new HyperLogLog();
-        windows.set(w, hll);
+  const items = d.dimItems;
+  if (items) {
+    // Each element joins the window of its hop and the one before (windows are two hops long).
+    for (let i = 0; i < items.length; i += 3) {
+      const windows = s.dims[items[i] as number]!;
+      const w = items[i + 1] as number;
+      const el = items[i + 2] as string;
+      let p = patterns.get(el);
+      if (p === undefined) {
+        p = hllPattern(el);
+        patterns.set(el, p);
       }
-      for (const el of elements) {
-        let p = patterns.get(el);
-        if (p === undefined) {
-          p = hllPattern(el);
-          patterns.set(el, p);
+      for (let t = w - 1; t <= w; t++) {
+        if (t < oldestWindow) continue;
+        let hll = windows.get(t);
+        if (!hll) {
+          hll = new HyperLogLog();
+          windows.set(t, hll);
         }
         hll.addPattern(p);
       }
     }
-    for (const w of windows.keys()) if (w < oldestWindow) windows.delete(w);
+  }
+  for (const windows of s.dims) {
+    if (windows.size > 2) for (const w of windows.keys()) if (w < oldestWindow) windows.delete(w);
+  }
+}
+
+function mergeBucket(s: MemoryEntityState, r: number, values: Float64Array, off: number): void {
+  const idx = values[off]!;
+  if (Number.isNaN(idx)) return;
+  const ring = s.compiled.rings[r]!;
+  const n = ring.ids.length;
+  const target = s.rings[r]!;
+  const cur = target.get(idx);
+  if (!cur) {
+    target.set(idx, values.slice(off + 1, off + 1 + n));
+    return;
+  }
+  for (let j = 0; j < n; j++) {
+    const v = values[off + 1 + j]!;
+    if (ring.isMax[j]) {
+      if (v > cur[j]!) cur[j] = v;
+    } else cur[j]! += v;
   }
 }
 
 function pruneRings(s: MemoryEntityState, watermark: number): void {
   for (let r = 0; r < s.rings.length; r++) {
     const spec = s.compiled.rings[r]!.spec;
+    const ring = s.rings[r]!;
     const floor = Math.floor(watermark / spec.spanMs) - spec.buckets;
-    for (const idx of s.rings[r]!.keys()) if (idx <= floor) s.rings[r]!.delete(idx);
+    // Views ignore buckets out of range anyway: pruning only bounds memory, so walk only when over size.
+    if (ring.size <= spec.buckets) continue;
+    for (const idx of ring.keys()) if (idx <= floor) ring.delete(idx);
   }
-}
-
-/** addCounter works on anything shaped like a delta's rings: let it write into the state's rings. */
-function stateAsDelta(s: MemoryEntityState): EntityDelta {
-  return { rings: s.compiled.rings.map((ring, r) => ({ ring, buckets: s.rings[r]! })) } as unknown as EntityDelta;
 }
 
 export function viewOf(

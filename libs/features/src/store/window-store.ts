@@ -27,7 +27,7 @@ export interface ApplyResult {
   readonly late: number;
   /** At or below the partition's applied offset: replays, not applied again. */
   readonly duplicates: number;
-  /** Entities whose stored offset showed the batch was already applied to them (crash recovery). */
+  /** Entities whose stored offset showed the batch was (partly) applied to them already (crash recovery). */
   readonly duplicateEntities: number;
   readonly entities: number;
   /** Sequential network round trips this batch needed (0 in memory; Cluster nodes run in parallel). */

@@ -13,7 +13,13 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { AccessEvent } from '@vigil/events';
 import { aggregateBatch, EVENT_APPLY, EVENT_TOUCH } from '../../aggregate/batch-aggregator';
-import type { EntityDelta } from '../../aggregate/entity-delta';
+import {
+  bucketCount,
+  dimensionWindows,
+  forEachBucket,
+  memoryMembers,
+  type EntityDelta,
+} from '../../aggregate/entity-delta';
 import { COMPILED, COMPILED_BY_CODE } from '../../registry/compiled-layout';
 import { distinctViewWindow } from '../../registry/windows';
 import type { EntityView } from '../../state/entity-view';
@@ -93,6 +99,7 @@ export class RedisWindowStore implements WindowStore {
       const status = replies[i]![0];
       if (status === 1) duplicateEntities++;
       else if (status === 2) {
+        duplicateEntities++;
         const list = partialByOffset.get(replies[i]![1]) ?? [];
         list.push(i);
         partialByOffset.set(replies[i]![1], list);
@@ -306,48 +313,53 @@ function encodeEntity(
     applied > 0 ? d.minTs : 0,
     applied > 0 ? d.maxTs : 0,
   );
-  for (const rd of d.rings) {
-    args.push(rd.buckets.size);
-    for (const [idx, values] of rd.buckets) {
+  const lc = d.compiled;
+  for (let r = 0; r < lc.rings.length; r++) {
+    const n = lc.rings[r]!.ids.length;
+    args.push(bucketCount(d, r));
+    forEachBucket(d, r, (idx, values, off) => {
       args.push(idx);
-      for (let j = 0; j < values.length; j++) args.push(values[j]!);
-    }
+      for (let j = 0; j < n; j++) args.push(values[off + j]!);
+    });
   }
-  const ops = layout.ops;
-  if (ops.includes('sequentialIds')) {
+  if (lc.sequentialIds) {
     if (Number.isNaN(d.firstId)) args.push(0);
     else args.push(1, d.firstId, d.firstIdTs, d.lastId);
   }
-  if (ops.includes('loginPrior')) {
-    args.push(d.leadingLogins.size);
-    for (const [ts, n] of d.leadingLogins) args.push(ts, n);
+  if (lc.loginPrior) {
+    const leading = d.leadingLogins;
+    args.push(leading ? leading.size : 0);
+    if (leading) for (const [ts, n] of leading) args.push(ts, n);
     args.push(d.lastNonLoginTs);
   }
-  if (ops.includes('sensitiveAfterLogin')) args.push(d.pendingSensitive.length, ...d.pendingSensitive);
-  if (ops.includes('loginOutcomes')) {
+  if (lc.sensitiveAfterLogin) {
+    const pending = d.pendingSensitive ?? [];
+    args.push(pending.length, ...pending);
+  }
+  if (lc.loginOutcomes) {
     args.push(d.leadingFailures, d.successes, d.failuresBetweenLastSuccesses, d.failuresSinceSuccess, d.lastSuccessTs);
   }
-  if (ops.includes('travel')) {
+  if (lc.travel) {
     if (d.travelFirst && d.travelLast) args.push(1, ...d.travelFirst, ...d.travelLast);
     else args.push(0);
   }
   const view = distinctViewWindow(watermark);
   layout.dimensions.forEach((dim, k) => {
-    let n = 0;
-    for (const w of d.dims[k]!.keys()) if (w >= view) n++;
-    args.push(n);
-    for (const [w, elements] of d.dims[k]!) {
-      if (w < view) continue;
-      keys.push(dimensionKey(sk, dim, w));
-      args.push(elements.size, ...elements);
+    const windows = dimensionWindows(d, k, view);
+    args.push(windows ? windows.size : 0);
+    if (windows) {
+      for (const [w, elements] of windows) {
+        keys.push(dimensionKey(sk, dim, w));
+        args.push(elements.size, ...elements);
+      }
     }
     keys.push(dimensionKey(sk, dim, view));
   });
   layout.memories.forEach((m, k) => {
     keys.push(memoryKey(sk, m.kind));
-    const members = d.memories[k]!;
-    args.push(members.size);
-    for (const [member, [minTs, maxTs]] of members) args.push(member, minTs, maxTs);
+    const members = memoryMembers(d, k);
+    args.push(members ? members.size : 0);
+    if (members) for (const [member, [minTs, maxTs]] of members) args.push(member, minTs, maxTs);
   });
 }
 
