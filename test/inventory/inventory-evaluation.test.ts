@@ -1,10 +1,13 @@
 /**
- * The inventory's must-show evaluation, end to end through `vigil inventory` on simulator traffic:
+ * The inventory's must-show evaluation, end to end through `vigil inventory` on `vigil simulate` traffic:
  *
- * 1. Simulator traffic (Kong logs) + a scanner flood of 100,000 random paths: discovered templates vs the
- *    simulator's true route templates (precision / recall), no id explosion, endpoints under the cap,
- *    the flood visible as overflow with probing risk.
- * 2. Specs that omit two of the simulator's endpoints, mark one deprecated and list one never called:
+ * 1. A few simulated minutes (simulateToDirectory, the code behind `vigil simulate`, Kong logs) with a
+ *    scanner flood of 100,000 random paths injected mid-run: discovered templates vs the simulator's true
+ *    route templates (routes.json) as precision / recall, no id explosion, endpoints under the cap, the
+ *    flood visible as overflow with probing risk. Routes the run never called (`requests: 0`) cannot be
+ *    discovered from traffic: they are out of the recall denominator, and finding one would be a false
+ *    positive.
+ * 2. Specs from routes.json that omit two called endpoints, mark one deprecated and list one never called:
  *    exactly those come out shadow, zombie and orphan.
  * 3. `--openapi-out` validates against the OpenAPI 3.1 schema; `--html` renders in headless Chromium
  *    with zero console errors (screenshot in test/.artifacts/inventory/).
@@ -12,24 +15,24 @@
  * Run: npx jest --selectProjects integration --testPathPatterns test/inventory/inventory-evaluation
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { benchRequests, createWriter, ENDPOINTS, type SimRequest } from '@vigil/simulator';
+import { createWriter, Simulation, simulateToDirectory, type RoutesFile, type SimRequest } from '@vigil/simulator';
 import type { InventoryReport } from '@vigil/inventory';
 import { main } from '../../apps/cli/src/main';
 
 const ART = join(__dirname, '..', '.artifacts', 'inventory');
-const SIM_RECORDS = 60_000;
+const SIM = { seed: 3, minutes: 5, scale: 1 } as const;
 const FLOOD = 100_000;
 const API = 'api.bank.example';
+const CAP = 1000;
 
-/** Two endpoints the spec leaves out (shadow), one it deprecates (zombie), one nobody calls (orphan). */
+/** Two called endpoints the spec leaves out (shadow), one it deprecates (zombie). */
 const OMITTED = ['GET /v1/notifications', 'GET /v1/cards/{id}'];
 const DEPRECATED = 'GET /v1/statements/{uuid}/download';
-const NEVER_CALLED = { method: 'get', path: '/v1/loans/{loanId}' };
 
-function scannerFlood(template: SimRequest, n: number): SimRequest[] {
+function scannerFlood(template: SimRequest, n: number, at: number): SimRequest[] {
   // A deterministic PRNG: the flood is the same every run.
   let s = 0x9e3779b9;
   const rnd = () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
@@ -40,7 +43,7 @@ function scannerFlood(template: SimRequest, n: number): SimRequest[] {
     const path = '/' + Array.from({ length: depth }, word).join('/') + (rnd() < 0.3 ? '.php' : '');
     out.push({
       ...template,
-      ts: template.ts + i,
+      ts: at + Math.floor(i / 2),
       requestId: `f${i.toString(16).padStart(31, '0')}`,
       clientIp: `198.18.0.${1 + (i % 3)}`,
       peerIp: `198.18.0.${1 + (i % 3)}`,
@@ -57,21 +60,22 @@ function scannerFlood(template: SimRequest, n: number): SimRequest[] {
       sessionHeader: null,
       apiKey: null,
       consumer: null,
-    } as SimRequest);
+      loginUsername: null,
+    });
   }
   return out;
+}
+
+/** The spec author's names for path slots ({id} → {idRef}, a second one {id2Ref}): specs never use Vigil's. */
+function specPath(path: string): string {
+  let n = 0;
+  return path.replace(/\{([^}]+)\}/g, (_m, name: string) => `{${name}${++n > 1 ? n : ''}Ref}`);
 }
 
 function specFor(host: string, title: string, ops: { method: string; path: string; deprecated?: boolean }[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of ops) {
-    const params = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m, i) => ({
-      name: `${m[1]}${i ? i + 1 : ''}`,
-      in: 'path',
-      required: true,
-      schema: { type: 'string' },
-    }));
-    const path = params.length ? op.path.replace(/\{[^}]+\}/g, () => `{${params.shift()!.name}}`) : op.path;
+    const path = specPath(op.path);
     const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
     paths[path] ??= {};
     paths[path]![op.method.toLowerCase()] = {
@@ -83,44 +87,77 @@ function specFor(host: string, title: string, ops: { method: string; path: strin
   return { openapi: '3.1.0', info: { title, version: '2.0.0' }, servers: [{ url: `https://${host}` }], paths };
 }
 
-describe('vigil inventory on simulator traffic with a scanner flood', () => {
+/** Copies the simulated traffic, with the flood in bursts of 1,000 between normal requests from mid-run. */
+function injectFlood(trafficFile: string, floodLines: readonly string[], out: string): number {
+  const lines = readFileSync(trafficFile, 'utf8').split('\n').filter(Boolean);
+  const fd = openSync(out, 'w');
+  try {
+    const half = Math.floor(lines.length / 2);
+    writeSync(fd, lines.slice(0, half).join('\n') + '\n');
+    let next = half;
+    for (let i = 0; i < floodLines.length; i += 1000) {
+      writeSync(fd, floodLines.slice(i, i + 1000).join('\n') + '\n');
+      const normal = lines.slice(next, next + 10);
+      next += normal.length;
+      if (normal.length) writeSync(fd, normal.join('\n') + '\n');
+    }
+    if (next < lines.length) writeSync(fd, lines.slice(next).join('\n') + '\n');
+  } finally {
+    closeSync(fd);
+  }
+  return lines.length;
+}
+
+describe('vigil inventory on vigil simulate traffic with a scanner flood', () => {
   let report: InventoryReport;
+  /** `host METHOD /template` of the simulator's routes that this run called, and of those it never called. */
   let truth: Set<string>;
+  let neverCalled: string[];
+  let orphan: { method: string; path: string };
+  let simulated = 0;
   let seconds = 0;
   const figures: Record<string, unknown> = {};
 
   beforeAll(async () => {
+    rmSync(ART, { recursive: true, force: true });
     mkdirSync(ART, { recursive: true });
-    const sim = [...benchRequests({ records: SIM_RECORDS, seed: 11 })];
-    truth = new Set(
-      sim
-        .filter((r) => r.route && r.status !== 404)
-        .map((r) => `${r.route!.host} ${r.route!.method} ${r.route!.template}`),
+    const simDir = join(ART, 'simulate');
+    const summary = await simulateToDirectory({ ...SIM, outDir: simDir, format: 'kong' });
+    simulated = summary.stats.requests;
+    const routes = JSON.parse(readFileSync(summary.files.routes, 'utf8')) as RoutesFile;
+    const all = Object.entries(routes.hosts).flatMap(([host, rs]) =>
+      rs.map((r) => ({
+        host,
+        method: r.method,
+        path: r.template,
+        id: `${host} ${r.method} ${r.template}`,
+        n: r.requests,
+      })),
     );
-    const flood = scannerFlood(sim[Math.floor(sim.length / 2)]!, FLOOD);
-    // The flood arrives in the middle of the day's traffic, in bursts between normal requests.
-    const mixed: SimRequest[] = [];
-    const half = Math.floor(sim.length / 2);
-    mixed.push(...sim.slice(0, half));
-    for (let i = 0; i < flood.length; i += 1000)
-      mixed.push(...flood.slice(i, i + 1000), ...sim.slice(half + i / 100, half + i / 100 + 10));
-    mixed.push(...sim.slice(half + FLOOD / 100));
-    const writer = createWriter('kong');
-    writeFileSync(join(ART, 'kong.ndjson'), mixed.map((r) => writer.write(r)).join('\n') + '\n');
+    truth = new Set(all.filter((r) => r.n > 0).map((r) => r.id));
+    neverCalled = all.filter((r) => r.n === 0).map((r) => r.id);
+    for (const id of [...OMITTED, DEPRECATED]) expect(truth).toContain(`${API} ${id}`);
 
-    // Specs: one per host, from the simulator's own routes, with the must-show edits on the API host.
-    // The spec documents what the traffic uses (the simulator's routes that this corpus exercises).
-    const ops = (host: string) =>
-      ENDPOINTS.filter((e) => e.route.host === host && truth.has(`${host} ${e.route.method} ${e.route.template}`)).map(
-        (e) => ({ method: e.route.method, path: e.route.template }),
-      );
-    const apiOps = ops(API)
+    // The flood: a scanner walking random paths on the API host from mid-run, all answered 404 by the gateway.
+    const base = new Simulation({ ...SIM, minutes: 0.1 }).requests().next().value!.request;
+    const writer = createWriter('kong');
+    const midRun = Date.UTC(2026, 2, 2, 8, 0, 0) + (SIM.minutes * 60_000) / 2;
+    const floodLines = scannerFlood(base, FLOOD, midRun).map((r) => writer.write(r));
+    injectFlood(summary.files.traffic, floodLines, join(ART, 'kong.ndjson'));
+
+    // Specs: one per host from routes.json (called routes), with the must-show edits on the API host: two
+    // called endpoints left out, one deprecated, and one route the run never called listed.
+    const called = (host: string) => all.filter((r) => r.host === host && r.n > 0);
+    const uncalled = all.find((r) => r.host === API && r.n === 0)!;
+    expect(uncalled).toBeDefined();
+    orphan = { method: uncalled.method, path: uncalled.path };
+    const apiOps = called(API)
       .filter((o) => !OMITTED.includes(`${o.method} ${o.path}`))
-      .map((o) => (`${o.method} ${o.path}` === DEPRECATED ? { ...o, deprecated: true } : o));
-    apiOps.push({ method: NEVER_CALLED.method.toUpperCase(), path: NEVER_CALLED.path });
-    const hosts = [...new Set(ENDPOINTS.map((e) => e.route.host))];
+      .map((o) => ({ ...o, deprecated: `${o.method} ${o.path}` === DEPRECATED }));
+    apiOps.push({ ...uncalled, deprecated: false });
+    const hosts = Object.keys(routes.hosts);
     for (const host of hosts) {
-      const spec = specFor(host, `${host} API`, host === API ? apiOps : ops(host));
+      const spec = specFor(host, `${host} API`, host === API ? apiOps : called(host));
       writeFileSync(join(ART, `${host}.openapi.yaml`), stringify(spec));
     }
     const t0 = Date.now();
@@ -146,7 +183,7 @@ describe('vigil inventory on simulator traffic with a scanner flood', () => {
     seconds = (Date.now() - t0) / 1000;
     expect(code).toBe(0);
     report = JSON.parse(readFileSync(join(ART, 'inventory.json'), 'utf8')) as InventoryReport;
-  }, 240_000);
+  }, 120_000);
 
   afterAll(() => {
     // The figures of the closing note, printed so that the command above shows them.
@@ -159,9 +196,11 @@ describe('vigil inventory on simulator traffic with a scanner flood', () => {
     const precision = hits.length / found.size;
     const recall = hits.length / truth.size;
     Object.assign(figures, {
-      records: SIM_RECORDS + FLOOD,
-      seconds,
+      simulation: { ...SIM, requests: simulated },
+      flood: FLOOD,
+      inventorySeconds: seconds,
       trueTemplates: truth.size,
+      neverCalled: neverCalled,
       discoveredTemplates: found.size,
       precision,
       recall,
@@ -170,6 +209,8 @@ describe('vigil inventory on simulator traffic with a scanner flood', () => {
     });
     expect(figures['falsePositives']).toEqual([]);
     expect(figures['missed']).toEqual([]);
+    // Never-called routes are not in the truth: traffic cannot show them, and none was made up.
+    expect([...found].filter((t) => neverCalled.includes(t))).toEqual([]);
     expect(precision).toBe(1);
     expect(recall).toBe(1);
   });
@@ -180,14 +221,14 @@ describe('vigil inventory on simulator traffic with a scanner flood', () => {
     const overflow = report.overflow.find((o) => o.host === API)!;
     Object.assign(figures, {
       endpointsPerHost: Object.fromEntries(perHost),
-      capPerHost: 1000,
+      capPerHost: CAP,
       overflowRequests: overflow.requests,
       overflowNotFound: overflow.reasons.notFound,
       overflowDistinctTemplates: overflow.distinctTemplates,
       overflowRisk: overflow.risk,
       heapUsedMB: Math.round(process.memoryUsage().heapUsed / 1e6),
     });
-    expect(Math.max(...perHost.values())).toBeLessThanOrEqual(1000);
+    expect(Math.max(...perHost.values())).toBeLessThanOrEqual(CAP);
     expect(overflow.requests).toBeGreaterThanOrEqual(FLOOD);
     expect(overflow.reasons.notFound).toBeGreaterThanOrEqual(FLOOD);
     expect(overflow.distinctTemplates).toBeGreaterThan(FLOOD * 0.9);
@@ -203,7 +244,7 @@ describe('vigil inventory on simulator traffic with a scanner flood', () => {
     Object.assign(figures, { shadow, zombie, orphans });
     expect(shadow).toEqual([...OMITTED].sort());
     expect(zombie).toEqual([DEPRECATED]);
-    expect(orphans).toEqual(['GET /v1/loans/{loanId}']);
+    expect(orphans).toEqual([`${orphan.method} ${specPath(orphan.path)}`]);
     const z = report.endpoints.find((e) => `${e.method} ${e.template}` === DEPRECATED)!;
     expect(z.risk.factors.map((f) => f.name)).toContain('zombie');
   });

@@ -5,7 +5,10 @@
  *
  * 1. Pinned templates (`routes.pinnedTemplates`) are final: nothing here changes them.
  * 2. Documented templates (paths of the loaded OpenAPI specs for the host) win next: `/users/alice`
- *    becomes `/users/{username}` when a spec says so. The most literal match wins.
+ *    becomes `/users/{username}` when a spec says so. The most literal match wins. Only literal segments
+ *    take the spec's slot: a typed slot the shared templater made (`{id}`, `{uuid}`) stays, so an
+ *    endpoint's identity does not depend on how a spec author named its parameters (`{accountId}`), and
+ *    inventories built with and without specs, or against two spec versions, line up.
  * 3. Evidence-based free-string slots: a literal segment becomes `{str}` once at least
  *    `freeSlotMinValues` distinct values were answered by a route (any status but 404/405/501) at the
  *    same position, under the same other segments. Never the first segment, never a configured literal
@@ -48,6 +51,8 @@ interface HostState {
   readonly cache: Map<string, string>;
   readonly evidence: Map<string, Set<string>>;
   readonly promotions: { readonly position: number; readonly segments: readonly string[]; readonly template: string }[];
+  /** Templates that came out of the documented step: final, like pinned ones. */
+  readonly documented: Set<string>;
   evidenceDropped: number;
 }
 
@@ -92,6 +97,7 @@ export class TemplateResolver {
   /** True when `template` came out of step 1 or 2 (pinned or documented): never merged further. */
   isFixed(host: string, template: string): boolean {
     if (this.pinned.has(template)) return true;
+    if (this.hosts.get(host)?.documented.has(template)) return true;
     return this.documentedFor(host).some((d) => d.template === template);
   }
 
@@ -166,7 +172,13 @@ export class TemplateResolver {
     if (this.pinned.has(routeTemplate)) return routeTemplate;
     const segs = splitPath(routeTemplate);
     const doc = this.bestDocumented(host, segs);
-    if (doc) return doc;
+    if (doc) {
+      let merged = '';
+      for (let i = 0; i < segs.length; i++) merged += `/${isSlot(segs[i]!) ? segs[i] : doc.segments[i]}`;
+      const template = merged || '/';
+      state.documented.add(template);
+      return template;
+    }
     for (const p of state.promotions) if (this.matches(p.segments, p.position, segs)) return p.template;
     return routeTemplate;
   }
@@ -189,7 +201,7 @@ export class TemplateResolver {
     return own ?? any ?? [];
   }
 
-  private bestDocumented(host: string, segs: readonly string[]): string | null {
+  private bestDocumented(host: string, segs: readonly string[]): CompiledTemplate | null {
     let best: CompiledTemplate | null = null;
     for (const d of this.documentedFor(host)) {
       if (d.segments.length !== segs.length) continue;
@@ -205,13 +217,13 @@ export class TemplateResolver {
         best = d;
       }
     }
-    return best ? best.template : null;
+    return best;
   }
 
   private host(host: string): HostState {
     let s = this.hosts.get(host);
     if (!s) {
-      s = { cache: new Map(), evidence: new Map(), promotions: [], evidenceDropped: 0 };
+      s = { cache: new Map(), evidence: new Map(), promotions: [], documented: new Set(), evidenceDropped: 0 };
       this.hosts.set(host, s);
     }
     return s;
