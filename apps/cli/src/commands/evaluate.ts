@@ -1,0 +1,188 @@
+/**
+ * `vigil evaluate`: scores labeled traffic with trained models and reports, per detector: entity-level
+ * precision, recall, PR-AUC and confusion matrix at the models' alert and block thresholds, row-level
+ * PR-AUC, recall per attack style, time-to-detect per campaign, and alerts and blocks on the benign traps.
+ * Labeled traffic is a log with a labels file (`vigil simulate` writes both), or fresh simulations.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { describeRuntime, loadModel, listModelDirs, ManifestError, tfRuntime, type DetectorModel } from '@vigil/models';
+import {
+  DETECTOR_IDS,
+  evaluateDetector,
+  type DataSource,
+  type DetectorEvaluation,
+  type DetectorId,
+  type LayoutSpec,
+} from '@vigil/training';
+import { UsageError } from '../errors';
+import { backendOption, buildData, fileSource, parseNumberList, positive, simulationSources } from './train';
+
+interface EvaluateOptions {
+  model: string[];
+  input?: string;
+  source?: string;
+  config?: string;
+  labels?: string;
+  injectAttacks?: string | boolean;
+  simulateSeeds?: string;
+  minutes: string;
+  scales: string;
+  json?: string;
+  backend?: string;
+  progress: boolean;
+}
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description('measure trained models on labeled traffic: precision, recall, PR-AUC, confusion, time-to-detect')
+    .option('-m, --model <dir...>', 'model directories (models/<detector>/<version>) or a models root', ['models'])
+    .option('-i, --input <file>', 'labeled gateway log (e.g. traffic.kong.log from vigil simulate)')
+    .option('-s, --source <format>', 'gateway log format of --input')
+    .option('-c, --config <file>', 'source mapping config of --input')
+    .option('-l, --labels <file>', 'labels of --input: labels.json from vigil simulate, or confirmed incidents')
+    .option('--inject-attacks [seed]', 'inject simulated campaigns into --input (benign history) and evaluate on them')
+    .option('--simulate-seeds <list>', 'evaluate on fresh simulations with these seeds instead of --input', undefined)
+    .option('--minutes <m>', 'minutes per simulation', '60')
+    .option('--scales <list>', 'benign scale per simulation, cycled', '0.7,1,1.5')
+    .option('--json <file>', 'write the full report (with per-campaign results) as JSON')
+    .option('--backend <name>', 'TF.js backend to start from: tensorflow, wasm or cpu')
+    .option('--no-progress', 'do not print progress on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  vigil simulate --out sim --minutes 60 --seed 4242 --format kong
+  vigil evaluate --model models --input sim/traffic.kong.log --source kong --labels sim/labels.json --json eval.json
+  vigil evaluate --model models/scraping/1.0.0 --simulate-seeds 2001-2003
+
+Entity level: an entity (an IP, an account) is alerted when any of its decision points scores at or above
+the alert threshold; precision and recall count entities, not rows. Time-to-detect runs from a campaign's
+first request to its first alert.`,
+    )
+    .action(async (opts: EvaluateOptions) => {
+      await evaluate(opts);
+    });
+}
+
+function modelDirs(args: readonly string[]): string[] {
+  return args.flatMap((a) => {
+    if (existsSync(join(a, 'manifest.json'))) return [a];
+    const dirs = listModelDirs(a);
+    if (!dirs.length) throw new UsageError(`${a} is neither a model directory (with manifest.json) nor a models root`);
+    return dirs;
+  });
+}
+
+export async function evaluate(opts: EvaluateOptions): Promise<DetectorEvaluation[]> {
+  const rt = await tfRuntime(backendOption(opts.backend));
+  process.stderr.write(`evaluate: ${describeRuntime(rt)}\n`);
+  const models: DetectorModel[] = [];
+  for (const dir of modelDirs(opts.model)) {
+    try {
+      models.push(await loadModel(dir, { runtime: rt }));
+    } catch (err) {
+      if (err instanceof ManifestError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  const detectors: DetectorId[] = [];
+  const layouts: Partial<Record<DetectorId, LayoutSpec>> = {};
+  for (const m of models) {
+    if (!(DETECTOR_IDS as readonly string[]).includes(m.detector)) {
+      throw new UsageError(
+        `model ${m.dir} is for detector "${m.detector}"; labels exist for ${DETECTOR_IDS.join(', ')}`,
+      );
+    }
+    const id = m.detector as DetectorId;
+    if (detectors.includes(id)) throw new UsageError(`two models for ${id}: evaluate one version at a time`);
+    detectors.push(id);
+    layouts[id] = { entity: m.manifest.entity, features: m.manifest.features };
+  }
+  let sources: DataSource[];
+  if (opts.simulateSeeds) {
+    sources = simulationSources(
+      parseNumberList(opts.simulateSeeds, '--simulate-seeds'),
+      positive(opts.minutes, '--minutes'),
+      parseNumberList(opts.scales, '--scales'),
+    );
+  } else if (opts.input) {
+    if (!opts.labels && opts.injectAttacks === undefined)
+      throw new UsageError('--input needs --labels and/or --inject-attacks');
+    sources = [fileSource({ ...opts, input: opts.input })];
+  } else {
+    throw new UsageError('give --input with --labels, or --simulate-seeds');
+  }
+  const data = await buildData(sources, detectors, opts.progress, 'evaluate', layouts);
+  const results = models.map((m) => evaluateDetector(m, data.datasets.get(m.detector as DetectorId)!, data.labels));
+  printEvaluation(results);
+  if (opts.json) {
+    writeFileSync(opts.json, `${JSON.stringify({ sources: data.sources, backend: rt.backend, results }, null, 2)}\n`);
+    process.stderr.write(`evaluate: report written to ${opts.json}\n`);
+  }
+  return results;
+}
+
+const pct = (x: number): string => x.toFixed(4);
+
+/** The report as tables on stdout. */
+export function printEvaluation(results: readonly DetectorEvaluation[]): void {
+  const out: string[] = [];
+  out.push(
+    [
+      'detector'.padEnd(20),
+      'entities +/-'.padStart(13),
+      'PR-AUC'.padStart(7),
+      'alert P'.padStart(8),
+      'alert R'.padStart(8),
+      'TP/FP/FN/TN @alert'.padStart(22),
+      'block P'.padStart(8),
+      'block R'.padStart(8),
+      'row PR-AUC'.padStart(10),
+      'TTD med/p90 s'.padStart(14),
+    ].join(' '),
+  );
+  for (const r of results) {
+    const e = r.entities;
+    const ttd = r.timeToDetect;
+    out.push(
+      [
+        r.detector.padEnd(20),
+        `${e.positive}/${e.negative}`.padStart(13),
+        pct(e.prAuc).padStart(7),
+        pct(e.alert.precision).padStart(8),
+        pct(e.alert.recall).padStart(8),
+        `${e.alert.tp}/${e.alert.fp}/${e.alert.fn}/${e.alert.tn}`.padStart(22),
+        pct(e.block.precision).padStart(8),
+        pct(e.block.recall).padStart(8),
+        pct(r.rows.prAuc).padStart(10),
+        `${ttd.medianSec?.toFixed(0) ?? '-'}/${ttd.p90Sec?.toFixed(0) ?? '-'}`.padStart(14),
+      ].join(' '),
+    );
+  }
+  out.push('');
+  out.push(
+    `${'detector'.padEnd(20)} ${'attack style'.padEnd(20)} ${'entities'.padStart(8)} ${'recall@alert'.padStart(12)} ${'recall@block'.padStart(12)}`,
+  );
+  for (const r of results) {
+    for (const [style, s] of Object.entries(r.byStyle)) {
+      out.push(
+        `${r.detector.padEnd(20)} ${style.padEnd(20)} ${String(s.entities).padStart(8)} ${pct(s.recallAlert).padStart(12)} ${pct(s.recallBlock).padStart(12)}`,
+      );
+    }
+  }
+  out.push('');
+  out.push(
+    `${'detector'.padEnd(20)} ${'benign trap'.padEnd(20)} ${'entities'.padStart(8)} ${'alerts'.padStart(8)} ${'blocks'.padStart(8)}`,
+  );
+  for (const r of results) {
+    for (const [trap, t] of Object.entries(r.traps)) {
+      out.push(
+        `${r.detector.padEnd(20)} ${trap.padEnd(20)} ${String(t.entities).padStart(8)} ${String(t.alerts).padStart(8)} ${String(t.blocks).padStart(8)}`,
+      );
+    }
+  }
+  process.stdout.write(`${out.join('\n')}\n\n`);
+}

@@ -1,0 +1,141 @@
+/**
+ * Training one detector model: a small MLP (dense ReLU layers, sigmoid output) on normalized rows, with a
+ * weighted binary cross-entropy. Class imbalance: both classes carry the same total weight; rows of benign
+ * traps (NATs, aggregator, monitors, crawler) are weighted up, because a false block there is the costliest
+ * mistake. Deterministic for a seed (initializers and shuffling are seeded).
+ */
+import type { LayersModel, Tensor, Scalar } from '@tensorflow/tfjs';
+import { fitNormalization, normalizeRows, type Normalization, type TfRuntime } from '@vigil/models';
+import { Random } from '@vigil/simulator';
+import type { Dataset } from '../dataset/dataset';
+
+export interface TrainOptions {
+  readonly epochs?: number;
+  readonly batchSize?: number;
+  readonly hidden?: readonly number[];
+  readonly learningRate?: number;
+  readonly seed?: number;
+  readonly trapWeight?: number;
+  readonly onEpoch?: (epoch: number, loss: number) => void;
+}
+
+export const DEFAULT_TRAIN_OPTIONS = {
+  epochs: 20,
+  batchSize: 512,
+  hidden: [32, 16],
+  learningRate: 0.003,
+  seed: 1,
+  trapWeight: 4,
+} as const;
+
+export interface TrainedModel {
+  readonly model: LayersModel;
+  readonly normalization: Normalization;
+  readonly epochs: number;
+  readonly finalLoss: number;
+  readonly seconds: number;
+  readonly hidden: readonly number[];
+}
+
+export function buildModel(rt: TfRuntime, width: number, hidden: readonly number[], seed: number): LayersModel {
+  const tf = rt.tf;
+  const model = tf.sequential();
+  hidden.forEach((units, i) => {
+    model.add(
+      tf.layers.dense({
+        units,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
+        ...(i === 0 ? { inputShape: [width] } : {}),
+      }),
+    );
+  });
+  model.add(
+    tf.layers.dense({
+      units: 1,
+      activation: 'sigmoid',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + hidden.length }),
+    }),
+  );
+  return model;
+}
+
+export async function trainDetector(rt: TfRuntime, train: Dataset, options: TrainOptions = {}): Promise<TrainedModel> {
+  const o = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  const tf = rt.tf;
+  const started = Date.now();
+  const n = train.rows;
+  const width = train.width;
+  if (n === 0) throw new Error(`no training rows for ${train.detector.id}`);
+  const normalization = fitNormalization(train.raw, n, width, (r) => train.labels[r] === 0);
+  const x = normalizeRows(train.raw, n, normalization);
+  const positives = train.positives();
+  const negatives = n - positives;
+  if (positives === 0) throw new Error(`no positive rows for ${train.detector.id}: the data has none of its campaigns`);
+  const wPos = n / (2 * positives);
+  const wNeg = n / (2 * Math.max(negatives, 1));
+  const weights = new Float32Array(n);
+  const y = new Float32Array(n);
+  for (let r = 0; r < n; r++) {
+    y[r] = train.labels[r]!;
+    weights[r] = y[r] ? wPos : wNeg * (train.trap[r] ? o.trapWeight : 1);
+  }
+  const model = buildModel(rt, width, o.hidden, o.seed);
+  const optimizer = tf.train.adam(o.learningRate);
+  const rng = new Random(o.seed);
+  const order = Array.from({ length: n }, (_, i) => i);
+  const bx = new Float32Array(o.batchSize * width);
+  const by = new Float32Array(o.batchSize);
+  const bw = new Float32Array(o.batchSize);
+  let finalLoss = NaN;
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    shuffle(order, rng);
+    let lossSum = 0;
+    let steps = 0;
+    for (let start = 0; start < n; start += o.batchSize) {
+      const m = Math.min(o.batchSize, n - start);
+      for (let k = 0; k < m; k++) {
+        const r = order[start + k]!;
+        bx.set(x.subarray(r * width, (r + 1) * width), k * width);
+        by[k] = y[r]!;
+        bw[k] = weights[r]!;
+      }
+      const xs = tf.tensor2d(bx.subarray(0, m * width), [m, width]);
+      const ys = tf.tensor2d(by.subarray(0, m), [m, 1]);
+      const ws = tf.tensor2d(bw.subarray(0, m), [m, 1]);
+      // minimize() runs the loss function in its own scope: only the inputs and the cost need disposing.
+      const loss = optimizer.minimize(() => {
+        const p = (model.apply(xs) as Tensor).clipByValue(1e-7, 1 - 1e-7);
+        const bce = ys
+          .mul(p.log())
+          .add(tf.scalar(1).sub(ys).mul(tf.scalar(1).sub(p).log()))
+          .neg();
+        return bce.mul(ws).sum().div(ws.sum()) as Scalar;
+      }, true);
+      xs.dispose();
+      ys.dispose();
+      ws.dispose();
+      lossSum += loss ? (await loss.data())[0]! : 0;
+      loss?.dispose();
+      steps++;
+    }
+    finalLoss = lossSum / Math.max(steps, 1);
+    o.onEpoch?.(epoch + 1, finalLoss);
+  }
+  optimizer.dispose();
+  return {
+    model,
+    normalization,
+    epochs: o.epochs,
+    finalLoss,
+    seconds: (Date.now() - started) / 1000,
+    hidden: o.hidden,
+  };
+}
+
+function shuffle(a: number[], rng: Random): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+}
