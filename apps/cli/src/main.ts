@@ -6,8 +6,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@vigil/events';
 import { ConfigFileError } from '@vigil/platform';
+import { registerEvaluate } from './commands/evaluate';
 import { registerInventory } from './commands/inventory';
+import { registerModels } from './commands/models';
 import { registerReplay } from './commands/replay';
+import { registerTrain } from './commands/train';
 import { registerSimulate } from './commands/simulate';
 import { UsageError } from './errors';
 
@@ -21,6 +24,9 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerSimulate(program);
   registerInventory(program);
+  registerTrain(program);
+  registerEvaluate(program);
+  registerModels(program);
   return program;
 }
 
