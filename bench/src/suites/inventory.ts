@@ -1,13 +1,24 @@
 /**
  * Replay with the API inventory enabled: decode + normalize + InventoryBuilder + MemoryInventoryStore,
  * per batch, in one process on one thread, beside the floor (stream + split + JSON.parse of the same
- * file) and beside the same replay without the inventory. A last case feeds already-decoded events to
- * the inventory alone, to show its own cost.
+ * file) and beside the same replay without the inventory. For Kong, the two ways of using decode
+ * workers in the same process, beside plain replay on the same workers:
+ *   - objects: workers decode, events come back as objects, one builder on the main thread;
+ *   - map-reduce: workers decode and add up the figures, the main thread only decides each event's
+ *     endpoint in input order (what `vigil inventory --workers` does).
+ * A last case feeds already-decoded events to the inventory alone, to show its own cost.
  */
 import type { AccessEvent, GatewayKind } from '@vigil/events';
 import { createSourceDecoder, parseSourceConfig } from '@vigil/events';
-import { openInput, readEventBatches } from '@vigil/connectors';
-import { InventoryBuilder, MemoryInventoryStore, parseInventoryConfig } from '@vigil/inventory';
+import { availableParallelism } from 'node:os';
+import { DecodePool, openInput, readEventBatches } from '@vigil/connectors';
+import {
+  addInParallel,
+  INVENTORY_WORKER_AGGREGATOR,
+  InventoryBuilder,
+  MemoryInventoryStore,
+  parseInventoryConfig,
+} from '@vigil/inventory';
 import { sourceConfigFor, type SimFormat } from '@vigil/simulator';
 import { floorRate, timed, type BenchResult, type BenchSuite } from '../harness';
 import { corpus } from './decode';
@@ -35,6 +46,44 @@ async function replay(file: string, format: SimFormat, withInventory: boolean, k
   });
   const endpoints = (await store.snapshot()).endpoints.length;
   return { events, seconds, endpoints };
+}
+
+type PooledMode = 'plain' | 'objects' | 'map-reduce';
+
+async function pooledReplay(file: string, format: SimFormat, workers: number, mode: PooledMode) {
+  const config = parseSourceConfig(sourceConfigFor(format));
+  const inventoryConfig = parseInventoryConfig({});
+  const builder = new InventoryBuilder({ config: inventoryConfig, pinnedTemplates: config.routes.pinnedTemplates });
+  const store = new MemoryInventoryStore();
+  const pool = new DecodePool({
+    gateway: format as GatewayKind,
+    config,
+    workers,
+    sourceName: file,
+    output: mode === 'objects' ? 'objects' : 'count',
+    aggregator:
+      mode === 'map-reduce' ? { module: INVENTORY_WORKER_AGGREGATOR, options: { config: inventoryConfig } } : undefined,
+  });
+  let events = 0;
+  try {
+    const seconds = await timed(async () => {
+      const input = openInput(file).stream;
+      if (mode === 'map-reduce') {
+        await addInParallel(pool, input, builder, store, (b) => (events += b.eventCount));
+        return;
+      }
+      for await (const b of pool.read(input)) {
+        events += b.eventCount;
+        if (mode === 'objects') {
+          builder.add(b.events);
+          await store.apply(builder.drain());
+        }
+      }
+    });
+    return { events, seconds, endpoints: (await store.snapshot()).endpoints.length };
+  } finally {
+    await pool.close();
+  }
 }
 
 export const inventorySuite: BenchSuite = {
@@ -73,6 +122,28 @@ export const inventorySuite: BenchSuite = {
           },
         },
       );
+      if (format === 'kong') {
+        const workers = Math.max(2, Math.min(availableParallelism(), 4));
+        const plainPooled = await pooledReplay(file, format, workers, 'plain');
+        for (const mode of ['plain', 'objects', 'map-reduce'] as const) {
+          const r = mode === 'plain' ? plainPooled : await pooledReplay(file, format, workers, mode);
+          results.push({
+            suite: 'inventory',
+            name: `${format} replay${mode === 'plain' ? '' : ` + inventory (${mode})`}, ${workers} workers`,
+            count: r.events,
+            seconds: r.seconds,
+            perSecond: r.events / r.seconds,
+            floorPerSecond: floor.perSecond,
+            extra:
+              mode === 'plain'
+                ? undefined
+                : {
+                    endpoints: r.endpoints,
+                    inventoryCost: `${(((r.seconds - plainPooled.seconds) / plainPooled.seconds) * 100).toFixed(0)}%`,
+                  },
+          });
+        }
+      }
       if (keep.length) {
         const builder = new InventoryBuilder({ config: parseInventoryConfig({}) });
         const store = new MemoryInventoryStore();

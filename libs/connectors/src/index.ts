@@ -5,5 +5,6 @@ export { readEventBatches, openInput } from './file/event-file-source';
 export type { EventBatch, OpenedInput, EventSourceOptions } from './file/event-file-source';
 export { DecodePool } from './file/decode-pool';
 export type { DecodePoolOptions, PooledBatch } from './file/decode-pool';
+export type { WorkerAggregator, WorkerAggregatorModule, WorkerAggregatorSpec } from './file/decode-protocol';
 export { readLineBlocks } from './file/line-blocks';
 export type { LineBlock } from './file/line-blocks';

@@ -23,3 +23,11 @@ export function isSlot(segment: string): boolean {
 export function templateShape(template: string): string {
   return template.replace(/\{[^/}]*\}/g, '{}');
 }
+
+/** Host of the overflow bucket for requests to hosts beyond `templates.maxHosts`. */
+export const OTHER_HOSTS = '*';
+
+/** Statuses that say "no such route" rather than "this route answered". */
+export function routeExists(status: number): boolean {
+  return status !== 404 && status !== 405 && status !== 501;
+}

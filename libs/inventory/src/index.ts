@@ -41,3 +41,8 @@ export { inventoryCsv } from './export/csv-export';
 export { observedOpenApi } from './export/openapi-export';
 export type { OpenApiExportOptions } from './export/openapi-export';
 export { inventoryHtml } from './export/html-report';
+export { InventoryCoordinator } from './parallel/inventory-coordinator';
+export { INVENTORY_WORKER_AGGREGATOR, InventoryWorkerAggregator } from './parallel/inventory-worker-aggregator';
+export type { BlockIdentities, BlockTargets, InventoryWorkerOptions } from './parallel/parallel-protocol';
+export { addInParallel } from './parallel/parallel-inventory';
+export type { AggregatingPool, AggregatedBatch } from './parallel/parallel-inventory';

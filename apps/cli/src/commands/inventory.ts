@@ -1,16 +1,20 @@
 /**
  * `vigil inventory`: gateway logs → the API inventory (endpoints, auth coverage, exposure, sensitive
  * data and flows, risk, shadow/zombie/orphan against OpenAPI specs), as JSON, and optionally CSV, an
- * observed OpenAPI 3.1 document and a self-contained HTML report. The same decode path as replay.
+ * observed OpenAPI 3.1 document and a self-contained HTML report. The same decode path as replay; with
+ * decode workers (default) the inventory is a map-reduce over them with the same result (parallel/ in
+ * @vigil/inventory).
  */
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { openInput, readEventBatches } from '@vigil/connectors';
+import { DecodePool, openInput, readEventBatches } from '@vigil/connectors';
 import {
+  addInParallel,
   buildInventoryReport,
   documentedTemplates,
   INVENTORY_REPORT_VERSION,
+  INVENTORY_WORKER_AGGREGATOR,
   InventoryBuilder,
   inventoryCsv,
   inventoryHtml,
@@ -23,12 +27,14 @@ import {
   splitInventorySection,
   type InventoryReport,
   type InventoryStore,
+  type InventoryWorkerOptions,
   type LoadedSpec,
 } from '@vigil/inventory';
 import { readConfigFile } from '@vigil/platform';
 import { UsageError } from '../errors';
 import { formatCount, Progress } from '../progress';
 import { addSourceOptions, loadSource, type SourceOptions } from '../source-options';
+import { decodeWorkers } from './replay';
 
 interface InventoryOptions extends SourceOptions {
   openapi?: string[];
@@ -38,6 +44,7 @@ interface InventoryOptions extends SourceOptions {
   html?: string;
   baseline?: string;
   redis?: string;
+  workers?: string;
   progress: boolean;
 }
 
@@ -75,6 +82,11 @@ Risk is 0-10, the sum of weighted factors (docs/architecture.md, "API inventory"
     .option('--html <file>', 'also write a self-contained HTML report')
     .option('--baseline <file>', 'a previous inventory JSON: mark endpoints new / changed / unused')
     .option('--redis <url>', 'add to the inventory kept in Redis (redis://host:port) instead of in memory')
+    .option(
+      '-w, --workers <n>',
+      'decode workers (threads) that also add up the figures; 0 = all on the main thread; same result either way',
+      'auto',
+    )
     .option('--no-progress', 'do not print the progress line on stderr')
     .action(async (opts: InventoryOptions) => {
       const report = await inventory(opts);
@@ -103,21 +115,46 @@ export async function inventory(opts: InventoryOptions): Promise<InventoryReport
   const store = await openStore(opts.redis);
   const input = openInput(opts.input);
   const progress = new Progress({ label: 'inventory', unit: 'events', total: input.size, enabled: opts.progress });
+  const workers = decodeWorkers(opts.workers);
   let events = 0;
   let dead = 0;
+  const report = (bytesRead: number) => {
+    const st = builder.stats();
+    progress.update(
+      events,
+      bytesRead,
+      `${st.endpoints} endpoints, overflow ${formatCount(st.overflowRequests)}${dead ? `, undecodable ${dead}` : ''}`,
+    );
+  };
   try {
     if (store instanceof RedisInventoryStore) builder.restore(await store.snapshot());
-    for await (const batch of readEventBatches(input.stream, source.decoder, { sourceName: input.name })) {
-      builder.add(batch.events);
-      await store.apply(builder.drain());
-      events += batch.events.length;
-      dead += batch.deadLetters.length;
-      const st = builder.stats();
-      progress.update(
-        events,
-        batch.bytesRead,
-        `${st.endpoints} endpoints, overflow ${formatCount(st.overflowRequests)}${dead ? `, undecodable ${dead}` : ''}`,
-      );
+    if (workers > 0) {
+      const pool = new DecodePool({
+        gateway: source.gateway,
+        config: source.config,
+        workers,
+        sourceName: input.name,
+        output: 'count',
+        aggregator: { module: INVENTORY_WORKER_AGGREGATOR, options: { config } satisfies InventoryWorkerOptions },
+      });
+      try {
+        // Workers add up the figures; this thread decides each event's endpoint, in input order.
+        await addInParallel(pool, input.stream, builder, store, (batch) => {
+          events += batch.eventCount;
+          dead += batch.deadLetters.length;
+          report(batch.bytesRead);
+        });
+      } finally {
+        await pool.close();
+      }
+    } else {
+      for await (const batch of readEventBatches(input.stream, source.decoder, { sourceName: input.name })) {
+        builder.add(batch.events);
+        await store.apply(builder.drain());
+        events += batch.events.length;
+        dead += batch.deadLetters.length;
+        report(batch.bytesRead);
+      }
     }
     return buildInventoryReport(await store.snapshot(), { config, specs, baseline });
   } finally {

@@ -5,13 +5,23 @@
  * transfers them to workers, which split, decode and normalize them with the same code as the
  * single-threaded path. Results come back in input order through a reorder buffer, so the output is
  * identical to decoding on the main thread, byte for byte (tested).
+ *
+ * An optional per-worker aggregator (WorkerAggregatorSpec) turns the pool into a map-reduce: workers
+ * fold their blocks into partial state, the main thread may answer each block in input order, and
+ * `drain` collects the partials.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { AccessEvent, DeadLetterRecord, GatewayKind, SourceConfig } from '@vigil/events';
-import type { DecodeResponse, DecodeWorkerData } from './decode-protocol';
+import type {
+  DecodeResponse,
+  DecodeWorkerData,
+  WorkerAggregatorSpec,
+  WorkerRequest,
+  WorkerResponse,
+} from './decode-protocol';
 import { oversizedDeadLetter } from './event-file-source';
 import { readLineBlocks } from './line-blocks';
 
@@ -24,6 +34,8 @@ export interface DecodePoolOptions {
   /** What workers send back: event objects, NDJSON text, or only counts. */
   readonly output: DecodeWorkerData['output'];
   readonly maxDeadLetterRawBytes?: number;
+  /** A per-worker aggregator (map-reduce); see WorkerAggregatorSpec. */
+  readonly aggregator?: WorkerAggregatorSpec;
 }
 
 /** One decoded block: like EventBatch, with events as objects or NDJSON depending on `output`. */
@@ -37,6 +49,11 @@ export interface PooledBatch {
   readonly records: number;
   readonly blankLines: number;
   readonly bytesRead: number;
+  /** The worker aggregator's result for this block; undefined without an aggregator. */
+  readonly aggregate?: unknown;
+  /** Which worker decoded it (-1: none, an oversized line), for `answer`. */
+  readonly worker?: number;
+  readonly seq?: number;
 }
 
 function workerScript(): string {
@@ -51,6 +68,8 @@ function workerScript(): string {
 export class DecodePool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, { resolve: (r: DecodeResponse) => void; reject: (e: Error) => void }>();
+  private readonly drains = new Map<number, (partial: unknown) => void>();
+  private nextDrain = 0;
   private nextWorker = 0;
   private failed: Error | null = null;
 
@@ -62,10 +81,17 @@ export class DecodePool {
       sourceName: options.sourceName,
       maxDeadLetterRawBytes: options.maxDeadLetterRawBytes,
       output: options.output,
+      aggregator: options.aggregator,
     };
     for (let i = 0; i < options.workers; i++) {
       const w = new Worker(workerScript(), { workerData: data });
-      w.on('message', (res: DecodeResponse) => {
+      w.on('message', (res: WorkerResponse) => {
+        if (res.type === 'drained') {
+          const d = this.drains.get(res.id);
+          this.drains.delete(res.id);
+          d?.(res.partial);
+          return;
+        }
         const p = this.pending.get(res.seq);
         this.pending.delete(res.seq);
         p?.resolve(res);
@@ -80,6 +106,28 @@ export class DecodePool {
 
   get size(): number {
     return this.workers.length;
+  }
+
+  /** Sends the main thread's answer for a batch to the worker that decoded it (aggregators only). */
+  answer(batch: PooledBatch, message: unknown): void {
+    if (batch.worker === undefined || batch.worker < 0 || batch.seq === undefined) return;
+    this.post(this.workers[batch.worker]!, { type: 'answer', seq: batch.seq, message });
+  }
+
+  /** Every worker's partial aggregate, in worker order; call after `read` has finished. */
+  async drain(): Promise<unknown[]> {
+    if (this.failed) throw this.failed;
+    return Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<unknown>((resolve, reject) => {
+            const id = this.nextDrain++;
+            this.drains.set(id, resolve);
+            w.once('error', reject);
+            this.post(w, { type: 'drain', id });
+          }),
+      ),
+    );
   }
 
   async close(): Promise<void> {
@@ -98,11 +146,14 @@ export class DecodePool {
     for await (const b of readLineBlocks(input, { maxLineBytes: maxRecordBytes })) {
       if (b.oversized) {
         const dead = oversizedDeadLetter(b.oversized, maxRecordBytes, this.options);
-        inFlight.push(Promise.resolve(batchOf(null, [dead], 1, b.bytesRead)));
+        inFlight.push(Promise.resolve(batchOf(null, [dead], 1, b.bytesRead, -1)));
       } else {
         const bytesRead = b.bytesRead;
+        const worker = this.nextWorker++ % this.workers.length;
         inFlight.push(
-          this.decode(seq++, b.block, b.firstLine).then((res) => batchOf(res, res.deadLetters, res.records, bytesRead)),
+          this.decode(worker, seq++, b.block, b.firstLine).then((res) =>
+            batchOf(res, res.deadLetters, res.records, bytesRead, worker),
+          ),
         );
       }
       if (inFlight.length >= maxInFlight) yield await inFlight.shift()!;
@@ -110,15 +161,22 @@ export class DecodePool {
     while (inFlight.length) yield await inFlight.shift()!;
   }
 
-  private decode(seq: number, block: Buffer, firstLine: number): Promise<DecodeResponse> {
+  private decode(worker: number, seq: number, block: Buffer, firstLine: number): Promise<DecodeResponse> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      const w = this.workers[this.nextWorker++ % this.workers.length]!;
       // Blocks own their memory (readLineBlocks copies), so the buffer can be moved, not copied.
       const whole = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength;
-      w.postMessage({ seq, block, firstLine }, whole ? [block.buffer as ArrayBuffer] : []);
+      this.post(
+        this.workers[worker]!,
+        { type: 'block', seq, block, firstLine },
+        whole ? [block.buffer as ArrayBuffer] : [],
+      );
     });
+  }
+
+  private post(w: Worker, req: WorkerRequest, transfer: ArrayBuffer[] = []): void {
+    w.postMessage(req, transfer);
   }
 
   private crash(err: Error): void {
@@ -133,6 +191,7 @@ function batchOf(
   deadLetters: DeadLetterRecord[],
   records: number,
   bytesRead: number,
+  worker: number,
 ): PooledBatch {
   return {
     events: res?.events ?? [],
@@ -142,5 +201,8 @@ function batchOf(
     records,
     blankLines: res?.blankLines ?? 0,
     bytesRead,
+    aggregate: res?.aggregate,
+    worker,
+    seq: res?.seq ?? -1,
   };
 }

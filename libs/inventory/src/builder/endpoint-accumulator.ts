@@ -3,6 +3,7 @@
  * counter fields once per batch by `toCounters`.
  */
 import { AUTH_TYPES, type AccessEvent } from '@vigil/events';
+import { OTHER_HOSTS, OVERFLOW_METHOD, routeExists } from '../endpoint-key';
 import { EXPOSURES } from '../exposure';
 import { forEachQueryKey, QUERY_VALUE_KINDS, type QueryValueKind } from '../query-keys';
 import { bucketOf, ZERO_BUCKET } from '../sketch/quantile-sketch';
@@ -28,6 +29,9 @@ export class EndpointAccumulator {
   query: Map<string, Uint32Array> | null = null;
   /** Overflow bucket only. */
   readonly overflowReasons = { cap: 0, notFound: 0 };
+  readonly isOverflow: boolean;
+  /** The id the parallel coordinator gave this accumulator's endpoint; -1 until then. */
+  targetId = -1;
 
   constructor(
     readonly host: string,
@@ -35,7 +39,9 @@ export class EndpointAccumulator {
     readonly template: string,
     /** The endpoint's tracked query keys (shared across batches, capped); null: do not track. */
     private readonly trackedQueryKeys: Set<string> | null,
-  ) {}
+  ) {
+    this.isOverflow = method === OVERFLOW_METHOD;
+  }
 
   add(e: AccessEvent, exposure: number, maxQueryKeys: number): void {
     const trackedQueryKeys = this.trackedQueryKeys;
@@ -45,6 +51,11 @@ export class EndpointAccumulator {
     if (ts > this.lastSeen) this.lastSeen = ts;
     const status = e.status;
     this.status.set(status, (this.status.get(status) ?? 0) + 1);
+    if (this.isOverflow) {
+      // Why a request overflowed follows from where it is and its status (InventoryBuilder.route).
+      if (this.host === OTHER_HOSTS || routeExists(status)) this.overflowReasons.cap++;
+      else this.overflowReasons.notFound++;
+    }
     const authIndex = AUTH_INDEX[e.authType] ?? 0;
     this.auth[authIndex]!++;
     if (status >= 200 && status < 400) {

@@ -77,6 +77,18 @@ describe('InventoryBuilder', () => {
     expect(snapshot.endpoints.map((e) => e.template)).toEqual(['/v1/users/{userName}']);
   });
 
+  it('keeps a documented literal template out of a free slot promoted beside it, before and after', async () => {
+    const documented = new Map([['*', ['/v1/accounts']]]);
+    const siblings = Array.from({ length: 6 }, (_, i) => ({ routeTemplate: `/v1/section${i}` }));
+    const events = [{ routeTemplate: '/v1/accounts' }, ...siblings, { routeTemplate: '/v1/accounts' }];
+    const { snapshot } = await run(events, { templates: { freeSlotMinValues: 5 } }, [], documented);
+    expect(snapshot.promotions.map((p) => p.template)).toEqual(['/v1/{str}']);
+    expect(Object.fromEntries(snapshot.endpoints.map((e) => [e.template, e.counters['n']]))).toEqual({
+      '/v1/accounts': 2,
+      '/v1/{str}': 6,
+    });
+  });
+
   it('caps endpoints per host and counts the rest as overflow with examples', async () => {
     const events = Array.from({ length: 30 }, (_, i) => ({ routeTemplate: `/r${i}` }));
     const { snapshot, builder } = await run(events, { templates: { maxPerHost: 10, overflowSamples: 3 } });

@@ -11,7 +11,14 @@
  */
 import type { AccessEvent } from '@vigil/events';
 import type { InventoryConfig } from '../config';
-import { endpointKey, OVERFLOW_METHOD, OVERFLOW_TEMPLATE, parseEndpointKey } from '../endpoint-key';
+import {
+  endpointKey,
+  OTHER_HOSTS,
+  OVERFLOW_METHOD,
+  OVERFLOW_TEMPLATE,
+  parseEndpointKey,
+  routeExists,
+} from '../endpoint-key';
 import { ExposureClassifier } from '../exposure';
 import type {
   EndpointDelta,
@@ -23,7 +30,7 @@ import type {
 import { TemplateResolver, type Promotion } from '../templating/template-resolver';
 import { EndpointAccumulator } from './endpoint-accumulator';
 
-export const OTHER_HOSTS = '*';
+export { OTHER_HOSTS };
 
 export interface InventoryBuilderOptions {
   readonly config: InventoryConfig;
@@ -53,11 +60,6 @@ export interface BuilderStats {
   readonly overflowRequests: number;
   readonly promotions: number;
   readonly evidenceDropped: number;
-}
-
-/** Statuses that say "no such route" rather than "this route answered". */
-function routeExists(status: number): boolean {
-  return status !== 404 && status !== 405 && status !== 501;
 }
 
 export class InventoryBuilder {
@@ -112,15 +114,24 @@ export class InventoryBuilder {
   }
 
   addOne(e: AccessEvent): void {
-    const exposure = this.exposure.classify(e.clientIp);
-    const h = this.host(e.host);
-    if (h === null) {
-      this.toOverflow(this.host(OTHER_HOSTS)!, OTHER_HOSTS, e, exposure, `${e.host}${e.routeTemplate}`, 'cap');
-      return;
-    }
-    const template = this.resolver.resolve(e.host, e.routeTemplate);
-    const acc = h.batch.get(e.method)?.get(template) ?? this.admit(h, e, template, exposure);
-    if (acc !== null) acc.add(e, exposure, this.maxQueryKeys);
+    this.route(e.host, e.method, e.routeTemplate, e.status).add(
+      e,
+      this.exposure.classify(e.clientIp),
+      this.maxQueryKeys,
+    );
+  }
+
+  /**
+   * Endpoint identity, in input order: the accumulator of this batch that a request's figures go to
+   * (its endpoint's, or its host's overflow bucket). Everything order-dependent (admission, the cap,
+   * free-slot promotions, overflow samples) happens here and only needs these four fields, so the
+   * parallel path runs exactly this on the main thread and adds the figures on the decode workers.
+   */
+  route(host: string, method: string, routeTemplate: string, status: number): EndpointAccumulator {
+    const h = this.host(host);
+    if (h === null) return this.toOverflow(this.host(OTHER_HOSTS)!, OTHER_HOSTS, method, `${host}${routeTemplate}`);
+    const template = this.resolver.resolve(host, routeTemplate);
+    return h.batch.get(method)?.get(template) ?? this.admit(h, host, method, routeTemplate, status, template);
   }
 
   /** Everything added since the last drain, as one delta for the store. */
@@ -164,32 +175,33 @@ export class InventoryBuilder {
   }
 
   /** First event of (method, template) in this batch: admit the endpoint, or send the event to overflow. */
-  private admit(h: HostState, e: AccessEvent, template: string, exposure: number): EndpointAccumulator | null {
-    let key = endpointKey(e.method, template);
+  private admit(
+    h: HostState,
+    host: string,
+    method: string,
+    routeTemplate: string,
+    status: number,
+    template: string,
+  ): EndpointAccumulator {
+    let key = endpointKey(method, template);
     let state = h.admitted.get(key);
     if (!state) {
-      if (!routeExists(e.status)) {
-        this.toOverflow(h, e.host, e, exposure, template, 'notFound');
-        return null;
-      }
-      if (h.admitted.size >= this.maxPerHost) {
-        this.toOverflow(h, e.host, e, exposure, template, 'cap');
-        return null;
-      }
-      const promotion = template === e.routeTemplate ? this.resolver.observe(e.host, template) : null;
+      // The reason (notFound / cap) is counted by the overflow accumulator from the same two facts.
+      if (!routeExists(status) || h.admitted.size >= this.maxPerHost) return this.toOverflow(h, host, method, template);
+      const promotion = template === routeTemplate ? this.resolver.observe(host, template) : null;
       if (promotion) {
         this.promote(h, promotion);
-        template = this.resolver.resolve(e.host, e.routeTemplate);
-        key = endpointKey(e.method, template);
-        const existing = h.batch.get(e.method)?.get(template);
+        template = this.resolver.resolve(host, routeTemplate);
+        key = endpointKey(method, template);
+        const existing = h.batch.get(method)?.get(template);
         if (existing) return existing;
       }
       state = h.admitted.get(key);
       if (!state) h.admitted.set(key, (state = { queryKeys: new Set() }));
     }
-    let byTemplate = h.batch.get(e.method);
-    if (!byTemplate) h.batch.set(e.method, (byTemplate = new Map()));
-    const acc = new EndpointAccumulator(e.host, e.method, template, state.queryKeys);
+    let byTemplate = h.batch.get(method);
+    if (!byTemplate) h.batch.set(method, (byTemplate = new Map()));
+    const acc = new EndpointAccumulator(host, method, template, state.queryKeys);
     byTemplate.set(template, acc);
     this.touched.add(h);
     return acc;
@@ -201,7 +213,10 @@ export class InventoryBuilder {
     const from: string[] = [];
     for (const [key, state] of h.admitted) {
       const { method, template } = parseEndpointKey(key);
-      if (!this.resolver.matchesPromotion(promotion, template) || template === promotion.template) continue;
+      // Only what now resolves to the promoted template: a documented or pinned `/v1/accounts` keeps
+      // its own endpoint when `/v1/{str}` is promoted beside it (its later requests stay there too).
+      if (template === promotion.template || this.resolver.isFixed(promotion.host, template)) continue;
+      if (!this.resolver.matchesPromotion(promotion, template)) continue;
       from.push(key);
       h.admitted.delete(key);
       const target = endpointKey(method, promotion.template);
@@ -212,25 +227,17 @@ export class InventoryBuilder {
     this.merges.push({ promotion, from });
   }
 
-  private toOverflow(
-    h: HostState,
-    hostName: string,
-    e: AccessEvent,
-    exposure: number,
-    template: string,
-    reason: 'cap' | 'notFound',
-  ): void {
+  private toOverflow(h: HostState, hostName: string, method: string, template: string): EndpointAccumulator {
     this.overflowRequests++;
     const acc = (h.overflow ??= new EndpointAccumulator(hostName, OVERFLOW_METHOD, OVERFLOW_TEMPLATE, null));
-    acc.add(e, exposure, 0);
-    acc.overflowReasons[reason]++;
-    const sample = `${e.method} ${template}`;
+    const sample = `${method} ${template}`;
     (h.overflowTemplates ??= new Set()).add(sample);
     if (h.samples.size < this.options.config.templates.overflowSamples && !h.samples.has(sample)) {
       h.samples.add(sample);
       (h.newSamples ??= []).push(sample);
     }
     this.touched.add(h);
+    return acc;
   }
 
   private host(name: string): HostState | null {
@@ -250,7 +257,7 @@ export class InventoryBuilder {
   }
 }
 
-function toDelta(acc: EndpointAccumulator): EndpointDelta {
+export function toDelta(acc: EndpointAccumulator): EndpointDelta {
   return {
     host: acc.host,
     method: acc.method,

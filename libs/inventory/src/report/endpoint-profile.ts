@@ -91,7 +91,10 @@ export function profileEndpoint(r: EndpointRecord, config: InventoryConfig): End
   const latency: [number, number][] = [];
   const bytes: [number, number][] = [];
   const query = new Map<string, Partial<Record<QueryValueKind, number>>>();
-  for (const [field, n] of Object.entries(c)) {
+  // Sorted: the profile must not depend on the order counters reached the store (memory or Redis,
+  // one thread or several).
+  for (const field of Object.keys(c).sort()) {
+    const n = c[field]!;
     const colon = field.indexOf(':');
     if (colon < 0) continue;
     const kind = field.slice(0, colon);
