@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ConfigError } from '@vigil/events';
 import { ConfigFileError } from '@vigil/platform';
 import { registerEvaluate } from './commands/evaluate';
+import { registerFeatures } from './commands/features';
 import { registerInventory } from './commands/inventory';
 import { registerModels } from './commands/models';
 import { registerReplay } from './commands/replay';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: true })
     .exitOverride();
   registerReplay(program);
+  registerFeatures(program);
   registerSimulate(program);
   registerInventory(program);
   registerTrain(program);

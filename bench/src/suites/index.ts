@@ -1,6 +1,7 @@
 import type { BenchSuite } from '../harness';
 import { decodeMemorySuite, decodeSuite } from './decode';
+import { featuresSuite } from './features';
 import { inventorySuite } from './inventory';
 
 /** Each suite registers here; `npm run bench -- --suite NAME` runs one. */
-export const SUITES: readonly BenchSuite[] = [decodeSuite, decodeMemorySuite, inventorySuite];
+export const SUITES: readonly BenchSuite[] = [decodeSuite, decodeMemorySuite, inventorySuite, featuresSuite];

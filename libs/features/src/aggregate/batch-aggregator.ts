@@ -104,9 +104,8 @@ export function aggregateBatch(input: AggregateInput): EntityDelta[] {
       if (id === null) continue;
       let d = slot.byId.get(id);
       if (!d) {
-        const key = `${slot.code}|${id}`;
-        if (only && !only.has(key)) continue;
-        d = newEntityDelta(slot.compiled, id, key);
+        if (only && !only.has(`${slot.code}|${id}`)) continue;
+        d = newEntityDelta(slot.compiled, id);
         slot.byId.set(id, d);
       }
       if (cls !== EVENT_APPLY) continue;

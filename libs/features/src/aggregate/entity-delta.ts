@@ -15,8 +15,6 @@ import type { TravelPoint } from './travel';
 export interface EntityDelta {
   readonly compiled: CompiledLayout;
   readonly id: string;
-  /** `code|id`, unique across entity types. */
-  readonly key: string;
   /** Events applied (0: the entity is only read, e.g. touched by duplicates). */
   applied: number;
   firstOffset: number;
@@ -56,13 +54,17 @@ export interface EntityDelta {
   memItems: (number | string)[] | null;
 }
 
-export function newEntityDelta(compiled: CompiledLayout, id: string, key: string): EntityDelta {
+/** `code|id`: unique across entity types (built on demand; the hot path keys maps by type, then id). */
+export function deltaKey(d: EntityDelta): string {
+  return `${d.compiled.layout.code}|${d.id}`;
+}
+
+export function newEntityDelta(compiled: CompiledLayout, id: string): EntityDelta {
   const main = new Float64Array(compiled.mainWidth);
   for (const off of compiled.ringOffsets) main[off] = NaN;
   return {
     compiled,
     id,
-    key,
     applied: 0,
     firstOffset: -1,
     lastOffset: -1,

@@ -3,14 +3,15 @@
  * through millions of IPs cannot exhaust memory:
  *  - TTL: an entity idle (event time) for longer than its layout's state TTL is dropped by a sweep that
  *    runs whenever the watermark has moved a minute; a stale entity reads as empty even before the sweep.
- *  - Cap: at most `maxEntities` entities; beyond that the least recently touched go first (Map insertion
- *    order is kept as recency order). Evictions are counted: a flood that evicts real state is visible.
+ *  - Cap: at most `maxEntities` entities in all; beyond that the least recently touched entities of the
+ *    most numerous type go first (each type's Map keeps recency order: a touch re-inserts), so a flood of
+ *    new IPs evicts IPs, not the accounts it attacks. Evictions are counted, so a flood is visible.
  * Idempotency is per (topic, partition): an offset at or below the highest one applied is a replay. A
  * batch is applied synchronously, so there is no partially applied batch to recover from.
  */
 import type { AccessEvent } from '@vigil/events';
 import { aggregateBatch } from '../aggregate/batch-aggregator';
-import { COMPILED } from '../registry/compiled-layout';
+import { COMPILED, COMPILED_BY_CODE } from '../registry/compiled-layout';
 import { toFeatureVector } from '../state/feature-vector';
 import {
   applyDelta,
@@ -37,7 +38,12 @@ export class MemoryWindowStore implements WindowStore {
   readonly kind = 'memory' as const;
   readonly maxEntities: number;
   private readonly clock: BatchClock;
-  private readonly entities = new Map<string, MemoryEntityState>();
+  /** Per entity type (by layout code): id → state, in recency order. */
+  private readonly entities: Map<string, MemoryEntityState>[] = Array.from(
+    { length: COMPILED_BY_CODE.length },
+    () => new Map<string, MemoryEntityState>(),
+  );
+  private count = 0;
   private nextOffset = 0;
   private lastSweepWatermark = -Infinity;
   private totals = { batches: 0, events: 0, applied: 0, late: 0, duplicates: 0, evictedByTtl: 0, evictedByCap: 0 };
@@ -62,19 +68,23 @@ export class MemoryWindowStore implements WindowStore {
       events,
       classes: batch.classes,
       offsets: batch.offsets,
-      principalHasSucceeded: (p) => hasSucceeded(this.entities.get(`${PRINCIPAL_CODE}|${p}`), before),
+      principalHasSucceeded: (p) => hasSucceeded(this.entities[PRINCIPAL_CODE]!.get(p), before),
     });
     const patterns: PatternCache = new Map();
     const vectors = new Array(deltas.length);
     for (let i = 0; i < deltas.length; i++) {
       const d = deltas[i]!;
-      let s = this.entities.get(d.key);
-      if (s) this.entities.delete(d.key);
+      const byId = this.entities[d.compiled.layout.code]!;
+      let s = byId.get(d.id);
+      if (s) byId.delete(d.id);
       if (d.applied > 0) {
-        s ??= newMemoryEntityState(d.compiled, d.id);
+        if (!s) {
+          s = newMemoryEntityState(d.compiled, d.id);
+          this.count++;
+        }
         applyDelta(s, d, watermark, patterns);
       }
-      if (s) this.entities.set(d.key, s);
+      if (s) byId.set(d.id, s);
       vectors[i] = toFeatureVector(viewOf(s, d.compiled, d.id, watermark), watermark);
     }
     this.clock.commit(batch);
@@ -101,34 +111,41 @@ export class MemoryWindowStore implements WindowStore {
   }
 
   private enforceBounds(watermark: number): void {
-    if (watermark - this.lastSweepWatermark >= SWEEP_EVERY_MS || this.entities.size > this.maxEntities) {
+    if (watermark - this.lastSweepWatermark >= SWEEP_EVERY_MS || this.count > this.maxEntities) {
       this.lastSweepWatermark = watermark;
-      for (const [key, s] of this.entities) {
-        if (isStale(s, watermark)) {
-          this.entities.delete(key);
-          this.totals.evictedByTtl++;
+      for (const byId of this.entities) {
+        for (const [id, s] of byId) {
+          if (isStale(s, watermark)) {
+            byId.delete(id);
+            this.count--;
+            this.totals.evictedByTtl++;
+          }
         }
       }
     }
-    if (this.entities.size <= this.maxEntities) return;
-    // Oldest touch first: the Map iterates in insertion order and a touch re-inserts.
-    let excess = this.entities.size - this.maxEntities;
-    for (const key of this.entities.keys()) {
-      if (excess-- <= 0) break;
-      this.entities.delete(key);
-      this.totals.evictedByCap++;
+    while (this.count > this.maxEntities) {
+      let largest = this.entities[0]!;
+      for (const byId of this.entities) if (byId.size > largest.size) largest = byId;
+      // Oldest touch first, and not more than the excess or half of the type at once.
+      let evict = Math.min(this.count - this.maxEntities, Math.ceil(largest.size / 2));
+      for (const id of largest.keys()) {
+        if (evict-- <= 0) break;
+        largest.delete(id);
+        this.count--;
+        this.totals.evictedByCap++;
+      }
     }
   }
 
   /** Entities currently held. */
   get size(): number {
-    return this.entities.size;
+    return this.count;
   }
 
   /** Estimated heap bytes of all entity state (walks every entity: not for the hot path). */
   estimateBytes(): number {
     let bytes = 0;
-    for (const s of this.entities.values()) bytes += estimateBytes(s);
+    for (const byId of this.entities) for (const s of byId.values()) bytes += estimateBytes(s);
     return bytes;
   }
 
@@ -140,13 +157,14 @@ export class MemoryWindowStore implements WindowStore {
       ...this.totals,
       duplicateEntities: 0,
       roundTrips: 0,
-      entities: this.entities.size,
+      entities: this.count,
       estimatedBytes: this.estimateBytes(),
     };
   }
 
   close(): Promise<void> {
-    this.entities.clear();
+    for (const byId of this.entities) byId.clear();
+    this.count = 0;
     return Promise.resolve();
   }
 }

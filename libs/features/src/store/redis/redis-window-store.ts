@@ -15,6 +15,7 @@ import type { AccessEvent } from '@vigil/events';
 import { aggregateBatch, EVENT_APPLY, EVENT_TOUCH } from '../../aggregate/batch-aggregator';
 import {
   bucketCount,
+  deltaKey,
   dimensionWindows,
   forEachBucket,
   memoryMembers,
@@ -109,7 +110,7 @@ export class RedisWindowStore implements WindowStore {
       const classes = Uint8Array.from(batch.classes, (c, i) =>
         c === EVENT_APPLY && batch.offsets[i]! <= stored ? EVENT_TOUCH : c,
       );
-      const only = new Set(indexes.map((i) => deltas[i]!.key));
+      const only = new Set(indexes.map((i) => deltaKey(deltas[i]!)));
       const redo = aggregateBatch({
         events,
         classes,
@@ -118,8 +119,8 @@ export class RedisWindowStore implements WindowStore {
         only,
       });
       const redoReplies = await this.applyDeltas(redo, watermark, hwm, batch.lastOffset, counters);
-      const byKey = new Map(redo.map((d, i) => [d.key, redoReplies[i]!]));
-      for (const i of indexes) replies[i] = byKey.get(deltas[i]!.key)!;
+      const byKey = new Map(redo.map((d, i) => [deltaKey(d), redoReplies[i]!]));
+      for (const i of indexes) replies[i] = byKey.get(deltaKey(deltas[i]!))!;
     }
 
     const vectors: FeatureVector[] = deltas.map((d, i) => toFeatureVector(viewOfReply(d, replies[i]!), watermark));

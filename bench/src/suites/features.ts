@@ -1,0 +1,273 @@
+/**
+ * Feature windows on a realistic mixed stream (the simulator's Kong corpus of a bank API: web and mobile
+ * users, logins with typos, statics, a credential-stuffing range and a sequential-id scraper), decoded
+ * once outside the timed runs, then fed in batches of 4096 events:
+ *   - memory store: events/s, beside the floor (stream + split + JSON.parse of the same file);
+ *   - Redis store (a throwaway redis-server started here, or `--redis-url URL`): events/s, round trips,
+ *     pipelines and script calls per batch, and bytes per active entity (INFO used_memory delta);
+ *   - an IP-rotation flood of 1,000,000 distinct IPs into a memory store capped at 200,000 entities:
+ *     entities held stay under the cap; heap and estimated bytes per entity.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AccessEvent, GatewayKind } from '@vigil/events';
+import { createSourceDecoder, parseSourceConfig } from '@vigil/events';
+import { openInput, readEventBatches } from '@vigil/connectors';
+import { MemoryWindowStore, RedisWindowStore, type WindowStore } from '@vigil/features';
+import { sourceConfigFor } from '@vigil/simulator';
+import { floorRate, timed, type BenchContext, type BenchResult, type BenchSuite } from '../harness';
+import { corpus } from './decode';
+
+const BATCH = 4096;
+const MEMORY_FLOOR_TARGET = 150_000;
+const REDIS_TARGET = 50_000;
+
+async function decodeAll(file: string): Promise<AccessEvent[]> {
+  const decoder = createSourceDecoder('kong' as GatewayKind, parseSourceConfig(sourceConfigFor('kong')));
+  const events: AccessEvent[] = [];
+  for await (const b of readEventBatches(openInput(file).stream, decoder, { sourceName: file })) {
+    for (const e of b.events) events.push(e);
+  }
+  return events;
+}
+
+interface RunStats {
+  readonly seconds: number;
+  readonly batches: number;
+  readonly roundTrips: number;
+  readonly pipelines: number;
+  readonly commands: number;
+  readonly vectors: number;
+}
+
+async function feed(store: WindowStore, events: readonly AccessEvent[]): Promise<RunStats> {
+  let batches = 0;
+  let roundTrips = 0;
+  let pipelines = 0;
+  let commands = 0;
+  let vectors = 0;
+  const seconds = await timed(async () => {
+    for (let i = 0; i < events.length; i += BATCH) {
+      const r = await store.applyBatch(events.slice(i, i + BATCH), { topic: 'bench', partition: 0, firstOffset: i });
+      batches++;
+      roundTrips += r.roundTrips;
+      pipelines += r.pipelines;
+      commands += r.commands;
+      vectors += r.vectors.length;
+    }
+  });
+  return { seconds, batches, roundTrips, pipelines, commands, vectors };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A throwaway redis-server for the bench (nothing persisted), unless --redis-url was given. */
+async function redisForBench(ctx: BenchContext): Promise<{ url: string; stop(): Promise<void> }> {
+  const i = process.argv.indexOf('--redis-url');
+  if (i >= 0 && process.argv[i + 1]) return { url: process.argv[i + 1]!, stop: async () => undefined };
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-redis-'));
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
+  const { Redis } = await import('ioredis');
+  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await probe.connect();
+      await probe.ping();
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not start: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  probe.disconnect();
+  ctx.log(`started redis-server on 127.0.0.1:${port}`);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function usedMemory(info: string): number {
+  const m = /used_memory:(\d+)/.exec(info);
+  return m ? Number(m[1]) : NaN;
+}
+
+/** One login attempt from each of `n` distinct IPs (a rotation flood), in batches. */
+function* floodBatches(n: number, start: number): Generator<AccessEvent[]> {
+  const template: AccessEvent = {
+    v: 1,
+    ts: start,
+    source: 'bench',
+    gateway: 'kong',
+    requestId: null,
+    clientIp: '',
+    subnet: '',
+    asn: null,
+    country: null,
+    userAgent: 'python-requests/2.31',
+    tlsFingerprint: null,
+    deviceId: null,
+    sessionId: null,
+    apiKeyId: null,
+    principal: null,
+    principalSource: null,
+    authType: 'none',
+    method: 'POST',
+    host: 'api.bank.example',
+    path: '/auth/login',
+    query: null,
+    routeTemplate: '/auth/login',
+    routeClass: 'login',
+    status: 401,
+    bytesIn: 120,
+    bytesOut: 80,
+    latencyMs: 30,
+    sensitive: [],
+    sanitized: [],
+  };
+  for (let i = 0; i < n; i += BATCH) {
+    const batch: AccessEvent[] = [];
+    for (let k = i; k < Math.min(n, i + BATCH); k++) {
+      const ip = `${10 + (k >>> 24)}.${(k >>> 16) & 255}.${(k >>> 8) & 255}.${k & 255}`;
+      batch.push({
+        ...template,
+        ts: start + Math.floor(k / 10),
+        clientIp: ip,
+        subnet: ip.slice(0, ip.lastIndexOf('.')) + '.0/24',
+        principal: `victim-${k % 50_000}`,
+      });
+    }
+    yield batch;
+  }
+}
+
+export const featuresSuite: BenchSuite = {
+  name: 'features',
+  description: 'feature windows (memory and Redis stores) on a mixed bank API stream; IP-rotation flood vs the cap',
+  async run(ctx) {
+    const records = ctx.quick ? 50_000 : 300_000;
+    const file = await corpus(ctx, 'kong', records);
+    const floor = await floorRate(file, true);
+    ctx.log('decoding the corpus once (outside the timed runs)');
+    const events = await decodeAll(file);
+    const results: BenchResult[] = [];
+
+    const memory = new MemoryWindowStore();
+    const mem = await feed(memory, events);
+    const memoryEntities = memory.size;
+    const memoryBytes = memory.estimateBytes();
+    results.push({
+      suite: 'features',
+      name: 'memory store',
+      count: events.length,
+      seconds: mem.seconds,
+      perSecond: events.length / mem.seconds,
+      floorPerSecond: floor.perSecond,
+      extra: {
+        target: `${MEMORY_FLOOR_TARGET / 1000}k/s`,
+        vectorsPerEvent: (mem.vectors / events.length).toFixed(2),
+        entities: memoryEntities,
+        bytesPerEntity: Math.round(memoryBytes / memoryEntities),
+      },
+    });
+    await memory.close();
+
+    const redis = await redisForBench(ctx);
+    try {
+      const { Redis } = await import('ioredis');
+      const client = new Redis(redis.url);
+      const prefix = `bench${Date.now()}:`;
+      const before = usedMemory(await client.info('memory'));
+      const store = new RedisWindowStore({ client, keyPrefix: prefix, ownsClient: false });
+      const red = await feed(store, events);
+      const after = usedMemory(await client.info('memory'));
+      results.push({
+        suite: 'features',
+        name: 'redis store',
+        count: events.length,
+        seconds: red.seconds,
+        perSecond: events.length / red.seconds,
+        floorPerSecond: floor.perSecond,
+        extra: {
+          target: `${REDIS_TARGET / 1000}k/s`,
+          roundTripsPerBatch: (red.roundTrips / red.batches).toFixed(2),
+          pipelinesPerBatch: (red.pipelines / red.batches).toFixed(2),
+          scriptCallsPerBatch: (red.commands / red.batches).toFixed(1),
+          eventsPerBatch: BATCH,
+          entities: memoryEntities,
+          bytesPerEntity: Math.round((after - before) / memoryEntities),
+        },
+      });
+      // Replay of the same stream: every batch is recognised by its offsets, nothing counts twice.
+      const replayStore = new RedisWindowStore({ client, keyPrefix: prefix, ownsClient: false });
+      const replay = await feed(replayStore, events);
+      results.push({
+        suite: 'features',
+        name: 'redis store, replay (all duplicates)',
+        count: events.length,
+        seconds: replay.seconds,
+        perSecond: events.length / replay.seconds,
+        extra: { roundTripsPerBatch: (replay.roundTrips / replay.batches).toFixed(2) },
+      });
+      client.disconnect();
+    } finally {
+      await redis.stop();
+    }
+
+    const flood = ctx.quick ? 200_000 : 1_000_000;
+    const cap = 200_000;
+    const capped = new MemoryWindowStore({ maxEntities: cap });
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    let maxHeld = 0;
+    const floodSeconds = await timed(() => {
+      for (const batch of floodBatches(flood, Date.UTC(2026, 2, 2, 12))) {
+        capped.applyNow(batch);
+        if (capped.size > maxHeld) maxHeld = capped.size;
+      }
+    });
+    global.gc?.();
+    const heapAfter = process.memoryUsage().heapUsed;
+    const stats = capped.stats();
+    results.push({
+      suite: 'features',
+      name: `memory store, ${flood / 1e6}M-IP rotation flood`,
+      count: flood,
+      seconds: floodSeconds,
+      perSecond: flood / floodSeconds,
+      extra: {
+        cap,
+        maxEntitiesHeld: maxHeld,
+        underCap: maxHeld <= cap ? 'yes' : 'NO',
+        evictedByCap: stats.evictedByCap ?? 0,
+        heapDeltaMB: ((heapAfter - heapBefore) / 1e6).toFixed(0),
+        estimatedMB: ((stats.estimatedBytes ?? 0) / 1e6).toFixed(0),
+        bytesPerEntity: Math.round((stats.estimatedBytes ?? 0) / Math.max(capped.size, 1)),
+      },
+    });
+    return results;
+  },
+};
