@@ -4,6 +4,10 @@
  * because the unit specs and the integration tests share it.)
  */
 import { ACCESS_EVENT_VERSION, type AccessEvent } from '@vigil/events';
+import { InventoryBuilder } from './builder/inventory-builder';
+import { parseInventoryConfig } from './config';
+import { buildInventoryReport, type InventoryReport, type ReportOptions } from './report/inventory-report';
+import { MemoryInventoryStore } from './store/memory-inventory-store';
 
 export function accessEvent(overrides: Partial<AccessEvent> = {}): AccessEvent {
   return {
@@ -38,4 +42,17 @@ export function accessEvent(overrides: Partial<AccessEvent> = {}): AccessEvent {
     sanitized: [],
     ...overrides,
   };
+}
+
+/** The whole pipeline for specs: events → builder → memory store → report. */
+export async function reportOf(
+  events: readonly Partial<AccessEvent>[],
+  options: Partial<ReportOptions> & { readonly inventory?: object; readonly documented?: Map<string, string[]> } = {},
+): Promise<InventoryReport> {
+  const config = options.config ?? parseInventoryConfig(options.inventory ?? {});
+  const builder = new InventoryBuilder({ config, documented: options.documented });
+  const store = new MemoryInventoryStore();
+  builder.add(events.map((e) => accessEvent(e)));
+  await store.apply(builder.drain());
+  return buildInventoryReport(await store.snapshot(), { now: new Date(0), ...options, config });
 }
