@@ -9,16 +9,22 @@
  * Because the check and the update happen in one script on one slot, a crash between entities of a batch
  * leaves every entity either fully updated or untouched, which a replay then completes exactly once.
  *
- * ARGV protocol (all numbers as decimal strings), per entity, read with a cursor:
+ * KEYS: the state key of each entity. The entity's other keys (distinct-count windows, memories) carry
+ * the same hash tag, hence live in the same slot as the declared key, and are derived here from it; that
+ * keeps a call to one key per entity (Redis checks that every key a script touches is in its slot).
+ *
+ * ARGV[1]: one MessagePack array (decoded by Redis's C cmsgpack), the number of entities, then per
+ * entity, read with a cursor:
  *   layoutCode, hwmField|'', batchLastOffset, entityFirstOffset, entityLastOffset, appliedEvents,
  *   watermark, firstTs, lastTs, minTs, maxTs,
  *   per ring: nBuckets, then nBuckets × (index, counter values…),
  *   [seq: has, firstId, firstIdTs, lastId] [prior: n, n × (ts, count), lastNonLoginTs]
  *   [sensitive: n, ts…] [outcomes: leadingFailures, successes, between, sinceSuccess, lastSuccessTs]
  *   [travel: has, 4 × first, 4 × last],
- *   per dimension: nWindows, nWindows × (nElements, elements…)  — KEYS: one per window, then the view key
- *   per memory: nMembers, nMembers × (member, minTs, maxTs)     — KEYS: the memory key
- * Reply per entity: {status, storedOffset|-1, rings (flat index+values), {cf, fb, sx}, distinct, memories}.
+ *   per dimension: nWindows, nWindows × (window, nElements, elements…),
+ *   per memory: nMembers, nMembers × (member, minTs, maxTs).
+ * Reply: cmsgpack of, per entity, {status, storedOffset|-1, rings (flat index+values), {cf, fb, sx},
+ * distinct counts of the view window, memory counts}.
  */
 import { COUNTER_INDEX, COMPILED_BY_CODE } from '../../registry/compiled-layout';
 import {
@@ -53,12 +59,13 @@ function luaLayouts(): string {
     const mems = l.memories
       .map(
         (m) =>
-          `{ttl=${m.ttlMs},cap=${m.cap},newc=${m.newCounter === null ? -1 : COUNTER_INDEX[m.newCounter]},views={${m.viewsMs.join(',')}}}`,
+          `{kind='${m.kind}',ttl=${m.ttlMs},cap=${m.cap},newc=${m.newCounter === null ? -1 : COUNTER_INDEX[m.newCounter]},views={${m.viewsMs.join(',')}}}`,
       )
       .join(',');
+    const dimNames = l.dimensions.map((d) => `'${d}'`).join(',');
     const op = (name: string) => (l.ops.includes(name as never) ? 'true' : 'false');
     parts.push(
-      `LAYOUTS[${l.code}]={ttl=${l.stateTtlMs},rings={${rings}},ndims=${l.dimensions.length},mems={${mems}},` +
+      `LAYOUTS[${l.code}]={ttl=${l.stateTtlMs},rings={${rings}},ndims=${l.dimensions.length},dimNames={${dimNames}},mems={${mems}},` +
         `gaps=${op('gaps')},seq=${op('sequentialIds')},prior=${op('loginPrior')},sens=${op('sensitiveAfterLogin')},` +
         `outc=${op('loginOutcomes')},trav=${op('travel')}}`,
     );
@@ -77,10 +84,12 @@ local TRAVEL_MIN, DEG, EARTH, DIM_TTL = ${TRAVEL_MIN_INTERVAL_MS}, ${DEG_TO_RAD}
 local C_GAPN, C_GAPS, C_GAPQ, C_SEQ = ${C.gapCount}, ${C.gapSumMs}, ${C.gapSumSqMs}, ${C.sequentialIdRequests}
 local C_LWP, C_SAL, C_TRAVEL = ${C.loginsWithoutPriorRequest}, ${C.sensitiveAfterLogin}, ${C.travelMaxKmh}
 
+local HOP = ${DISTINCT_HOP_MS}
+local A = cmsgpack.unpack(ARGV[1])
 local ki, ai = 0, 0
 local function key() ki = ki + 1; return KEYS[ki] end
-local function arg() ai = ai + 1; return ARGV[ai] end
-local function num() ai = ai + 1; return tonumber(ARGV[ai]) end
+local function arg() ai = ai + 1; return A[ai] end
+local num = arg
 local function fmt(x) return string.format('%.17g', x) end
 
 local function addAt(L, rings, cid, ts, v)
@@ -152,18 +161,19 @@ for e = 1, nEntities do
   local dimAdds, dimView = {}, {}
   for k = 1, L.ndims do
     local adds = {}
+    local prefix = sk .. ':d:' .. L.dimNames[k] .. ':'
     for w = 1, num() do
-      local dk = key()
+      local dk = prefix .. fmt(num())
       local els = {}
       for i = 1, num() do els[i] = arg() end
       adds[w] = {dk, els}
     end
     dimAdds[k] = adds
-    dimView[k] = key()
+    dimView[k] = prefix .. fmt(math.floor(wm / HOP) - 1)
   end
   local memKeys, memDeltas = {}, {}
   for k = 1, #L.mems do
-    memKeys[k] = key()
+    memKeys[k] = sk .. ':m:' .. L.mems[k].kind
     local list = {}
     for i = 1, num() do list[i] = {arg(), num(), num()} end
     memDeltas[k] = list
@@ -346,7 +356,7 @@ for e = 1, nEntities do
   end
   out[e] = {status, hwm or -1, ringOut, regOut, dimOut, memOut}
 end
-return out
+return cmsgpack.pack(out)
 `;
 
 /** Reads `sx` (last successful login) and `ls` (last seen) of principals, for the batch's failures. */

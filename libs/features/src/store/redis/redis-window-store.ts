@@ -29,7 +29,8 @@ import { BatchClock, type ClassifiedBatch } from '../batch-clock';
 import type { ApplyResult, BatchPosition, WindowStore, WindowStoreOptions, WindowStoreStats } from '../window-store';
 import { APPLY_SCRIPT } from './apply-script';
 import { keySlot } from './key-slot';
-import { DEFAULT_KEY_PREFIX, dimensionKey, entityTag, hwmField, memoryKey, stateKey } from './key-layout';
+import { DEFAULT_KEY_PREFIX, entityTag, hwmField, stateKey } from './key-layout';
+import { MsgpackWriter, unpack } from './msgpack';
 
 export type RedisClient = Redis | Cluster;
 
@@ -43,7 +44,7 @@ export interface RedisWindowStoreOptions extends WindowStoreOptions {
   readonly ownsClient?: boolean;
 }
 
-type ScriptCapable = { vigilApplyFeatures(...args: (string | number)[]): Promise<unknown> };
+type ScriptCapable = { vigilApplyFeaturesBuffer(...args: (string | number | Buffer)[]): Promise<unknown> };
 type Reply = [number, number, number[][], number[], number[], number[][]];
 
 const PRINCIPAL = COMPILED.principal;
@@ -251,11 +252,15 @@ export class RedisWindowStore implements WindowStore {
         const pipeline = this.client.pipeline() as unknown as ScriptCapable & {
           exec(): Promise<[Error | null, unknown][] | null>;
         };
+        const writer = new MsgpackWriter();
         for (const call of group.calls) {
           const keys: string[] = [];
           const args: (string | number)[] = [call.length];
           for (const d of call) encodeEntity(d, this.prefix, keys, args, watermark, hwm, batchLastOffset);
-          void pipeline.vigilApplyFeatures(keys.length, ...keys, ...args);
+          writer.reset();
+          writer.arrayHeader(args.length);
+          for (let i = 0; i < args.length; i++) writer.value(args[i]!);
+          void pipeline.vigilApplyFeaturesBuffer(keys.length, ...keys, writer.take());
         }
         counters.pipelines++;
         counters.commands += group.calls.length;
@@ -263,7 +268,7 @@ export class RedisWindowStore implements WindowStore {
         results!.forEach(([err, value], c) => {
           if (err) throw err;
           const call = group.calls[c]!;
-          (value as Reply[]).forEach((reply, j) => (replies[indexOf.get(call[j]!)!] = reply));
+          (unpack(value as Buffer) as Reply[]).forEach((reply, j) => (replies[indexOf.get(call[j]!)!] = reply));
         });
       }),
     );
@@ -345,19 +350,17 @@ function encodeEntity(
     else args.push(0);
   }
   const view = distinctViewWindow(watermark);
-  layout.dimensions.forEach((dim, k) => {
+  for (let k = 0; k < layout.dimensions.length; k++) {
     const windows = dimensionWindows(d, k, view);
     args.push(windows ? windows.size : 0);
     if (windows) {
       for (const [w, elements] of windows) {
-        keys.push(dimensionKey(sk, dim, w));
-        args.push(elements.size, ...elements);
+        args.push(w, elements.size);
+        for (const el of elements) args.push(el);
       }
     }
-    keys.push(dimensionKey(sk, dim, view));
-  });
-  layout.memories.forEach((m, k) => {
-    keys.push(memoryKey(sk, m.kind));
+  }
+  layout.memories.forEach((_m, k) => {
     const members = memoryMembers(d, k);
     args.push(members ? members.size : 0);
     if (members) for (const [member, [minTs, maxTs]] of members) args.push(member, minTs, maxTs);
