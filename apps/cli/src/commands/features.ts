@@ -45,6 +45,8 @@ export interface FeaturesSummary {
   readonly applied: number;
   readonly late: number;
   readonly duplicates: number;
+  /** Redis: entity updates skipped because the store had already applied those offsets (an earlier run). */
+  readonly replayedEntities: number;
   readonly batches: number;
   readonly vectors: number;
   readonly watermark: number | null;
@@ -162,6 +164,7 @@ export async function computeFeatures(opts: FeaturesOptions): Promise<FeaturesSu
   let applied = 0;
   let late = 0;
   let duplicates = 0;
+  let replayedEntities = 0;
   let batches = 0;
   let vectors = 0;
   let roundTrips = 0;
@@ -179,6 +182,7 @@ export async function computeFeatures(opts: FeaturesOptions): Promise<FeaturesSu
       applied += result.applied;
       late += result.late;
       duplicates += result.duplicates;
+      replayedEntities += result.duplicateEntities;
       roundTrips += result.roundTrips;
       watermark = result.watermark;
       for (const v of result.vectors) {
@@ -220,6 +224,7 @@ export async function computeFeatures(opts: FeaturesOptions): Promise<FeaturesSu
     applied,
     late,
     duplicates,
+    replayedEntities,
     batches,
     vectors,
     watermark,
@@ -236,7 +241,9 @@ function printSummary(s: FeaturesSummary): void {
       `${s.events} events in ${s.batches} batches → ${s.vectors} vectors in ${s.seconds.toFixed(2)} s ` +
       `(${formatCount(s.eventsPerSecond)} events/s)`,
     `  applied ${s.applied}, late ${s.late}, replayed ${s.duplicates}, undecodable ${s.deadLettered}` +
-      (s.store === 'redis' ? `, ${s.roundTripsPerBatch.toFixed(2)} Redis round trips per batch` : ''),
+      (s.store === 'redis'
+        ? `, entity updates already in Redis ${s.replayedEntities}, ${s.roundTripsPerBatch.toFixed(2)} round trips per batch`
+        : ''),
     `  vectors: ${s.out}`,
   ];
   process.stderr.write(lines.join('\n') + '\n');
