@@ -27,11 +27,22 @@ interface Target {
   acc: EndpointAccumulator | null;
 }
 
+/** Settled keys remembered per worker; beyond this the map starts again (costs only questions). */
+const SETTLED_CAP = 50_000;
+
 export class InventoryWorkerAggregator {
   private readonly exposure: ExposureClassifier;
   private readonly maxQueryKeys: number;
-  private readonly pending = new Map<number, readonly AccessEvent[]>();
+  /** Per block waiting for its answer: the events asked about and their keys. */
+  private readonly pending = new Map<number, { events: AccessEvent[]; keys: string[]; key: Int32Array }>();
   private readonly targets: Target[] = [];
+  /**
+   * `host method routeTemplate` → the endpoint the main thread once routed it to. Admission is
+   * monotone (an admitted endpoint stays admitted) and a template only ever moves by being folded into
+   * a promotion (folded at the end too), so every later event of a settled key goes there without asking:
+   * in steady state nothing is held and nothing is asked.
+   */
+  private settled = new Map<string, number>();
 
   constructor(options: InventoryWorkerOptions) {
     this.exposure = new ExposureClassifier(options.config.exposure);
@@ -39,24 +50,34 @@ export class InventoryWorkerAggregator {
   }
 
   block(seq: number, events: readonly AccessEvent[]): BlockIdentities {
-    this.pending.set(seq, events);
     const index = new Map<string, number>();
     const keys: string[] = [];
-    const key = new Int32Array(events.length);
-    const status = new Uint16Array(events.length);
+    const flat: string[] = [];
+    const asked: AccessEvent[] = [];
+    const key: number[] = [];
+    const status: number[] = [];
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       const k = `${e.host} ${e.method} ${e.routeTemplate}`;
+      const t = this.settled.get(k);
+      if (t !== undefined) {
+        this.add(t, e);
+        continue;
+      }
       let n = index.get(k);
       if (n === undefined) {
-        n = keys.length / 3;
+        n = keys.length;
         index.set(k, n);
-        keys.push(e.host, e.method, e.routeTemplate);
+        keys.push(k);
+        flat.push(e.host, e.method, e.routeTemplate);
       }
-      key[i] = n;
-      status[i] = e.status;
+      asked.push(e);
+      key.push(n);
+      status.push(e.status);
     }
-    return { keys, key, status };
+    const identities = { keys: flat, key: Int32Array.from(key), status: Uint16Array.from(status) };
+    if (asked.length) this.pending.set(seq, { events: asked, keys, key: identities.key });
+    return identities;
   }
 
   answer(seq: number, message: unknown): void {
@@ -65,15 +86,21 @@ export class InventoryWorkerAggregator {
       const overflow = template === OVERFLOW_TEMPLATE;
       this.targets[id] = { host, method, template, queryKeys: overflow ? null : new Set(), acc: null };
     }
-    const events = this.pending.get(seq);
-    if (!events) throw new Error(`inventory worker: an answer for block ${seq}, which it does not hold`);
+    const p = this.pending.get(seq);
+    if (!p) throw new Error(`inventory worker: an answer for block ${seq}, which it does not hold`);
     this.pending.delete(seq);
-    for (let i = 0; i < events.length; i++) {
-      const t = this.targets[target[i]!]!;
-      const acc = (t.acc ??= new EndpointAccumulator(t.host, t.method, t.template, t.queryKeys));
-      const e = events[i]!;
-      acc.add(e, this.exposure.classify(e.clientIp), this.maxQueryKeys);
+    if (this.settled.size >= SETTLED_CAP) this.settled = new Map();
+    for (let i = 0; i < p.events.length; i++) {
+      const id = target[i]!;
+      this.add(id, p.events[i]!);
+      if (this.targets[id]!.queryKeys !== null) this.settled.set(p.keys[p.key[i]!]!, id);
     }
+  }
+
+  private add(id: number, e: AccessEvent): void {
+    const t = this.targets[id]!;
+    const acc = (t.acc ??= new EndpointAccumulator(t.host, t.method, t.template, t.queryKeys));
+    acc.add(e, this.exposure.classify(e.clientIp), this.maxQueryKeys);
   }
 
   /** This worker's figures since the last drain, as endpoint deltas (no overflow templates, no merges). */

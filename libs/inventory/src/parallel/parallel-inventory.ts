@@ -33,8 +33,10 @@ export async function addInParallel<B extends AggregatedBatch>(
 ): Promise<void> {
   const coordinator = new InventoryCoordinator(builder);
   for await (const batch of pool.read(input)) {
-    if (batch.aggregate !== undefined) {
-      pool.answer(batch, coordinator.answer(batch.worker!, batch.aggregate as BlockIdentities));
+    const identities = batch.aggregate as BlockIdentities | undefined;
+    // Blocks whose keys the worker had all settled ask nothing.
+    if (identities && identities.key.length > 0) {
+      pool.answer(batch, coordinator.answer(batch.worker!, identities));
     }
     await store.apply(coordinator.drainIdentity());
     onBatch?.(batch);

@@ -1,11 +1,15 @@
 /**
  * The inventory on decode workers, as a map-reduce that gives exactly the single-threaded result:
  *
- *   worker  block(events)  → BlockIdentities: per event only host, method, route template and status
- *   main    InventoryCoordinator.answer → InventoryBuilder.route for each event, in input order (admission,
- *           cap, free-slot promotions, overflow samples: everything order-dependent) → BlockTargets
- *   worker  answer(targets) → adds each event's figures to its endpoint's accumulator (the costly part:
- *           statuses, auth, exposure, quantile buckets, clients, sensitive kinds, query keys)
+ *   worker  block(events)  → adds at once the figures of events whose key (host, method, route template)
+ *           the main thread already routed to an endpoint ("settled": admission is monotone), and sends
+ *           BlockIdentities for the others: host, method, route template and status only
+ *   main    InventoryCoordinator.answer → InventoryBuilder.route for each asked event, in input order
+ *           (admission, cap, free-slot promotions, overflow samples: everything order-dependent; a
+ *           settled key's events change none of it) → BlockTargets
+ *   worker  answer(targets) → adds the asked events' figures to their accumulators (the costly part:
+ *           statuses, auth, exposure, quantile buckets, clients, sensitive kinds, query keys) and
+ *           settles their keys
  *   main    at the end: every worker's partial counters, then the overflow templates and the merges of
  *           promotions, into the store. Every counter is a sum and clients are a set, so the order of
  *           the partials does not matter.
@@ -23,7 +27,7 @@ export interface InventoryWorkerOptions {
 export interface BlockIdentities {
   /** Distinct (host, method, route template) of the block, flattened: host, method, template, host, … */
   readonly keys: readonly string[];
-  /** Per event: index of its key (in triples) in `keys`. */
+  /** Per asked event (settled ones are not asked): index of its key (in triples) in `keys`. */
   readonly key: Int32Array;
   readonly status: Uint16Array;
 }

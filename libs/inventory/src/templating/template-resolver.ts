@@ -12,7 +12,8 @@
  * 3. Evidence-based free-string slots: a literal segment becomes `{str}` once at least
  *    `freeSlotMinValues` distinct values were answered by a route (any status but 404/405/501) at the
  *    same position, under the same other segments. Never the first segment, never a configured literal
- *    segment, at most one per template; the earliest promoted position wins.
+ *    segment, at most one per template. When two promotions match one template the first made wins, so
+ *    a template that resolved to a promoted one never moves to another (only literals are folded).
  *
  * Everything is keyed on data seen so far, so the same input in the same order gives the same templates.
  */
@@ -163,8 +164,7 @@ export class TemplateResolver {
 
   private addPromotion(state: HostState, p: Promotion): void {
     state.promotions.push({ position: p.position, segments: splitPath(p.template), template: p.template });
-    // Earliest position first: deterministic when two promotions could both apply.
-    state.promotions.sort((a, b) => a.position - b.position || (a.template < b.template ? -1 : 1));
+    // In the order made (restored ones first, in snapshot order): the first that matches wins.
     state.cache.clear();
   }
 
