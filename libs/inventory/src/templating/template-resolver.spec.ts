@@ -42,4 +42,14 @@ describe('TemplateResolver with documented templates', () => {
     expect(r.resolve(host, '/v1/users/zed')).toBe('/v1/users/{str}');
     expect(r.resolve(host, '/v1/users/{id}')).toBe('/v1/users/{id}');
   });
+
+  it('keeps a template on the first promotion that matched it when a later one would match too', () => {
+    const r = resolver({});
+    for (const x of ['x1', 'x2', 'x3']) r.observe(host, `/a/b/${x}`);
+    expect(r.resolve(host, '/a/b/c')).toBe('/a/b/{str}');
+    for (const y of ['y1', 'y2', 'y3']) r.observe(host, `/a/${y}/c`);
+    expect(r.resolve(host, '/a/z/c')).toBe('/a/{str}/c');
+    // /a/{str}/c matches /a/b/c at an earlier position, but /a/b/c stays where it went first.
+    expect(r.resolve(host, '/a/b/c')).toBe('/a/b/{str}');
+  });
 });
