@@ -87,6 +87,20 @@ function specFor(host: string, title: string, ops: { method: string; path: strin
   return { openapi: '3.1.0', info: { title, version: '2.0.0' }, servers: [{ url: `https://${host}` }], paths };
 }
 
+/**
+ * Peak RSS (MB) of `vigil inventory` on one thread in a fresh process (the built CLI): what the
+ * inventory holds, without this test's own buffers.
+ */
+function peakRssMb(input: string): number {
+  const root = join(__dirname, '..', '..');
+  const script = `const { main } = require('./apps/cli/dist/main.js');
+    main(['node', 'vigil', 'inventory', '--source', 'kong', '--input', ${JSON.stringify(input)},
+      '--out', '/dev/null', '--workers', '0', '--no-progress'])
+      .then((code) => { process.stdout.write(String(process.resourceUsage().maxRSS)); process.exit(code); });`;
+  const out = execFileSync(process.execPath, ['-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+  return Math.round(Number(out.toString()) / 1024);
+}
+
 /** Copies the simulated traffic, with the flood in bursts of 1,000 between normal requests from mid-run. */
 function injectFlood(trafficFile: string, floodLines: readonly string[], out: string): number {
   const lines = readFileSync(trafficFile, 'utf8').split('\n').filter(Boolean);
@@ -215,7 +229,7 @@ describe('vigil inventory on vigil simulate traffic with a scanner flood', () =>
     expect(recall).toBe(1);
   });
 
-  it('keeps the flood out of the endpoints: under the cap, visible as overflow with probing risk', () => {
+  it('keeps the flood out of the endpoints: under the cap, in bounded memory, visible as overflow with probing risk', () => {
     const perHost = new Map<string, number>();
     for (const e of report.endpoints) perHost.set(e.host, (perHost.get(e.host) ?? 0) + 1);
     const overflow = report.overflow.find((o) => o.host === API)!;
@@ -226,8 +240,12 @@ describe('vigil inventory on vigil simulate traffic with a scanner flood', () =>
       overflowNotFound: overflow.reasons.notFound,
       overflowDistinctTemplates: overflow.distinctTemplates,
       overflowRisk: overflow.risk,
-      heapUsedMB: Math.round(process.memoryUsage().heapUsed / 1e6),
     });
+    // Bounded memory: the 100,000 random paths cost the inventory next to nothing.
+    const withFlood = peakRssMb(join(ART, 'kong.ndjson'));
+    const without = peakRssMb(join(ART, 'simulate', 'traffic.kong.log'));
+    Object.assign(figures, { peakRssMB: { simulatedOnly: without, withFlood } });
+    expect(withFlood - without).toBeLessThan(64);
     expect(Math.max(...perHost.values())).toBeLessThanOrEqual(CAP);
     expect(overflow.requests).toBeGreaterThanOrEqual(FLOOD);
     expect(overflow.reasons.notFound).toBeGreaterThanOrEqual(FLOOD);
