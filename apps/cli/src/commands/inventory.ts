@@ -84,7 +84,7 @@ Risk is 0-10, the sum of weighted factors (docs/architecture.md, "API inventory"
     .option('--redis <url>', 'add to the inventory kept in Redis (redis://host:port) instead of in memory')
     .option(
       '-w, --workers <n>',
-      'decode workers (threads) that also add up the figures; 0 = all on the main thread; same result either way',
+      'decode workers (threads) that also add up the figures: auto = one per core up to 4, 0 = main thread only; same result either way',
       'auto',
     )
     .option('--no-progress', 'do not print the progress line on stderr')
