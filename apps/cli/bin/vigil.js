@@ -1,5 +1,10 @@
 #!/usr/bin/env node
 'use strict';
+// `vigil … | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (err) => {
+  if (err && err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 let main;
 try {
   ({ main } = require('../dist/main.js'));
