@@ -68,7 +68,7 @@ function workerScript(): string {
 export class DecodePool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, { resolve: (r: DecodeResponse) => void; reject: (e: Error) => void }>();
-  private readonly drains = new Map<number, (partial: unknown) => void>();
+  private readonly drains = new Map<number, { resolve: (partial: unknown) => void; reject: (e: Error) => void }>();
   private nextDrain = 0;
   private nextWorker = 0;
   private failed: Error | null = null;
@@ -89,7 +89,7 @@ export class DecodePool {
         if (res.type === 'drained') {
           const d = this.drains.get(res.id);
           this.drains.delete(res.id);
-          d?.(res.partial);
+          d?.resolve(res.partial);
           return;
         }
         const p = this.pending.get(res.seq);
@@ -122,8 +122,7 @@ export class DecodePool {
         (w) =>
           new Promise<unknown>((resolve, reject) => {
             const id = this.nextDrain++;
-            this.drains.set(id, resolve);
-            w.once('error', reject);
+            this.drains.set(id, { resolve, reject });
             this.post(w, { type: 'drain', id });
           }),
       ),
@@ -183,6 +182,8 @@ export class DecodePool {
     this.failed = err;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    for (const d of this.drains.values()) d.reject(err);
+    this.drains.clear();
   }
 }
 
