@@ -55,6 +55,8 @@ export class Normalizer {
   private readonly classifier: RouteClassifier;
   private readonly sourceId: string | null;
   private readonly loginHeaderOn: ReadonlySet<string>;
+  /** A session sends the same bearer token many times: its claim is decoded once (bounded memo). */
+  private readonly jwtMemo = new Map<string, string | null>();
 
   constructor(private readonly config: SourceConfig) {
     this.trusted = new CidrSet(config.trustedProxies);
@@ -171,6 +173,16 @@ export class Normalizer {
     return { ok: true, value: event };
   }
 
+  private memoJwtClaim(authorization: string | null, claim: string): string | null {
+    if (!authorization) return null;
+    const hit = this.jwtMemo.get(authorization);
+    if (hit !== undefined) return hit;
+    const value = jwtClaim(authorization, claim);
+    if (this.jwtMemo.size >= JWT_MEMO_CAP) this.jwtMemo.clear();
+    this.jwtMemo.set(authorization, value);
+    return value;
+  }
+
   /**
    * The first untrusted address, walking X-Forwarded-For from the right (the hop nearest to us),
    * and only when the peer itself is a trusted proxy: a client cannot spoof its address by sending
@@ -204,7 +216,7 @@ export class Normalizer {
     if (raw.consumerName) return { value: raw.consumerName.slice(0, max), source: 'consumer' };
     if (raw.authenticatedId) return { value: raw.authenticatedId.slice(0, max), source: 'authenticated_entity' };
     if (cfg.jwtClaim) {
-      const claim = jwtClaim(authorization, cfg.jwtClaim);
+      const claim = this.memoJwtClaim(authorization, cfg.jwtClaim);
       if (claim) return { value: claim.slice(0, max), source: 'jwt' };
     }
     for (const p of cfg.fieldPaths) {
@@ -214,6 +226,8 @@ export class Normalizer {
     return null;
   }
 }
+
+const JWT_MEMO_CAP = 20_000;
 
 function authTypeOf(
   raw: RawRequest,
