@@ -16,7 +16,14 @@ import { countryCentroid } from '../registry/country-centroids';
 import { ENTITY_TYPES, entityIdOf } from '../registry/entities';
 import { dimensionElement, type MemoryKind } from '../registry/layout';
 import { BASE_BUCKET_MS, DISTINCT_HOP_MS } from '../registry/windows';
-import { addCounter, bucket, newEntityDelta, slot as bucketSlot, type EntityDelta } from './entity-delta';
+import {
+  addCounter,
+  bucket,
+  newEntityDelta,
+  slot as bucketSlot,
+  type DeltaPool,
+  type EntityDelta,
+} from './entity-delta';
 import { isLoginFailure, isLoginSuccess, isSensitive, numericIdOf, userAgentDigest } from './event-facts';
 import { travelSpeedKmh, type TravelPoint } from './travel';
 
@@ -35,6 +42,8 @@ export interface AggregateInput {
   readonly principalHasSucceeded: (principal: string) => boolean;
   /** Restrict to these entity keys (`code|id`): re-aggregation after a partial replay overlap. */
   readonly only?: ReadonlySet<string>;
+  /** Where deltas come from (recycled by the caller); without one, fresh deltas. */
+  readonly pool?: DeltaPool;
 }
 
 const C = COUNTER_INDEX;
@@ -47,7 +56,7 @@ interface TypeSlot {
 }
 
 export function aggregateBatch(input: AggregateInput): EntityDelta[] {
-  const { events, classes, offsets, only } = input;
+  const { events, classes, offsets, only, pool } = input;
   const slots: TypeSlot[] = ENTITY_TYPES.map((type) => ({
     compiled: COMPILED[type],
     code: COMPILED[type].layout.code,
@@ -105,7 +114,7 @@ export function aggregateBatch(input: AggregateInput): EntityDelta[] {
       let d = slot.byId.get(id);
       if (!d) {
         if (only && !only.has(`${slot.code}|${id}`)) continue;
-        d = newEntityDelta(slot.compiled, id);
+        d = pool ? pool.take(slot.compiled, id) : newEntityDelta(slot.compiled, id);
         slot.byId.set(id, d);
       }
       if (cls !== EVENT_APPLY) continue;

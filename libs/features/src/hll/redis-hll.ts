@@ -95,7 +95,7 @@ export class HyperLogLog {
   /** PFCOUNT of this one HyperLogLog. */
   count(): number {
     if (this.cached >= 0) return this.cached;
-    const histogram = new Float64Array(HLL_Q + 2);
+    const histogram = HISTOGRAM.fill(0);
     if (this.dense) {
       const dense = this.dense;
       for (let i = 0; i < HLL_REGISTERS; i++) histogram[dense[i]!]!++;
@@ -120,15 +120,28 @@ export class HyperLogLog {
   }
 }
 
+/** Scratch histogram of count(): counts run one at a time, so one array serves them all. */
+const HISTOGRAM = new Float64Array(HLL_Q + 2);
+/**
+ * m·σ(zeros / m) per number of zero registers: σ depends on nothing else and its series takes dozens of
+ * steps near 1 (the usual case: a small HyperLogLog has almost all registers at zero). Memoized with the
+ * very same floating-point steps, so the estimate is bit for bit what Redis computes.
+ */
+const SIGMA_TERM = new Float64Array(HLL_REGISTERS + 1).fill(NaN);
+
 /** hllCount() of Redis ≥ 5, on a histogram of register values. */
 function estimate(histogram: Float64Array): number {
   const m = HLL_REGISTERS;
-  let z = m * hllTau((m - histogram[HLL_Q + 1]!) / m);
+  const zeros = histogram[0]!;
+  const top = histogram[HLL_Q + 1]!;
+  let z = top === 0 ? 0 : m * hllTau((m - top) / m);
   for (let j = HLL_Q; j >= 1; --j) {
     z += histogram[j]!;
     z *= 0.5;
   }
-  z += m * hllSigma(histogram[0]! / m);
+  let sigma = SIGMA_TERM[zeros]!;
+  if (Number.isNaN(sigma)) SIGMA_TERM[zeros] = sigma = m * hllSigma(zeros / m);
+  z += sigma;
   // llroundl: round half away from zero; the value is positive.
   return Math.floor((HLL_ALPHA_INF * m * m) / z + 0.5);
 }

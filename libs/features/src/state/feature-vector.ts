@@ -1,10 +1,10 @@
 /** Entity views → feature vectors, with the registry's definitions; the same code for every store. */
 import { COUNTER_INDEX } from '../registry/compiled-layout';
-import type { CounterName } from '../registry/counters';
+import { COUNTERS, type CounterName } from '../registry/counters';
 import type { EntityType } from '../registry/entities';
 import { FEATURE_REGISTRY, type FeatureInputs } from '../registry/features';
 import type { DimensionName, MemoryKind } from '../registry/layout';
-import type { RingName } from '../registry/windows';
+import { RING_NAMES, type RingName } from '../registry/windows';
 import type { EntityView } from './entity-view';
 
 export interface FeatureVector {
@@ -26,13 +26,23 @@ export function featureRecord(v: FeatureVector): Record<string, number> {
 
 const COUNTER_IDS: ReadonlyMap<string, number> = new Map(Object.entries(COUNTER_INDEX));
 
+/**
+ * The inputs of one vector at a time: toFeatureVector runs the definitions synchronously, so a single
+ * instance with scratch sums per ring serves every vector without allocating per entity.
+ */
 class ViewInputs implements FeatureInputs {
-  private readonly sums: (Float64Array | undefined)[] = [];
+  private readonly sums: Float64Array[] = RING_NAMES.map(() => new Float64Array(COUNTERS.length));
+  /** Per ring: whether `sums[r]` holds this view's sums. */
+  private readonly summed = new Uint8Array(RING_NAMES.length);
+  private view!: EntityView;
+  watermark = 0;
 
-  constructor(
-    private readonly view: EntityView,
-    readonly watermark: number,
-  ) {}
+  reset(view: EntityView, watermark: number): this {
+    this.view = view;
+    this.watermark = watermark;
+    this.summed.fill(0);
+    return this;
+  }
 
   get consecutiveFailures(): number {
     return this.view.consecutiveFailures;
@@ -69,21 +79,23 @@ class ViewInputs implements FeatureInputs {
 
   /** Sums (or maxima) of every counter of ring r over the buckets in view, computed once. */
   private ringSums(r: number): Float64Array {
-    let sums = this.sums[r];
-    if (sums) return sums;
+    const sums = this.sums[r]!;
+    if (this.summed[r] === 1) return sums;
     const ring = this.view.compiled.rings[r]!;
     const spec = ring.spec;
     const cur = Math.floor(this.watermark / spec.spanMs);
-    sums = new Float64Array(ring.ids.length);
+    const n = ring.ids.length;
+    const isMax = ring.isMax;
+    sums.fill(0, 0, n);
     for (const [idx, values] of this.view.rings[r]!) {
       if (idx > cur || idx <= cur - spec.buckets) continue;
-      for (let j = 0; j < sums.length; j++) {
-        if (ring.isMax[j]) {
+      for (let j = 0; j < n; j++) {
+        if (isMax[j]) {
           if (values[j]! > sums[j]!) sums[j] = values[j]!;
         } else sums[j]! += values[j]!;
       }
     }
-    this.sums[r] = sums;
+    this.summed[r] = 1;
     return sums;
   }
 
@@ -123,9 +135,11 @@ class ViewInputs implements FeatureInputs {
   }
 }
 
+const INPUTS = new ViewInputs();
+
 export function toFeatureVector(view: EntityView, watermark: number): FeatureVector {
   const type = view.compiled.layout.type;
-  const inputs = new ViewInputs(view, watermark);
+  const inputs = INPUTS.reset(view, watermark);
   const defs = FEATURE_REGISTRY.byEntity[type];
   const values = new Float64Array(defs.length);
   for (let i = 0; i < defs.length; i++) values[i] = defs[i]!.value(inputs);

@@ -11,6 +11,7 @@
  */
 import type { AccessEvent } from '@vigil/events';
 import { aggregateBatch } from '../aggregate/batch-aggregator';
+import { DeltaPool } from '../aggregate/entity-delta';
 import { COMPILED, COMPILED_BY_CODE } from '../registry/compiled-layout';
 import { toFeatureVector } from '../state/feature-vector';
 import {
@@ -43,6 +44,8 @@ export class MemoryWindowStore implements WindowStore {
     { length: COMPILED_BY_CODE.length },
     () => new Map<string, MemoryEntityState>(),
   );
+  /** Deltas of the batch being applied, reused by the next (applyNow is synchronous). */
+  private readonly deltas = new DeltaPool();
   private count = 0;
   private nextOffset = 0;
   private lastSweepWatermark = -Infinity;
@@ -64,11 +67,13 @@ export class MemoryWindowStore implements WindowStore {
     this.nextOffset += events.length;
     const before = this.clock.watermark;
     const watermark = batch.watermark;
+    this.deltas.recycle();
     const deltas = aggregateBatch({
       events,
       classes: batch.classes,
       offsets: batch.offsets,
       principalHasSucceeded: (p) => hasSucceeded(this.entities[PRINCIPAL_CODE]!.get(p), before),
+      pool: this.deltas,
     });
     const patterns: PatternCache = new Map();
     const vectors = new Array(deltas.length);
