@@ -215,6 +215,26 @@ export function describeWindowStoreContract(name: string, harness: StoreHarness)
       expect(p['maxTravelSpeedKmh1h']).toBeGreaterThan(50_000);
     });
 
+    it('remembers at most 32 devices per account, forgetting the least recently seen first (ties by member bytes)', async () => {
+      const store = await create();
+      // 40 devices at one instant: the cap keeps the 32 greatest names in byte order ('D-…' < 'd-…').
+      const names = Array.from({ length: 40 }, (_, i) => `${i % 2 ? 'd' : 'D'}-${String(i).padStart(2, '0')}`);
+      const login = (ts: number, device: string) =>
+        event({ ts, principal: 'dave', device, routeClass: 'login', status: 200 });
+      const first = await store.applyBatch(
+        names.map((d) => login(at(0), d)),
+        pos(0),
+      );
+      expect(vectorOf(first, 'principal', 'dave').features).toMatchObject({ newDevice10m: 40, knownDevices30d: 32 });
+      const evicted = [...names].sort().slice(0, 8);
+      const kept = [...names].sort().slice(8);
+      // An evicted device is new again; a kept one is not. Then the oldest kept (smallest name) goes.
+      const second = await store.applyBatch([login(at(MIN), evicted[0]!), login(at(MIN), kept[31]!)], pos(40));
+      expect(vectorOf(second, 'principal', 'dave').features).toMatchObject({ newDevice10m: 41, knownDevices30d: 32 });
+      const third = await store.applyBatch([login(at(2 * MIN), kept[0]!), login(at(2 * MIN), kept[1]!)], pos(42));
+      expect(vectorOf(third, 'principal', 'dave').features).toMatchObject({ newDevice10m: 42, knownDevices30d: 32 });
+    });
+
     it('sees one session from two IPs', async () => {
       const store = await create();
       await store.applyBatch([event({ ts: at(0), ip: '198.51.100.20', session: 'sess-1' })], pos(0));

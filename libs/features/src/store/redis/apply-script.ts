@@ -9,7 +9,12 @@
  * Because the check and the update happen in one script on one slot, a crash between entities of a batch
  * leaves every entity either fully updated or untouched, which a replay then completes exactly once.
  *
- * KEYS: the state key of each entity. The entity's other keys (distinct-count windows, memories) carry
+ * Long memories (a principal's devices, a session's IPs, …) live in the entity hash itself (field `m`, one
+ * msgpack array of member → last-seen maps) rather than in a ZSET per memory: the script reads them with
+ * the state it fetches anyway, and the per-member ZSCORE/ZADD, the pruning, the expiry and the ZCOUNT reads
+ * (up to 35 redis.call per new principal) become table operations. Eviction over the cap keeps ZSET order.
+ *
+ * KEYS: the state key of each entity. The entity's other keys (distinct-count windows) carry
  * the same hash tag, hence live in the same slot as the declared key, and are derived here from it; that
  * keeps a call to one key per entity (Redis checks that every key a script touches is in its slot).
  *
@@ -91,6 +96,17 @@ local function key() ki = ki + 1; return KEYS[ki] end
 local function arg() ai = ai + 1; return A[ai] end
 local num = arg
 local function fmt(x) return string.format('%.17g', x) end
+-- ZSET order (score, then member bytes), as the memory store evicts over a memory's cap. Lua's string
+-- '<' follows the server's LC_COLLATE, so bytes are compared one by one.
+local function byScoreThenMember(p, q)
+  if p[2] ~= q[2] then return p[2] < q[2] end
+  local a, b = p[1], q[1]
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
 
 local function addAt(L, rings, cid, ts, v)
   for r = 1, #L.rings do
@@ -171,16 +187,20 @@ for e = 1, nEntities do
     dimAdds[k] = adds
     dimView[k] = prefix .. fmt(math.floor(wm / HOP) - 1)
   end
-  local memKeys, memDeltas = {}, {}
+  local memDeltas = {}
   for k = 1, #L.mems do
-    memKeys[k] = sk .. ':m:' .. L.mems[k].kind
     local list = {}
     for i = 1, num() do list[i] = {arg(), num(), num()} end
     memDeltas[k] = list
   end
 
   local st = redis.call('HMGET', sk, 'c', 'lt', 'ls', 'li', 'nl', 'cf', 'fb', 'sx', 'tt', 'ta', 'to', 'tc',
-    hwmField ~= '' and hwmField or 'h')
+    hwmField ~= '' and hwmField or 'h', 'm')
+  -- Long memories: per memory, member -> last-seen event time, in the hash field m (one msgpack value).
+  local mems = {}
+  if #L.mems > 0 and st[14] then mems = cmsgpack.unpack(st[14]) end
+  for k = 1, #L.mems do if not mems[k] then mems[k] = {} end end
+  local memsChanged = false
   local regs = {}
   for i = 1, 11 do regs[REGN[i]] = tonumber(st[i + 1]) end
   local hwm = tonumber(st[13])
@@ -280,17 +300,24 @@ for e = 1, nEntities do
       regs.tt, regs.ta, regs.to, regs.tc = trav[5], trav[6], trav[7], trav[8]
     end
     for k = 1, #L.mems do
-      local M, mk = L.mems[k], memKeys[k]
-      for _, m in ipairs(memDeltas[k]) do
-        local score = tonumber(redis.call('ZSCORE', mk, m[1]))
-        if ((not score) or score < m[2] - M.ttl) and M.newc >= 0 then addAt(L, rings, M.newc, m[2], 1) end
-        redis.call('ZADD', mk, 'GT', fmt(m[3]), m[1])
-      end
-      if #memDeltas[k] > 0 then
-        redis.call('ZREMRANGEBYSCORE', mk, '-inf', '(' .. fmt(wm - M.ttl))
-        local card = redis.call('ZCARD', mk)
-        if card > M.cap then redis.call('ZREMRANGEBYRANK', mk, 0, card - M.cap - 1) end
-        redis.call('PEXPIRE', mk, M.ttl)
+      local M, members, list = L.mems[k], mems[k], memDeltas[k]
+      if #list > 0 then
+        memsChanged = true
+        for _, m in ipairs(list) do
+          local score = members[m[1]]
+          if ((not score) or score < m[2] - M.ttl) and M.newc >= 0 then addAt(L, rings, M.newc, m[2], 1) end
+          if (not score) or m[3] > score then members[m[1]] = m[3] end
+        end
+        local oldest, card = wm - M.ttl, 0
+        for member, score in pairs(members) do
+          if score < oldest then members[member] = nil else card = card + 1 end
+        end
+        if card > M.cap then
+          local sorted = {}
+          for member, score in pairs(members) do sorted[#sorted + 1] = {member, score} end
+          table.sort(sorted, byScoreThenMember)
+          for i = 1, card - M.cap do members[sorted[i][1]] = nil end
+        end
       end
     end
     local flat = {}
@@ -317,6 +344,10 @@ for e = 1, nEntities do
     if hwmField ~= '' then
       hs[#hs + 1] = hwmField
       hs[#hs + 1] = fmt(batchLast)
+    end
+    if memsChanged then
+      hs[#hs + 1] = 'm'
+      hs[#hs + 1] = cmsgpack.pack(mems)
     end
     redis.call('HSET', sk, unpack(hs))
     redis.call('PEXPIRE', sk, L.ttl)
@@ -349,9 +380,13 @@ for e = 1, nEntities do
   for k = 1, L.ndims do dimOut[k] = redis.call('PFCOUNT', dimView[k]) end
   local memOut = {}
   for k = 1, #L.mems do
-    local M, c = L.mems[k], {}
-    for v = 1, #M.views do c[v] = redis.call('ZCOUNT', memKeys[k], fmt(wm - M.views[v]), '+inf') end
-    c[#c + 1] = redis.call('ZCOUNT', memKeys[k], fmt(wm - M.ttl), '+inf')
+    local M, c, from = L.mems[k], {}, {}
+    for v = 1, #M.views do from[v] = wm - M.views[v] end
+    from[#from + 1] = wm - M.ttl
+    for i = 1, #from do c[i] = 0 end
+    for _, score in pairs(mems[k]) do
+      for i = 1, #from do if score >= from[i] then c[i] = c[i] + 1 end end
+    end
     memOut[k] = c
   end
   out[e] = {status, hwm or -1, ringOut, regOut, dimOut, memOut}

@@ -2,9 +2,9 @@
  * Redis keys of one entity. Every key of an entity carries the same hash tag `{type:id}`, so the entity
  * lives in one Cluster slot and one script call can update all of it atomically:
  *
- *   <prefix>{ip:203.0.113.7}                      HASH  c = msgpack counter buckets, registers, h:<topic>:<partition>
+ *   <prefix>{ip:203.0.113.7}                      HASH  c = msgpack counter buckets, registers, h:<topic>:<partition>,
+ *                                                        m = msgpack long memories (member → last-seen event time)
  *   <prefix>{ip:203.0.113.7}:d:principals:<w>      HLL   distinct elements of hopping window w
- *   <prefix>{principal:…}:m:devices                ZSET  member → last-seen event time (long memory)
  *
  * Ids that could break the tag (braces) or are long (route templates) are replaced by a 64-bit digest.
  */
@@ -27,10 +27,6 @@ export function stateKey(prefix: string, tag: string): string {
 
 export function dimensionKey(state: string, dim: string, window: number): string {
   return `${state}:d:${dim}:${window}`;
-}
-
-export function memoryKey(state: string, kind: string): string {
-  return `${state}:m:${kind}`;
 }
 
 export function hwmField(topic: string, partition: number): string {
