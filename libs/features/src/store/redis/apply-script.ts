@@ -21,14 +21,15 @@
  * ARGV[1]: one MessagePack array (decoded by Redis's C cmsgpack), the number of entities, then per
  * entity, read with a cursor:
  *   layoutCode, hwmField|'', batchLastOffset, entityFirstOffset, entityLastOffset, appliedEvents,
- *   watermark, firstTs, lastTs, minTs, maxTs,
+ *   watermark, firstTs, lastTs, minTs, maxTs, deltaLength (ARGV entries of the rest, skipped on replay),
  *   per ring: nBuckets, then nBuckets × (index, counter values…),
  *   [seq: has, firstId, firstIdTs, lastId] [prior: n, n × (ts, count), lastNonLoginTs]
  *   [sensitive: n, ts…] [outcomes: leadingFailures, successes, between, sinceSuccess, lastSuccessTs]
  *   [travel: has, 4 × first, 4 × last],
  *   per dimension: nWindows, nWindows × (window, nElements, elements…),
  *   per memory: nMembers, nMembers × (member, minTs, maxTs).
- * Reply: cmsgpack of, per entity, {status, storedOffset|-1, rings (flat index+values), {cf, fb, sx},
+ * Reply: cmsgpack of, per entity, {status, storedOffset|-1, the rings field c as stored ('' when stale or
+ * new: msgpack of per ring the flat index+values), {cf, fb, sx},
  * distinct counts of the view window, memory counts}.
  */
 import { COUNTER_INDEX, COMPILED_BY_CODE } from '../../registry/compiled-layout';
@@ -95,7 +96,12 @@ local ki, ai = 0, 0
 local function key() ki = ki + 1; return KEYS[ki] end
 local function arg() ai = ai + 1; return A[ai] end
 local num = arg
-local function fmt(x) return string.format('%.17g', x) end
+-- Numbers as text, exactly: integers below 1e15 (event times, offsets, windows: nearly every value) with
+-- %d, which prints what %.17g would, without the cost of a floating-point conversion.
+local function fmt(x)
+  if x == math.floor(x) and x > -1e15 and x < 1e15 then return string.format('%d', x) end
+  return string.format('%.17g', x)
+end
 -- ZSET order (score, then member bytes), as the memory store evicts over a memory's cap. Lua's string
 -- '<' follows the server's LC_COLLATE, so bytes are compared one by one.
 local function byScoreThenMember(p, q)
@@ -149,58 +155,12 @@ for e = 1, nEntities do
   local hwmField = arg()
   local batchLast, entFirst, entLast, applied = num(), num(), num(), num()
   local wm, firstTs, lastTs, minTs, maxTs = num(), num(), num(), num(), num()
-  local rdelta = {}
-  for r = 1, #L.rings do
-    local n = L.rings[r].n
-    local list = {}
-    for b = 1, num() do
-      local idx = num()
-      local vals = {}
-      for j = 1, n do vals[j] = num() end
-      list[b] = {idx, vals}
-    end
-    rdelta[r] = list
-  end
-  local seq, prior, sens, outc, trav
-  if L.seq and num() == 1 then seq = {num(), num(), num()} end
-  if L.prior then
-    local list = {}
-    for i = 1, num() do list[i] = {num(), num()} end
-    prior = {list, num()}
-  end
-  if L.sens then
-    sens = {}
-    for i = 1, num() do sens[i] = num() end
-  end
-  if L.outc then outc = {num(), num(), num(), num(), num()} end
-  if L.trav and num() == 1 then trav = {num(), num(), num(), num(), num(), num(), num(), num()} end
-  local dimAdds, dimView = {}, {}
-  for k = 1, L.ndims do
-    local adds = {}
-    local prefix = sk .. ':d:' .. L.dimNames[k] .. ':'
-    for w = 1, num() do
-      local dk = prefix .. fmt(num())
-      local els = {}
-      for i = 1, num() do els[i] = arg() end
-      adds[w] = {dk, els}
-    end
-    dimAdds[k] = adds
-    dimView[k] = prefix .. fmt(math.floor(wm / HOP) - 1)
-  end
-  local memDeltas = {}
-  for k = 1, #L.mems do
-    local list = {}
-    for i = 1, num() do list[i] = {arg(), num(), num()} end
-    memDeltas[k] = list
-  end
+  -- The delta's length in ARGV entries: a replayed entity skips it unread.
+  local deltaLen = num()
+  local deltaEnd = ai + deltaLen
 
   local st = redis.call('HMGET', sk, 'c', 'lt', 'ls', 'li', 'nl', 'cf', 'fb', 'sx', 'tt', 'ta', 'to', 'tc',
     hwmField ~= '' and hwmField or 'h', 'm')
-  -- Long memories: per memory, member -> last-seen event time, in the hash field m (one msgpack value).
-  local mems = {}
-  if #L.mems > 0 and st[14] then mems = cmsgpack.unpack(st[14]) end
-  for k = 1, #L.mems do if not mems[k] then mems[k] = {} end end
-  local memsChanged = false
   local regs = {}
   for i = 1, 11 do regs[REGN[i]] = tonumber(st[i + 1]) end
   local hwm = tonumber(st[13])
@@ -208,10 +168,66 @@ for e = 1, nEntities do
   if applied == 0 then status = 3
   elseif hwmField ~= '' and hwm and hwm >= entLast then status = 1
   elseif hwmField ~= '' and hwm and hwm >= entFirst then status = 2 end
+  -- Long memories: per memory, member -> last-seen event time, in the hash field m (one msgpack value).
+  local mems = {}
+  if #L.mems > 0 and st[14] then mems = cmsgpack.unpack(st[14]) end
+  for k = 1, #L.mems do if not mems[k] then mems[k] = {} end end
+  local memsChanged = false
+  local dimView = {}
+  for k = 1, L.ndims do dimView[k] = sk .. ':d:' .. L.dimNames[k] .. ':' .. fmt(math.floor(wm / HOP) - 1) end
 
+  local rdelta, seq, prior, sens, outc, trav = {}, nil, nil, nil, nil, nil
+  local dimAdds, memDeltas = {}, {}
+  if status ~= 0 then
+    ai = deltaEnd
+  else
+    for r = 1, #L.rings do
+      local n = L.rings[r].n
+      local list = {}
+      for b = 1, num() do
+        local idx = num()
+        local vals = {}
+        for j = 1, n do vals[j] = num() end
+        list[b] = {idx, vals}
+      end
+      rdelta[r] = list
+    end
+    if L.seq and num() == 1 then seq = {num(), num(), num()} end
+    if L.prior then
+      local list = {}
+      for i = 1, num() do list[i] = {num(), num()} end
+      prior = {list, num()}
+    end
+    if L.sens then
+      sens = {}
+      for i = 1, num() do sens[i] = num() end
+    end
+    if L.outc then outc = {num(), num(), num(), num(), num()} end
+    if L.trav and num() == 1 then trav = {num(), num(), num(), num(), num(), num(), num(), num()} end
+    for k = 1, L.ndims do
+      local adds = {}
+      local prefix = sk .. ':d:' .. L.dimNames[k] .. ':'
+      for w = 1, num() do
+        local dk = prefix .. fmt(num())
+        local els = {}
+        for i = 1, num() do els[i] = arg() end
+        adds[w] = {dk, els}
+      end
+      dimAdds[k] = adds
+    end
+    for k = 1, #L.mems do
+      local list = {}
+      for i = 1, num() do list[i] = {arg(), num(), num()} end
+      memDeltas[k] = list
+    end
+  end
+
+  -- The counter buckets as stored (field c, msgpack: per ring, flat index + values); the reply carries
+  -- them as that one string, unpacked by the client, so a read-only entity never decodes them here.
+  local ringBlob = st[1] or ''
   local rings = {}
   for r = 1, #L.rings do rings[r] = {} end
-  if st[1] then
+  if status == 0 and st[1] then
     local flat = cmsgpack.unpack(st[1])
     for r = 1, #L.rings do
       local f = flat[r]
@@ -335,7 +351,8 @@ for e = 1, nEntities do
       end
       flat[r] = f
     end
-    local hs = {'c', cmsgpack.pack(flat)}
+    ringBlob = cmsgpack.pack(flat)
+    local hs = {'c', ringBlob}
     for i = 1, 11 do
       local v = regs[REGN[i]]
       hs[#hs + 1] = REGN[i]
@@ -363,17 +380,7 @@ for e = 1, nEntities do
   end
 
   local stale = regs.ls and wm - regs.ls > L.ttl
-  local ringOut = {}
-  for r = 1, #L.rings do
-    local n, f = L.rings[r].n, {}
-    if not stale then
-      for idx, b in pairs(rings[r]) do
-        f[#f + 1] = idx
-        for j = 1, n do f[#f + 1] = b[j] end
-      end
-    end
-    ringOut[r] = f
-  end
+  if stale then ringBlob = '' end
   local regOut
   if stale then regOut = {0, 0, -1} else regOut = {regs.cf or 0, regs.fb or 0, regs.sx or -1} end
   local dimOut = {}
@@ -389,7 +396,7 @@ for e = 1, nEntities do
     end
     memOut[k] = c
   end
-  out[e] = {status, hwm or -1, ringOut, regOut, dimOut, memOut}
+  out[e] = {status, hwm or -1, ringBlob, regOut, dimOut, memOut}
 end
 return cmsgpack.pack(out)
 `;

@@ -105,10 +105,13 @@ export class MsgpackWriter {
   }
 }
 
-export type Unpacked = number | string | null | boolean | Unpacked[];
+export type Unpacked = number | string | Buffer | null | boolean | Unpacked[];
 
-/** Decodes one MessagePack value (arrays, integers, floats, strings, nil, booleans; maps are not used). */
-export function unpack(buf: Buffer): Unpacked {
+/**
+ * Decodes one MessagePack value (arrays, integers, floats, strings, nil, booleans; maps are not used).
+ * With `rawStrings`, strings come back as Buffers (views of `buf`): for replies that nest MessagePack.
+ */
+export function unpack(buf: Buffer, rawStrings = false): Unpacked {
   let pos = 0;
   const read = (): Unpacked => {
     const t = buf[pos++]!;
@@ -174,9 +177,9 @@ export function unpack(buf: Buffer): Unpacked {
     for (let i = 0; i < n; i++) out[i] = read();
     return out;
   };
-  const readString = (n: number): string => {
+  const readString = (n: number): string | Buffer => {
     pos += n;
-    return buf.toString('utf8', pos - n, pos);
+    return rawStrings ? buf.subarray(pos - n, pos) : buf.toString('utf8', pos - n, pos);
   };
   return read();
 }

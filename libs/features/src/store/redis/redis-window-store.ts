@@ -45,7 +45,8 @@ export interface RedisWindowStoreOptions extends WindowStoreOptions {
 }
 
 type ScriptCapable = { vigilApplyFeaturesBuffer(...args: (string | number | Buffer)[]): Promise<unknown> };
-type Reply = [number, number, number[][], number[], number[], number[][]];
+/** status, stored offset, the stored rings field (msgpack, empty when none), registers, distinct, memories. */
+type Reply = [number, number, Buffer, number[], number[], number[][]];
 
 const PRINCIPAL = COMPILED.principal;
 const SCRIPT_NAME = 'vigilApplyFeatures';
@@ -268,7 +269,9 @@ export class RedisWindowStore implements WindowStore {
         results!.forEach(([err, value], c) => {
           if (err) throw err;
           const call = group.calls[c]!;
-          (unpack(value as Buffer) as Reply[]).forEach((reply, j) => (replies[indexOf.get(call[j]!)!] = reply));
+          (unpack(value as Buffer, true) as unknown as Reply[]).forEach(
+            (reply, j) => (replies[indexOf.get(call[j]!)!] = reply),
+          );
         });
       }),
     );
@@ -319,6 +322,9 @@ function encodeEntity(
     applied > 0 ? d.minTs : 0,
     applied > 0 ? d.maxTs : 0,
   );
+  // The delta's length in arguments, filled in below: the script skips a replayed entity's delta unread.
+  const lengthAt = args.length;
+  args.push(0);
   const lc = d.compiled;
   for (let r = 0; r < lc.rings.length; r++) {
     const n = lc.rings[r]!.ids.length;
@@ -365,11 +371,13 @@ function encodeEntity(
     args.push(members ? members.size : 0);
     if (members) for (const [member, [minTs, maxTs]] of members) args.push(member, minTs, maxTs);
   });
+  args[lengthAt] = args.length - lengthAt - 1;
 }
 
 function viewOfReply(d: EntityDelta, reply: Reply): EntityView {
-  const [, , rings, regs, distinct, memories] = reply;
+  const [, , ringField, regs, distinct, memories] = reply;
   const compiled = COMPILED_BY_CODE[d.compiled.layout.code]!;
+  const rings = ringField.length > 0 ? (unpack(ringField) as number[][]) : [];
   return {
     compiled,
     id: d.id,
