@@ -228,7 +228,7 @@ export function addCounter(d: EntityDelta, counterId: number, ts: number, value:
 /** The same, into stored rings (bucket index → values). */
 export function addCounterToRings(
   compiled: CompiledLayout,
-  rings: Map<number, Float64Array>[],
+  rings: Map<number, number[]>[],
   counterId: number,
   ts: number,
   value: number,
@@ -240,7 +240,7 @@ export function addCounterToRings(
     const idx = Math.floor(ts / ring.spec.spanMs);
     let arr = rings[r]!.get(idx);
     if (!arr) {
-      arr = new Float64Array(ring.ids.length);
+      arr = new Array<number>(ring.ids.length).fill(0);
       rings[r]!.set(idx, arr);
     }
     if (ring.isMax[pos]) {

@@ -63,8 +63,13 @@ function utf8(s: string): Uint8Array {
   return scratch;
 }
 
+/** Up to this many set registers live in a plain array of patterns (most entities see a few elements). */
+const SMALL_LIMIT = 16;
+
 export class HyperLogLog {
-  private sparse: Map<number, number> | null = new Map();
+  /** Few registers: their patterns (index * 64 + rank), one per register index. */
+  private small: number[] | null = [];
+  private sparse: Map<number, number> | null = null;
   private dense: Uint8Array | null = null;
   /** Like Redis, the cardinality is cached until a register changes. */
   private cached = -1;
@@ -77,6 +82,21 @@ export class HyperLogLog {
       if (this.dense[index]! >= rank) return false;
       this.dense[index] = rank;
       this.cached = -1;
+      return true;
+    }
+    const small = this.small;
+    if (small) {
+      for (let i = 0; i < small.length; i++) {
+        const p = small[i]!;
+        if (Math.floor(p / 64) !== index) continue;
+        if (p % 64 >= rank) return false;
+        small[i] = pattern;
+        this.cached = -1;
+        return true;
+      }
+      small.push(pattern);
+      this.cached = -1;
+      if (small.length > SMALL_LIMIT) this.unsmall();
       return true;
     }
     const sparse = this.sparse!;
@@ -99,6 +119,10 @@ export class HyperLogLog {
     if (this.dense) {
       const dense = this.dense;
       for (let i = 0; i < HLL_REGISTERS; i++) histogram[dense[i]!]!++;
+    } else if (this.small) {
+      const small = this.small;
+      histogram[0] = HLL_REGISTERS - small.length;
+      for (let i = 0; i < small.length; i++) histogram[small[i]! % 64]!++;
     } else {
       histogram[0] = HLL_REGISTERS - this.sparse!.size;
       for (const rank of this.sparse!.values()) histogram[rank]!++;
@@ -109,7 +133,15 @@ export class HyperLogLog {
 
   /** Approximate heap bytes, for the memory report. */
   bytes(): number {
-    return this.dense ? HLL_REGISTERS + 64 : 64 + this.sparse!.size * 40;
+    if (this.dense) return HLL_REGISTERS + 64;
+    return this.small ? 64 + this.small.length * 8 : 64 + this.sparse!.size * 40;
+  }
+
+  private unsmall(): void {
+    const sparse = new Map<number, number>();
+    for (const p of this.small!) sparse.set(Math.floor(p / 64), p % 64);
+    this.sparse = sparse;
+    this.small = null;
   }
 
   private densify(): void {

@@ -137,11 +137,30 @@ class ViewInputs implements FeatureInputs {
 
 const INPUTS = new ViewInputs();
 
+/**
+ * Vector values are views into shared 64 KiB slabs: a Float64Array of its own would need an off-heap
+ * backing store per vector (V8 keeps only typed arrays up to 64 bytes on the heap), which costs more than
+ * computing the features. A slab lives as long as any of its vectors.
+ */
+const SLAB_LENGTH = 8192;
+let slab = new Float64Array(SLAB_LENGTH);
+let slabUsed = 0;
+
+function vectorValues(n: number): Float64Array {
+  if (slabUsed + n > SLAB_LENGTH) {
+    slab = new Float64Array(Math.max(SLAB_LENGTH, n));
+    slabUsed = 0;
+  }
+  const values = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += n;
+  return values;
+}
+
 export function toFeatureVector(view: EntityView, watermark: number): FeatureVector {
   const type = view.compiled.layout.type;
   const inputs = INPUTS.reset(view, watermark);
   const defs = FEATURE_REGISTRY.byEntity[type];
-  const values = new Float64Array(defs.length);
+  const values = vectorValues(defs.length);
   for (let i = 0; i < defs.length; i++) values[i] = defs[i]!.value(inputs);
   return { entity: type, id: view.id, at: watermark, values };
 }

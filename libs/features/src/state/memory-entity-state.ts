@@ -22,8 +22,13 @@ const C = COUNTER_INDEX;
 export interface MemoryEntityState {
   readonly compiled: CompiledLayout;
   readonly id: string;
-  rings: Map<number, Float64Array>[];
-  regs: Float64Array;
+  /**
+   * Per ring: bucket index → counters. Plain arrays, not Float64Arrays: most buckets are wider than V8
+   * keeps typed arrays on the heap (64 bytes), and an off-heap backing store per bucket costs far more to
+   * allocate and collect. The values are the same doubles either way.
+   */
+  rings: Map<number, number[]>[];
+  regs: number[];
   readonly dims: Map<number, HyperLogLog>[];
   readonly memories: Map<string, number>[];
 }
@@ -33,7 +38,7 @@ export function newMemoryEntityState(compiled: CompiledLayout, id: string): Memo
     compiled,
     id,
     rings: compiled.rings.map(() => new Map()),
-    regs: new Float64Array(REGISTERS.length).fill(NaN),
+    regs: new Array<number>(REGISTERS.length).fill(NaN),
     dims: compiled.layout.dimensions.map(() => new Map()),
     memories: compiled.layout.memories.map(() => new Map()),
   };
@@ -183,7 +188,9 @@ function mergeBucket(s: MemoryEntityState, r: number, values: Float64Array, off:
   const target = s.rings[r]!;
   const cur = target.get(idx);
   if (!cur) {
-    target.set(idx, values.slice(off + 1, off + 1 + n));
+    const arr = new Array<number>(n);
+    for (let j = 0; j < n; j++) arr[j] = values[off + 1 + j]!;
+    target.set(idx, arr);
     return;
   }
   for (let j = 0; j < n; j++) {
