@@ -7,6 +7,8 @@
  *     pipelines and script calls per batch, and bytes per active entity (INFO used_memory delta);
  *   - an IP-rotation flood of 1,000,000 distinct IPs into a memory store capped at 200,000 entities:
  *     entities held stay under the cap; heap and estimated bytes per entity.
+ * `--records N` sets the corpus size (default 300,000, 50,000 with --quick): a longer corpus has users
+ * coming back (fewer new entities per event), a short one is dominated by first touches.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -168,7 +170,9 @@ export const featuresSuite: BenchSuite = {
   name: 'features',
   description: 'feature windows (memory and Redis stores) on a mixed bank API stream; IP-rotation flood vs the cap',
   async run(ctx) {
-    const records = ctx.quick ? 50_000 : 300_000;
+    const r = process.argv.indexOf('--records');
+    const records = r >= 0 ? Number(process.argv[r + 1]) : ctx.quick ? 50_000 : 300_000;
+    if (!(records >= 1)) throw new Error(`--records needs a positive number, got ${process.argv[r + 1]}`);
     const file = await corpus(ctx, 'kong', records);
     const floor = await floorRate(file, true);
     ctx.log('decoding the corpus once (outside the timed runs)');
@@ -189,6 +193,7 @@ export const featuresSuite: BenchSuite = {
       extra: {
         target: `${MEMORY_FLOOR_TARGET / 1000}k/s`,
         vectorsPerEvent: (mem.vectors / events.length).toFixed(2),
+        newEntitiesPerEvent: (memoryEntities / events.length).toFixed(2),
         entities: memoryEntities,
         bytesPerEntity: Math.round(memoryBytes / memoryEntities),
       },
