@@ -3,6 +3,7 @@
  * them into a SourceDecoder. The HMAC key may come from the environment (VIGIL_HASH_KEY) so it never
  * has to sit in a config file; the CLI is the only place that reads the environment.
  */
+import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
 import {
   createSourceDecoder,
@@ -66,4 +67,13 @@ export function loadSource(
     throw new UsageError(`config ${opts.config} is for gateway "${config.gateway}" but --source is "${gateway}"`);
   }
   return { gateway, config, decoder: createSourceDecoder(gateway, config) };
+}
+
+/** `auto` (default): one worker per core, up to 4, none on a single core (workers would only add copying). */
+export function decodeWorkers(value: string | undefined, cores: number = availableParallelism()): number {
+  if (value === undefined || value === 'auto') return cores > 1 ? Math.min(cores, 4) : 0;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64)
+    throw new UsageError(`--workers must be auto or a whole number 0-64, got "${value}"`);
+  return n;
 }

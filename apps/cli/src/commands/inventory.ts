@@ -33,8 +33,7 @@ import {
 import { readConfigFile } from '@vigil/platform';
 import { UsageError } from '../errors';
 import { formatCount, Progress } from '../progress';
-import { addSourceOptions, loadSource, type SourceOptions } from '../source-options';
-import { decodeWorkers } from './replay';
+import { addSourceOptions, decodeWorkers, loadSource, type SourceOptions } from '../source-options';
 
 interface InventoryOptions extends SourceOptions {
   openapi?: string[];

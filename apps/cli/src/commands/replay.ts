@@ -2,7 +2,6 @@
  * `vigil replay`: gateway logs → canonical AccessEvents (NDJSON) + dead letters, streaming in constant
  * memory. The same decode path as the live detector, so a replay shows exactly what production sees.
  */
-import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import {
   DecodePool,
@@ -14,8 +13,7 @@ import {
 } from '@vigil/connectors';
 import type { DeadLetterReason } from '@vigil/events';
 import { formatCount, Progress } from '../progress';
-import { UsageError } from '../errors';
-import { addSourceOptions, loadSource, type SourceOptions } from '../source-options';
+import { addSourceOptions, decodeWorkers, loadSource, type SourceOptions } from '../source-options';
 
 interface ReplayOptions extends SourceOptions {
   eventsOut?: string;
@@ -155,15 +153,6 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     developmentHashKey: decoder.normalizer?.info.usingDevelopmentKey ?? false,
     decodeWorkers: workers,
   };
-}
-
-/** `auto` (default): one worker per core, up to 4, none on a single core (workers would only add copying). */
-export function decodeWorkers(value: string | undefined, cores: number = availableParallelism()): number {
-  if (value === undefined || value === 'auto') return cores > 1 ? Math.min(cores, 4) : 0;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 64)
-    throw new UsageError(`--workers must be auto or a whole number 0-64, got "${value}"`);
-  return n;
 }
 
 async function* serializeOnMainThread(

@@ -8,7 +8,6 @@ import type { Writable } from 'node:stream';
 
 export class NdjsonWriter {
   private buffer: string[] = [];
-  private bufferedChars = 0;
   private written = 0;
   private closed = false;
 
@@ -25,10 +24,6 @@ export class NdjsonWriter {
     return new NdjsonWriter(createWriteStream(target, { highWaterMark: 1 << 20 }), true, target);
   }
 
-  static forStream(out: Writable, name = 'stream'): NdjsonWriter {
-    return new NdjsonWriter(out, false, name);
-  }
-
   get count(): number {
     return this.written;
   }
@@ -39,7 +34,6 @@ export class NdjsonWriter {
 
   writeLine(line: string): void {
     this.buffer.push(line);
-    this.bufferedChars += line.length + 1;
     this.written++;
   }
 
@@ -47,7 +41,6 @@ export class NdjsonWriter {
   writeSerialized(text: string, count: number): void {
     if (count === 0) return;
     this.buffer.push(text.endsWith('\n') ? text.slice(0, -1) : text);
-    this.bufferedChars += text.length;
     this.written += count;
   }
 
@@ -56,7 +49,6 @@ export class NdjsonWriter {
     if (this.buffer.length === 0) return;
     const text = this.buffer.join('\n') + '\n';
     this.buffer = [];
-    this.bufferedChars = 0;
     if (!this.out.write(text)) {
       await new Promise<void>((resolve, reject) => {
         const onError = (err: Error) => reject(err);
@@ -67,10 +59,6 @@ export class NdjsonWriter {
         });
       });
     }
-  }
-
-  get pendingChars(): number {
-    return this.bufferedChars;
   }
 
   async close(): Promise<void> {
