@@ -220,7 +220,8 @@ function clampGap(g: number): number {
   return g < 0 ? 0 : g > GAP_CAP_MS ? GAP_CAP_MS : g;
 }
 
-function memberOf(kind: MemoryKind, e: AccessEvent, uaDigests: Map<string, string>): string | null {
+/** The member an event adds to a long memory of kind `kind`, or null (user agents as digests, memoized). */
+export function memberOf(kind: MemoryKind, e: AccessEvent, uaDigests: Map<string, string>): string | null {
   switch (kind) {
     case 'devices':
       return e.deviceId;

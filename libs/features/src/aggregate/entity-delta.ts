@@ -225,30 +225,6 @@ export function addCounter(d: EntityDelta, counterId: number, ts: number, value:
   }
 }
 
-/** The same, into stored rings (bucket index → values). */
-export function addCounterToRings(
-  compiled: CompiledLayout,
-  rings: Map<number, number[]>[],
-  counterId: number,
-  ts: number,
-  value: number,
-): void {
-  for (let r = 0; r < compiled.rings.length; r++) {
-    const ring = compiled.rings[r]!;
-    const pos = ring.positionOf[counterId]!;
-    if (pos < 0) continue;
-    const idx = Math.floor(ts / ring.spec.spanMs);
-    let arr = rings[r]!.get(idx);
-    if (!arr) {
-      arr = new Array<number>(ring.ids.length).fill(0);
-      rings[r]!.set(idx, arr);
-    }
-    if (ring.isMax[pos]) {
-      if (value > arr[pos]!) arr[pos] = value;
-    } else arr[pos]! += value;
-  }
-}
-
 /**
  * Distinct elements per hopping window, windows >= `oldest` only: an element seen in hop w belongs to the
  * windows w and w - 1 (each window is two hops long).

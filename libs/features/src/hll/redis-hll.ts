@@ -108,6 +108,15 @@ export class HyperLogLog {
     return true;
   }
 
+  /** Back to empty, keeping the object (the memory store reuses one per window place). */
+  clear(): void {
+    if (this.small) this.small.length = 0;
+    else this.small = [];
+    this.sparse = null;
+    this.dense = null;
+    this.cached = -1;
+  }
+
   add(element: string): boolean {
     return this.addPattern(hllPattern(element));
   }

@@ -8,8 +8,8 @@ import type { CompiledLayout } from '../registry/compiled-layout';
 export interface EntityView {
   readonly compiled: CompiledLayout;
   readonly id: string;
-  /** Per ring (layout order): bucket index → counters (ring order). */
-  readonly rings: readonly ReadonlyMap<number, ArrayLike<number>>[];
+  /** Per ring (layout order): its buckets, in any order. */
+  readonly rings: readonly RingBuckets[];
   readonly consecutiveFailures: number;
   readonly failuresBeforeLastSuccess: number;
   /** Event time of the last successful login, or -1. */
@@ -18,6 +18,15 @@ export interface EntityView {
   readonly distinct: readonly number[];
   /** Per memory (layout order): members seen within each view span, then members within the TTL. */
   readonly memories: readonly (readonly number[])[];
+}
+
+/**
+ * Buckets of one ring as a flat list: bucket k is `flat[k * (n + 1)]` (its index), then its n counters in
+ * ring order. Buckets outside the view may be present; readers skip them.
+ */
+export interface RingBuckets {
+  readonly count: number;
+  readonly flat: ArrayLike<number>;
 }
 
 /** Registers, in the order both stores keep them. */

@@ -87,12 +87,17 @@ class ViewInputs implements FeatureInputs {
     const n = ring.ids.length;
     const isMax = ring.isMax;
     sums.fill(0, 0, n);
-    for (const [idx, values] of this.view.rings[r]!) {
+    const { count, flat } = this.view.rings[r]!;
+    const w = n + 1;
+    for (let k = 0; k < count; k++) {
+      const base = k * w;
+      const idx = flat[base]!;
       if (idx > cur || idx <= cur - spec.buckets) continue;
       for (let j = 0; j < n; j++) {
+        const v = flat[base + 1 + j]!;
         if (isMax[j]) {
-          if (values[j]! > sums[j]!) sums[j] = values[j]!;
-        } else sums[j]! += values[j]!;
+          if (v > sums[j]!) sums[j] = v;
+        } else sums[j]! += v;
       }
     }
     this.summed[r] = 1;
@@ -110,9 +115,11 @@ class ViewInputs implements FeatureInputs {
     const spec = this.view.compiled.rings[r]!.spec;
     const cur = Math.floor(this.watermark / spec.spanMs);
     const out = new Array<number>(spec.buckets).fill(0);
-    for (const [idx, values] of this.view.rings[r]!) {
-      const i = idx - (cur - spec.buckets + 1);
-      if (i >= 0 && i < spec.buckets) out[i] = values[pos]!;
+    const { count, flat } = this.view.rings[r]!;
+    const w = this.view.compiled.rings[r]!.ids.length + 1;
+    for (let k = 0; k < count; k++) {
+      const i = flat[k * w]! - (cur - spec.buckets + 1);
+      if (i >= 0 && i < spec.buckets) out[i] = flat[k * w + 1 + pos]!;
     }
     return out;
   }

@@ -1,29 +1,41 @@
 /**
- * The embedded WindowStore: all state in this process, bounded twice over so that an attacker rotating
- * through millions of IPs cannot exhaust memory:
+ * The embedded WindowStore: all state in this process, in flat per-type tables (state/entity-table.ts),
+ * bounded twice over so that an attacker rotating through millions of IPs cannot exhaust memory:
  *  - TTL: an entity idle (event time) for longer than its layout's state TTL is dropped by a sweep that
  *    runs whenever the watermark has moved a minute; a stale entity reads as empty even before the sweep.
  *  - Cap: at most `maxEntities` entities in all; beyond that the least recently touched entities of the
- *    most numerous type go first (each type's Map keeps recency order: a touch re-inserts), so a flood of
- *    new IPs evicts IPs, not the accounts it attacks. Evictions are counted, so a flood is visible.
+ *    most numerous type go first (a queue of touches per type, oldest first), so a flood of new IPs evicts
+ *    IPs, not the accounts it attacks. Evictions are counted, so a flood is visible.
  * Idempotency is per (topic, partition): an offset at or below the highest one applied is a replay. A
  * batch is applied synchronously, so there is no partially applied batch to recover from.
+ *
+ * Events are applied one by one, straight into the tables: there is no per-entity delta object. What the
+ * Redis store decides per batch (a login's prior request, failures before the batch's first success,
+ * sensitive actions before it, memory newness) is decided here from snapshots taken when the batch first
+ * touches an entity, so both stores give the same vectors batch for batch — the contract and equivalence
+ * suites in test/features check exactly that.
  */
 import type { AccessEvent } from '@vigil/events';
-import { aggregateBatch } from '../aggregate/batch-aggregator';
-import { DeltaPool } from '../aggregate/entity-delta';
-import { COMPILED, COMPILED_BY_CODE } from '../registry/compiled-layout';
-import { toFeatureVector } from '../state/feature-vector';
+import { EVENT_APPLY, EVENT_SKIP, memberOf } from '../aggregate/batch-aggregator';
+import { isLoginFailure, isLoginSuccess, isSensitive, numericIdOf } from '../aggregate/event-facts';
+import { travelSpeedKmh } from '../aggregate/travel';
+import { hllPattern } from '../hll/redis-hll';
+import { COUNTER_INDEX, COMPILED, type CompiledLayout } from '../registry/compiled-layout';
 import {
-  applyDelta,
-  estimateBytes,
-  hasSucceeded,
-  isStale,
-  newMemoryEntityState,
-  viewOf,
-  type MemoryEntityState,
-  type PatternCache,
-} from '../state/memory-entity-state';
+  COUNTERS,
+  GAP_CAP_MS,
+  MAX_PENDING_SENSITIVE,
+  PRIOR_REQUEST_WINDOW_MS,
+  SENSITIVE_AFTER_LOGIN_MS,
+  SEQUENTIAL_ID_MAX_STEP,
+} from '../registry/counters';
+import { countryCentroid } from '../registry/country-centroids';
+import { ENTITY_TYPES, LOGIN_FLOW_ID, type EntityType } from '../registry/entities';
+import { dimensionElement } from '../registry/layout';
+import { DISTINCT_HOP_MS, distinctViewWindow } from '../registry/windows';
+import { EntityTable, MemberList } from '../state/entity-table';
+import { REG, REGISTERS, type EntityView } from '../state/entity-view';
+import { toFeatureVector, type FeatureVector } from '../state/feature-vector';
 import { BatchClock } from './batch-clock';
 import type { ApplyResult, BatchPosition, WindowStore, WindowStoreOptions, WindowStoreStats } from './window-store';
 
@@ -33,20 +45,99 @@ export interface MemoryWindowStoreOptions extends WindowStoreOptions {
 }
 
 const SWEEP_EVERY_MS = 60_000;
-const PRINCIPAL_CODE = COMPILED.principal.layout.code;
+const C = COUNTER_INDEX;
+const NREG = REGISTERS.length;
+const PRINCIPAL = ENTITY_TYPES.indexOf('principal');
+/** Memo sizes (element → HLL pattern, user agent → digest, method + template → route id). */
+const MEMO_LIMIT = 100_000;
+
+/** Touches of one type in order, as (slot, batch) pairs; an entry is current while the slot's last touch is that batch. */
+class TouchQueue {
+  private q = new Int32Array(8192);
+  private head = 0;
+  private tail = 0;
+
+  push(slot: number, batch: number): void {
+    if (this.tail + 2 > this.q.length) this.make(room(this.q.length, this.tail - this.head));
+    this.q[this.tail++] = slot;
+    this.q[this.tail++] = batch;
+  }
+
+  /** The least recently touched slot still current in `table`, removed from the queue; -1 when none. */
+  popOldest(table: EntityTable): number {
+    while (this.head < this.tail) {
+      const s = this.q[this.head++]!;
+      const b = this.q[this.head++]!;
+      if (table.touchBatch[s] === b) return s;
+    }
+    return -1;
+  }
+
+  /** Drops entries no longer current once they outnumber the live ones, keeping the order. */
+  compact(table: EntityTable): void {
+    if ((this.tail - this.head) / 2 <= 2 * table.size + 4096) return;
+    let out = 0;
+    const q = this.q;
+    for (let i = this.head; i < this.tail; i += 2) {
+      if (table.touchBatch[q[i]!] !== q[i + 1]) continue;
+      q[out++] = q[i]!;
+      q[out++] = q[i + 1]!;
+    }
+    this.head = 0;
+    this.tail = out;
+  }
+
+  private make(length: number): void {
+    const q = new Int32Array(length);
+    q.set(this.q.subarray(this.head, this.tail));
+    this.tail -= this.head;
+    this.head = 0;
+    this.q = q;
+  }
+}
+
+function room(length: number, used: number): number {
+  return used + 2 > length / 2 ? length * 2 : length;
+}
+
+/** The one view object per table that vectors are computed from (toFeatureVector keeps nothing of it). */
+class TableView implements EntityView {
+  readonly compiled: CompiledLayout;
+  id = '';
+  readonly rings: { count: number; flat: Float64Array }[];
+  consecutiveFailures = 0;
+  failuresBeforeLastSuccess = 0;
+  lastSuccessTs = -1;
+  readonly distinct: number[];
+  readonly memories: number[][];
+
+  constructor(compiled: CompiledLayout) {
+    this.compiled = compiled;
+    this.rings = compiled.rings.map((r) => ({ count: 0, flat: new Float64Array(r.spec.buckets * (r.ids.length + 1)) }));
+    this.distinct = compiled.layout.dimensions.map(() => 0);
+    this.memories = compiled.layout.memories.map((m) => new Array<number>(m.viewsMs.length + 1).fill(0));
+  }
+}
 
 export class MemoryWindowStore implements WindowStore {
   readonly kind = 'memory' as const;
   readonly maxEntities: number;
   private readonly clock: BatchClock;
-  /** Per entity type (by layout code): id → state, in recency order. */
-  private readonly entities: Map<string, MemoryEntityState>[] = Array.from(
-    { length: COMPILED_BY_CODE.length },
-    () => new Map<string, MemoryEntityState>(),
-  );
-  /** Deltas of the batch being applied, reused by the next (applyNow is synchronous). */
-  private readonly deltas = new DeltaPool();
-  private count = 0;
+  private readonly tables: EntityTable[] = ENTITY_TYPES.map((t) => new EntityTable(COMPILED[t]));
+  private readonly queues: TouchQueue[] = ENTITY_TYPES.map(() => new TouchQueue());
+  private readonly views: TableView[] = ENTITY_TYPES.map((t) => new TableView(COMPILED[t]));
+  /** Per type: slots touched by the current batch, in first-touch order. */
+  private readonly touched: number[][] = ENTITY_TYPES.map(() => []);
+  /** Per type: slots the current batch created; freed again if no event was applied to them. */
+  private readonly created: number[][] = ENTITY_TYPES.map(() => []);
+  /** Per type × ring: the highest bucket index out of view at the batch's watermark. */
+  private readonly floors: Float64Array[] = ENTITY_TYPES.map((t) => new Float64Array(COMPILED[t].rings.length));
+  private readonly facts = new Float64Array(COUNTERS.length);
+  private readonly patterns = new Map<string, number>();
+  private readonly uaDigests = new Map<string, string>();
+  private readonly routeIds = new Map<string, Map<string, string>>();
+  private routeIdCount = 0;
+  private batchSeq = 0;
   private nextOffset = 0;
   private lastSweepWatermark = -Infinity;
   private totals = { batches: 0, events: 0, applied: 0, late: 0, duplicates: 0, evictedByTtl: 0, evictedByCap: 0 };
@@ -67,30 +158,88 @@ export class MemoryWindowStore implements WindowStore {
     this.nextOffset += events.length;
     const before = this.clock.watermark;
     const watermark = batch.watermark;
-    this.deltas.recycle();
-    const deltas = aggregateBatch({
-      events,
-      classes: batch.classes,
-      offsets: batch.offsets,
-      principalHasSucceeded: (p) => hasSucceeded(this.entities[PRINCIPAL_CODE]!.get(p), before),
-      pool: this.deltas,
-    });
-    const patterns: PatternCache = new Map();
-    const vectors = new Array(deltas.length);
-    for (let i = 0; i < deltas.length; i++) {
-      const d = deltas[i]!;
-      const byId = this.entities[d.compiled.layout.code]!;
-      let s = byId.get(d.id);
-      if (s) byId.delete(d.id);
-      if (d.applied > 0) {
-        if (!s) {
-          s = newMemoryEntityState(d.compiled, d.id);
-          this.count++;
-        }
-        applyDelta(s, d, watermark, patterns);
+    const seq = ++this.batchSeq;
+    for (let t = 0; t < this.tables.length; t++) {
+      const rings = this.tables[t]!.compiled.rings;
+      const floors = this.floors[t]!;
+      for (let r = 0; r < rings.length; r++) {
+        const spec = rings[r]!.spec;
+        floors[r] = Math.floor(watermark / spec.spanMs) - spec.buckets;
       }
-      if (s) byId.set(d.id, s);
-      vectors[i] = toFeatureVector(viewOf(s, d.compiled, d.id, watermark), watermark);
+      this.touched[t]!.length = 0;
+      this.created[t]!.length = 0;
+    }
+    const oldestWindow = distinctViewWindow(watermark);
+    const classes = batch.classes;
+    const facts = this.facts;
+    const principals = this.tables[PRINCIPAL]!;
+
+    for (let i = 0; i < events.length; i++) {
+      const cls = classes[i]!;
+      if (cls === EVENT_SKIP) continue;
+      const e = events[i]!;
+      const apply = cls === EVENT_APPLY;
+      const ts = e.ts;
+      const login = e.routeClass === 'login';
+      const loginOk = apply && isLoginSuccess(e);
+      const loginFail = apply && isLoginFailure(e);
+      const sensitive = isSensitive(e);
+      let numericId = -1;
+      if (apply) {
+        facts.fill(0);
+        facts[C.requests] = 1;
+        if (login) facts[C.logins] = 1;
+        if (loginFail) {
+          facts[C.loginFailures] = 1;
+          const p = e.principal;
+          if (p !== null) {
+            const s = principals.slotOf(p);
+            const succeeded =
+              s >= 0 &&
+              (principals.appliedBatch[s] === seq ? principals.succeededStart[s] === 1 : principals.hasSucceeded(s, before));
+            if (!succeeded) facts[C.unknownPrincipalLoginFailures] = 1;
+          }
+        }
+        if (loginOk) facts[C.loginSuccesses] = 1;
+        if (e.status === 403) facts[C.status403] = 1;
+        else if (e.status === 404) facts[C.status404] = 1;
+        if (e.status >= 400 && e.status < 500) facts[C.clientErrors] = 1;
+        if (e.routeClass === 'static') facts[C.staticRequests] = 1;
+        facts[C.bytesOut] = e.bytesOut;
+        numericId = numericIdOf(e);
+        if (numericId >= 0) facts[C.numericIdRequests] = 1;
+        if (sensitive) facts[C.sensitiveActions] = 1;
+        if (e.routeClass === 'mfa') facts[C.mfaRequests] = 1;
+        if (e.routeClass === 'password-reset') facts[C.passwordResets] = 1;
+      }
+
+      for (let t = 0; t < this.tables.length; t++) {
+        const id = this.idOf(t, e);
+        if (id === null) continue;
+        const table = this.tables[t]!;
+        let s = table.slotOf(id);
+        if (s < 0) {
+          s = table.create(id);
+          this.created[t]!.push(s);
+        }
+        if (table.touchBatch[s] !== seq) {
+          table.touchBatch[s] = seq;
+          this.touched[t]!.push(s);
+          this.queues[t]!.push(s, seq);
+        }
+        if (!apply) continue;
+        if (table.appliedBatch[s] !== seq) beginApply(table, s, ts, before, watermark, seq);
+        this.applyEvent(t, table, s, e, ts, login, loginOk, loginFail, sensitive, numericId, oldestWindow);
+      }
+    }
+
+    for (let t = 0; t < this.tables.length; t++) if (this.tables[t]!.nMems > 0) this.applyMemories(t, watermark, seq);
+
+    const vectors: FeatureVector[] = [];
+    for (let t = 0; t < this.tables.length; t++) {
+      const table = this.tables[t]!;
+      for (const s of this.touched[t]!) vectors.push(this.vectorOf(t, table, s, watermark, oldestWindow));
+      for (const s of this.created[t]!) if (table.appliedBatch[s] !== seq) table.release(s);
     }
     this.clock.commit(batch);
     this.enforceBounds(watermark);
@@ -108,49 +257,360 @@ export class MemoryWindowStore implements WindowStore {
       late: batch.late,
       duplicates: batch.duplicates,
       duplicateEntities: 0,
-      entities: deltas.length,
+      entities: vectors.length,
       roundTrips: 0,
       pipelines: 0,
       commands: 0,
     };
   }
 
-  private enforceBounds(watermark: number): void {
-    if (watermark - this.lastSweepWatermark >= SWEEP_EVERY_MS || this.count > this.maxEntities) {
-      this.lastSweepWatermark = watermark;
-      for (const byId of this.entities) {
-        for (const [id, s] of byId) {
-          if (isStale(s, watermark)) {
-            byId.delete(id);
-            this.count--;
-            this.totals.evictedByTtl++;
+  private idOf(t: number, e: AccessEvent): string | null {
+    switch (ENTITY_TYPES[t] as EntityType) {
+      case 'ip':
+        return e.clientIp;
+      case 'subnet':
+        return e.subnet;
+      case 'asn':
+        return e.asn === null ? null : String(e.asn);
+      case 'country':
+        return e.country;
+      case 'principal':
+        return e.principal;
+      case 'apiKey':
+        return e.apiKeyId;
+      case 'session':
+        return e.sessionId;
+      case 'device':
+        return e.deviceId;
+      case 'route':
+        return this.routeId(e.method, e.routeTemplate);
+      case 'loginFlow':
+        return e.routeClass === 'login' ? LOGIN_FLOW_ID : null;
+    }
+  }
+
+  /** `METHOD template` (entityIdOf's route id), memoized so a batch does not build the same string per event. */
+  private routeId(method: string, template: string): string {
+    let byTemplate = this.routeIds.get(method);
+    if (!byTemplate) this.routeIds.set(method, (byTemplate = new Map()));
+    let id = byTemplate.get(template);
+    if (id === undefined) {
+      if (this.routeIdCount >= MEMO_LIMIT) {
+        for (const m of this.routeIds.values()) m.clear();
+        this.routeIdCount = 0;
+      }
+      id = `${method} ${template}`;
+      byTemplate.set(template, id);
+      this.routeIdCount++;
+    }
+    return id;
+  }
+
+  private pattern(element: string): number {
+    let p = this.patterns.get(element);
+    if (p === undefined) {
+      if (this.patterns.size >= MEMO_LIMIT) this.patterns.clear();
+      p = hllPattern(element);
+      this.patterns.set(element, p);
+    }
+    return p;
+  }
+
+  private applyEvent(
+    t: number,
+    table: EntityTable,
+    s: number,
+    e: AccessEvent,
+    ts: number,
+    login: boolean,
+    loginOk: boolean,
+    loginFail: boolean,
+    sensitive: boolean,
+    numericId: number,
+    oldestWindow: number,
+  ): void {
+    const lc = table.compiled;
+    const floors = this.floors[t]!;
+    const facts = this.facts;
+    const rings = lc.rings;
+    for (let r = 0; r < rings.length; r++) {
+      const ring = rings[r]!;
+      const c = table.chunk(s, r, Math.floor(ts / ring.spec.spanMs), floors[r]!);
+      if (c < 0) continue;
+      const pool = table.pools[r]!;
+      const data = pool.data;
+      const base = c * pool.width + 1;
+      const ids = ring.ids;
+      for (let j = 0; j < ids.length; j++) data[base + j]! += facts[ids[j]!]!;
+    }
+    const regs = table.regs;
+    const rb = s * NREG;
+    const ls = regs[rb + REG.ls]!;
+    if (Number.isNaN(ls) || ts > ls) regs[rb + REG.ls] = ts;
+    if (lc.gaps) {
+      const lt = regs[rb + REG.lt]!;
+      if (!Number.isNaN(lt)) {
+        let g = ts - lt;
+        g = g < 0 ? 0 : g > GAP_CAP_MS ? GAP_CAP_MS : g;
+        this.addCounter(t, table, s, C.gapCount, ts, 1);
+        this.addCounter(t, table, s, C.gapSumMs, ts, g);
+        this.addCounter(t, table, s, C.gapSumSqMs, ts, g * g);
+      }
+      regs[rb + REG.lt] = ts;
+    }
+    if (lc.sequentialIds && numericId >= 0) {
+      const li = regs[rb + REG.li]!;
+      if (!Number.isNaN(li)) {
+        const step = Math.abs(numericId - li);
+        if (step >= 1 && step <= SEQUENTIAL_ID_MAX_STEP) this.addCounter(t, table, s, C.sequentialIdRequests, ts, 1);
+      }
+      regs[rb + REG.li] = numericId;
+    }
+    if (lc.loginPrior) {
+      const nl = regs[rb + REG.nl]!;
+      if (login) {
+        // Logins before the batch's first non-login request of this entity: judged, like in Redis, by the
+        // non-login request stored before the batch against the entity's first event of the batch.
+        if (table.nonLoginSeen[s] === 0) {
+          const prior = !Number.isNaN(nl) && table.firstTs[s]! - nl <= PRIOR_REQUEST_WINDOW_MS;
+          if (!prior) this.addCounter(t, table, s, C.loginsWithoutPriorRequest, ts, 1);
+        }
+      } else {
+        table.nonLoginSeen[s] = 1;
+        if (Number.isNaN(nl) || ts > nl) regs[rb + REG.nl] = ts;
+      }
+    }
+    if (lc.loginOutcomes) {
+      if (loginOk) {
+        const cf = regs[rb + REG.cf]!;
+        regs[rb + REG.fb] = Number.isNaN(cf) ? 0 : cf;
+        regs[rb + REG.cf] = 0;
+        const sx = regs[rb + REG.sx]!;
+        if (Number.isNaN(sx) || ts > sx) regs[rb + REG.sx] = ts;
+        table.batchSuccesses[s]!++;
+        if (ts > table.batchLastSuccessTs[s]!) table.batchLastSuccessTs[s] = ts;
+      } else if (loginFail) {
+        const cf = regs[rb + REG.cf]!;
+        regs[rb + REG.cf] = (Number.isNaN(cf) ? 0 : cf) + 1;
+      }
+    }
+    if (lc.sensitiveAfterLogin && sensitive) {
+      if (table.batchSuccesses[s]! > 0) {
+        const since = ts - table.batchLastSuccessTs[s]!;
+        if (since >= 0 && since <= SENSITIVE_AFTER_LOGIN_MS) this.addCounter(t, table, s, C.sensitiveAfterLogin, ts, 1);
+      } else if (table.pendingSensitive[s]! < MAX_PENDING_SENSITIVE) {
+        table.pendingSensitive[s]!++;
+        const sx = table.sxStart[s]!;
+        const since = ts - sx;
+        if (!Number.isNaN(sx) && since >= 0 && since <= SENSITIVE_AFTER_LOGIN_MS)
+          this.addCounter(t, table, s, C.sensitiveAfterLogin, ts, 1);
+      }
+    }
+    if (lc.travel && loginOk) {
+      const where = countryCentroid(e.country);
+      if (where) {
+        const tt = regs[rb + REG.tt]!;
+        if (!Number.isNaN(tt)) {
+          const speed = travelSpeedKmh(
+            [tt, regs[rb + REG.ta]!, regs[rb + REG.to]!, regs[rb + REG.tc]!],
+            [ts, where.lat, where.lon, where.cosLat],
+          );
+          this.addCounter(t, table, s, C.travelMaxKmh, ts, speed);
+        }
+        regs[rb + REG.tt] = ts;
+        regs[rb + REG.ta] = where.lat;
+        regs[rb + REG.to] = where.lon;
+        regs[rb + REG.tc] = where.cosLat;
+      }
+    }
+    const layout = lc.layout;
+    const dims = layout.dimensions;
+    if (dims.length > 0) {
+      const w = Math.floor(ts / DISTINCT_HOP_MS);
+      for (let k = 0; k < dims.length; k++) {
+        const el = dimensionElement(dims[k]!, e);
+        if (el === null) continue;
+        const p = this.pattern(el);
+        // An element joins the window of its hop and the one before (windows are two hops long).
+        if (w - 1 >= oldestWindow) table.hll(s, k, w - 1).addPattern(p);
+        if (w >= oldestWindow) table.hll(s, k, w).addPattern(p);
+      }
+    }
+    const memories = layout.memories;
+    if (memories.length > 0) {
+      const lists = table.memories;
+      const base = s * memories.length;
+      for (let k = 0; k < memories.length; k++) {
+        const member = memberOf(memories[k]!.kind, e, this.uaDigests);
+        if (member === null) continue;
+        let list = lists[base + k];
+        if (!list) lists[base + k] = list = new MemberList();
+        list.see(member, ts, this.batchSeq);
+      }
+      if (this.uaDigests.size >= MEMO_LIMIT) this.uaDigests.clear();
+    }
+  }
+
+  /** Adds (or maxes) `value` into counter `counterId` at `ts`, in every ring of the type that keeps it. */
+  private addCounter(t: number, table: EntityTable, s: number, counterId: number, ts: number, value: number): void {
+    const rings = table.compiled.rings;
+    const floors = this.floors[t]!;
+    for (let r = 0; r < rings.length; r++) {
+      const ring = rings[r]!;
+      const pos = ring.positionOf[counterId]!;
+      if (pos < 0) continue;
+      const c = table.chunk(s, r, Math.floor(ts / ring.spec.spanMs), floors[r]!);
+      if (c < 0) continue;
+      const pool = table.pools[r]!;
+      const i = c * pool.width + 1 + pos;
+      if (ring.isMax[pos]) {
+        if (value > pool.data[i]!) pool.data[i] = value;
+      } else pool.data[i]! += value;
+    }
+  }
+
+  /**
+   * Long memories, per entity and memory seen in the batch: a member is new when unknown or forgotten
+   * before its first sighting in the batch (counted then); then members past the TTL go, then the least
+   * recently seen over the cap (Redis ZREMRANGEBYRANK order: by time, then member bytes).
+   */
+  private applyMemories(t: number, watermark: number, seq: number): void {
+    const table = this.tables[t]!;
+    const specs = table.compiled.layout.memories;
+    const nm = specs.length;
+    for (const s of this.touched[t]!) {
+      if (table.appliedBatch[s] !== seq) continue;
+      for (let k = 0; k < nm; k++) {
+        const list = table.memories[s * nm + k];
+        if (!list || list.touchedBatch !== seq) continue;
+        const spec = specs[k]!;
+        const newCounter = spec.newCounter === null ? -1 : C[spec.newCounter];
+        if (newCounter >= 0) {
+          for (let i = 0; i < list.size; i++) {
+            if (list.batch[i] !== seq) continue;
+            const before = list.before[i]!;
+            const first = list.batchMin[i]!;
+            if (Number.isNaN(before) || before < first - spec.ttlMs) this.addCounter(t, table, s, newCounter, first, 1);
           }
+        }
+        const oldest = watermark - spec.ttlMs;
+        list.retain((i) => list.last[i]! >= oldest);
+        if (list.size > spec.cap) {
+          const order = list.members.map((_, i) => i);
+          order.sort((a, b) => {
+            const d = list.last[a]! - list.last[b]!;
+            if (d !== 0) return d;
+            const ma = list.members[a]!;
+            const mb = list.members[b]!;
+            return ma < mb ? -1 : ma > mb ? 1 : 0;
+          });
+          const drop = new Set(order.slice(0, list.size - spec.cap));
+          list.retain((i) => !drop.has(i));
         }
       }
     }
-    while (this.count > this.maxEntities) {
-      let largest = this.entities[0]!;
-      for (const byId of this.entities) if (byId.size > largest.size) largest = byId;
+  }
+
+  private vectorOf(t: number, table: EntityTable, s: number, watermark: number, oldestWindow: number): FeatureVector {
+    const view = this.views[t]!;
+    const lc = table.compiled;
+    view.id = table.slotIds[s]!;
+    const stale = table.isStale(s, watermark);
+    const floors = this.floors[t]!;
+    for (let r = 0; r < lc.rings.length; r++) {
+      const out = view.rings[r]!;
+      out.count = 0;
+      if (stale) continue;
+      const pool = table.pools[r]!;
+      const w = pool.width;
+      const data = pool.data;
+      const floor = floors[r]!;
+      let c = table.heads[s * table.nRings + r]!;
+      while (c >= 0) {
+        const base = c * w;
+        if (data[base]! > floor) {
+          const flat = out.flat;
+          const o = out.count * w;
+          for (let j = 0; j < w; j++) flat[o + j] = data[base + j]!;
+          out.count++;
+        }
+        c = pool.next[c]!;
+      }
+    }
+    const regs = table.regs;
+    const rb = s * NREG;
+    if (stale) {
+      view.consecutiveFailures = 0;
+      view.failuresBeforeLastSuccess = 0;
+      view.lastSuccessTs = -1;
+    } else {
+      const cf = regs[rb + REG.cf]!;
+      const fb = regs[rb + REG.fb]!;
+      const sx = regs[rb + REG.sx]!;
+      view.consecutiveFailures = Number.isNaN(cf) ? 0 : cf;
+      view.failuresBeforeLastSuccess = Number.isNaN(fb) ? 0 : fb;
+      view.lastSuccessTs = Number.isNaN(sx) ? -1 : sx;
+    }
+    for (let k = 0; k < table.nDims; k++) view.distinct[k] = table.distinct(s, k, oldestWindow);
+    const specs = lc.layout.memories;
+    for (let k = 0; k < specs.length; k++) {
+      const spec = specs[k]!;
+      const counts = view.memories[k]!;
+      counts.fill(0);
+      const list = table.memories[s * table.nMems + k];
+      if (!list) continue;
+      const views = spec.viewsMs;
+      for (let i = 0; i < list.size; i++) {
+        const score = list.last[i]!;
+        for (let v = 0; v < views.length; v++) if (score >= watermark - views[v]!) counts[v]!++;
+        if (score >= watermark - spec.ttlMs) counts[views.length]!++;
+      }
+    }
+    return toFeatureVector(view, watermark);
+  }
+
+  private enforceBounds(watermark: number): void {
+    let count = this.size;
+    if (watermark - this.lastSweepWatermark >= SWEEP_EVERY_MS || count > this.maxEntities) {
+      this.lastSweepWatermark = watermark;
+      for (const table of this.tables) {
+        const stale: number[] = [];
+        table.forEachSlot((s) => {
+          if (table.isStale(s, watermark)) stale.push(s);
+        });
+        for (const s of stale) table.release(s);
+        this.totals.evictedByTtl += stale.length;
+        count -= stale.length;
+      }
+    }
+    while (count > this.maxEntities) {
+      let largest = 0;
+      for (let t = 1; t < this.tables.length; t++) if (this.tables[t]!.size > this.tables[largest]!.size) largest = t;
+      const table = this.tables[largest]!;
       // Oldest touch first, and not more than the excess or half of the type at once.
-      let evict = Math.min(this.count - this.maxEntities, Math.ceil(largest.size / 2));
-      for (const id of largest.keys()) {
-        if (evict-- <= 0) break;
-        largest.delete(id);
-        this.count--;
+      let evict = Math.min(count - this.maxEntities, Math.ceil(table.size / 2));
+      while (evict-- > 0) {
+        const s = this.queues[largest]!.popOldest(table);
+        if (s < 0) break;
+        table.release(s);
+        count--;
         this.totals.evictedByCap++;
       }
     }
+    for (let t = 0; t < this.tables.length; t++) this.queues[t]!.compact(this.tables[t]!);
   }
 
   /** Entities currently held. */
   get size(): number {
-    return this.count;
+    let n = 0;
+    for (const table of this.tables) n += table.size;
+    return n;
   }
 
-  /** Estimated heap bytes of all entity state (walks every entity: not for the hot path). */
+  /** Estimated bytes of all entity state: the tables as allocated plus what their entities hold. */
   estimateBytes(): number {
     let bytes = 0;
-    for (const byId of this.entities) for (const s of byId.values()) bytes += estimateBytes(s);
+    for (const table of this.tables) bytes += table.estimateBytes();
     return bytes;
   }
 
@@ -162,14 +622,26 @@ export class MemoryWindowStore implements WindowStore {
       ...this.totals,
       duplicateEntities: 0,
       roundTrips: 0,
-      entities: this.count,
+      entities: this.size,
       estimatedBytes: this.estimateBytes(),
     };
   }
 
   close(): Promise<void> {
-    for (const byId of this.entities) byId.clear();
-    this.count = 0;
+    for (const table of this.tables) for (const s of [...table.ids.values()]) table.release(s);
     return Promise.resolve();
   }
+}
+
+/** The first applied event of the batch for this entity: snapshots, then a stale entity restarts. */
+function beginApply(table: EntityTable, s: number, ts: number, before: number, watermark: number, seq: number): void {
+  table.appliedBatch[s] = seq;
+  table.succeededStart[s] = table.hasSucceeded(s, before) ? 1 : 0;
+  if (table.isStale(s, watermark)) table.clearCounters(s);
+  table.firstTs[s] = ts;
+  table.nonLoginSeen[s] = 0;
+  table.batchSuccesses[s] = 0;
+  table.batchLastSuccessTs[s] = -1;
+  table.pendingSensitive[s] = 0;
+  table.sxStart[s] = table.regs[s * REGISTERS.length + REG.sx]!;
 }

@@ -1,7 +1,8 @@
 /**
  * The Lua script that applies a group of entity deltas and reads the entities back, atomically per
  * entity with its idempotency check. Generated from the state layout, so the script and the memory store
- * (state/memory-entity-state.ts, its step-for-step twin) read the same table of rings and counters.
+ * (store/memory-window-store.ts, which applies the same rules event by event) read the same table of
+ * rings and counters; the contract and equivalence suites hold the two to identical vectors.
  *
  * Idempotency: each entity hash keeps `h:<topic>:<partition>` = the last offset of the last batch applied
  * to it. A delta whose entity offsets are all at or below it is a replay (status 1, nothing changes); one

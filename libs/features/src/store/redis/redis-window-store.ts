@@ -383,10 +383,7 @@ function viewOfReply(d: EntityDelta, reply: Reply): EntityView {
     id: d.id,
     rings: compiled.rings.map((ring, r) => {
       const flat = rings[r] ?? [];
-      const n = ring.ids.length;
-      const map = new Map<number, number[]>();
-      for (let i = 0; i + n < flat.length; i += n + 1) map.set(flat[i]!, flat.slice(i + 1, i + 1 + n));
-      return map;
+      return { count: Math.floor(flat.length / (ring.ids.length + 1)), flat };
     }),
     consecutiveFailures: regs[0]!,
     failuresBeforeLastSuccess: regs[1]!,
