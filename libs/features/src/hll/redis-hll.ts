@@ -161,6 +161,29 @@ export class HyperLogLog {
   }
 }
 
+/** PFCOUNT of a HyperLogLog given by its few set registers: `n` patterns from `start`, one per register. */
+export function countPatterns(patterns: ArrayLike<number>, start: number, n: number): number {
+  if (n === 0) return 0;
+  if (n === 1) {
+    // One register set: the estimate depends on its rank only.
+    const rank = patterns[start]! % 64;
+    let c = ONE_REGISTER[rank]!;
+    if (c < 0) {
+      const histogram = HISTOGRAM.fill(0);
+      histogram[0] = HLL_REGISTERS - 1;
+      histogram[rank] = 1;
+      ONE_REGISTER[rank] = c = estimate(histogram);
+    }
+    return c;
+  }
+  const histogram = HISTOGRAM.fill(0);
+  histogram[0] = HLL_REGISTERS - n;
+  for (let i = start; i < start + n; i++) histogram[patterns[i]! % 64]!++;
+  return estimate(histogram);
+}
+
+const ONE_REGISTER = new Float64Array(64).fill(-1);
+
 /** Scratch histogram of count(): counts run one at a time, so one array serves them all. */
 const HISTOGRAM = new Float64Array(HLL_Q + 2);
 /**

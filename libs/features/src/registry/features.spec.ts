@@ -20,7 +20,7 @@ describe('feature registry', () => {
       const view = {
         compiled,
         id: 'x',
-        rings: compiled.rings.map(() => new Map()),
+        rings: compiled.rings.map(() => ({ count: 0, flat: [] })),
         consecutiveFailures: 0,
         failuresBeforeLastSuccess: 0,
         lastSuccessTs: -1,

@@ -10,18 +10,22 @@
  *    is returned to the pool the next time its chain is walked: views only ever move forward, so such a
  *    bucket can never be read again.
  *  - Distinct counts: per dimension, the two live hopping windows (a view reads the older, an event
- *    writes at most these two), one HyperLogLog each, reused when the window moves on.
+ *    writes at most these two). A window's first few set registers live inline in a typed array (most
+ *    entities see one or two elements per window); beyond that a HyperLogLog object takes over.
  *  - Long memories: a small member list per entity and memory kind (MemberList), only for the types that
  *    keep them.
  *  - Per-batch scratch (first event time, login bookkeeping, snapshots taken before the first change)
  *    valid while `appliedBatch[slot]` equals the batch sequence number.
  */
-import { HyperLogLog } from '../hll/redis-hll';
+import { HyperLogLog, countPatterns } from '../hll/redis-hll';
 import type { CompiledLayout } from '../registry/compiled-layout';
 import { REG, REGISTERS } from './entity-view';
 
 const NREG = REGISTERS.length;
 const NO_CHUNK = -1;
+/** Set registers kept inline per window place before a HyperLogLog object takes over. */
+const INLINE_REGISTERS = 4;
+const PROMOTED = 255;
 
 /** One ring's buckets for every entity of a type. */
 export class BucketPool {
@@ -132,6 +136,7 @@ export class MemberList {
       }
       out++;
     }
+    if (out === n) return;
     this.members.length = out;
     this.last.length = out;
     this.batch.length = out;
@@ -169,8 +174,13 @@ export class EntityTable {
   /** Whether the entity had succeeded before the batch (before any stale reset, at the old watermark). */
   succeededStart = new Uint8Array(0);
   pendingSensitive = new Int32Array(0);
-  /** Per slot × dimension × 2: hopping-window number held (NaN: none) and its HyperLogLog. */
+  /**
+   * Per slot × dimension × 2 (a window place): the hopping-window number held (NaN: none), how many
+   * registers are inline (PROMOTED: the HyperLogLog object holds them) and the inline patterns.
+   */
   dimWindow = new Float64Array(0);
+  dimInline = new Uint8Array(0);
+  dimPatterns = new Int32Array(0);
   dimHll: (HyperLogLog | undefined)[] = [];
   /** Per slot × memory: member → last seen. */
   memories: (MemberList | undefined)[] = [];
@@ -215,7 +225,7 @@ export class EntityTable {
     this.appliedBatch[s] = -1;
     const d0 = s * this.nDims * 2;
     this.dimWindow.fill(NaN, d0, d0 + this.nDims * 2);
-    for (let i = d0; i < d0 + this.nDims * 2; i++) this.dimHll[i]?.clear();
+    this.dimInline.fill(0, d0, d0 + this.nDims * 2);
     for (let k = 0; k < this.nMems; k++) this.memories[s * this.nMems + k] = undefined;
     this.free.push(s);
   }
@@ -275,22 +285,46 @@ export class EntityTable {
     return c;
   }
 
-  /** The HyperLogLog of hopping window `w` of dimension k, reset if its place held an older window. */
-  hll(s: number, k: number, w: number): HyperLogLog {
+  /** Adds an element's HLL pattern to hopping window `w` of dimension k, resetting a place that held an older window. */
+  addDistinct(s: number, k: number, w: number, pattern: number): void {
     const i = (s * this.nDims + k) * 2 + (w & 1);
-    let hll = this.dimHll[i];
     if (this.dimWindow[i] !== w) {
       this.dimWindow[i] = w;
-      if (hll) hll.clear();
+      this.dimInline[i] = 0;
     }
-    if (!hll) this.dimHll[i] = hll = new HyperLogLog();
-    return hll;
+    const n = this.dimInline[i]!;
+    if (n === PROMOTED) {
+      this.dimHll[i]!.addPattern(pattern);
+      return;
+    }
+    const pats = this.dimPatterns;
+    const base = i * INLINE_REGISTERS;
+    const index = pattern >> 6;
+    for (let j = base; j < base + n; j++) {
+      const q = pats[j]!;
+      if (q >> 6 !== index) continue;
+      if ((q & 63) < (pattern & 63)) pats[j] = pattern;
+      return;
+    }
+    if (n < INLINE_REGISTERS) {
+      pats[base + n] = pattern;
+      this.dimInline[i] = n + 1;
+      return;
+    }
+    let hll = this.dimHll[i];
+    if (hll) hll.clear();
+    else this.dimHll[i] = hll = new HyperLogLog();
+    for (let j = base; j < base + n; j++) hll.addPattern(pats[j]!);
+    hll.addPattern(pattern);
+    this.dimInline[i] = PROMOTED;
   }
 
-  /** Distinct count of window `w` of dimension k (0 when the entity holds no such window). */
+  /** Distinct count (PFCOUNT) of window `w` of dimension k (0 when the entity holds no such window). */
   distinct(s: number, k: number, w: number): number {
     const i = (s * this.nDims + k) * 2 + (w & 1);
-    return this.dimWindow[i] === w ? this.dimHll[i]!.count() : 0;
+    if (this.dimWindow[i] !== w) return 0;
+    const n = this.dimInline[i]!;
+    return n === PROMOTED ? this.dimHll[i]!.count() : countPatterns(this.dimPatterns, i * INLINE_REGISTERS, n);
   }
 
   /** Slots in use. */
@@ -301,14 +335,13 @@ export class EntityTable {
   /** Estimated bytes of this table: its arrays as allocated, plus HyperLogLogs, memories and ids in use. */
   estimateBytes(): number {
     const perSlot =
-      NREG * 8 + this.nRings * 4 + 4 + 4 + 8 + 1 + 4 + 8 + 8 + 1 + 4 + this.nDims * 2 * (8 + 8) + this.nMems * 8 + 8;
+      NREG * 8 + this.nRings * 4 + 4 + 4 + 8 + 1 + 4 + 8 + 8 + 1 + 4 + this.nDims * 2 * (8 + 1 + 4 * INLINE_REGISTERS + 8) + this.nMems * 8 + 8;
     let bytes = this.capacity * perSlot;
     for (const pool of this.pools) bytes += pool.next.length * (pool.width * 8 + 4);
     for (const [id, s] of this.ids) {
       bytes += 40 + id.length * 2;
       for (let i = s * this.nDims * 2; i < (s + 1) * this.nDims * 2; i++) {
-        const hll = this.dimHll[i];
-        if (hll && this.dimWindow[i] === this.dimWindow[i]) bytes += hll.bytes();
+        if (this.dimInline[i] === PROMOTED && this.dimWindow[i] === this.dimWindow[i]) bytes += this.dimHll[i]!.bytes();
       }
       for (let k = 0; k < this.nMems; k++) {
         const m = this.memories[s * this.nMems + k];
@@ -338,6 +371,8 @@ export class EntityTable {
     this.succeededStart = grow(this.succeededStart, 1);
     this.pendingSensitive = grow(this.pendingSensitive, 1);
     this.dimWindow = grow(this.dimWindow, this.nDims * 2, NaN);
+    this.dimInline = grow(this.dimInline, this.nDims * 2);
+    this.dimPatterns = grow(this.dimPatterns, this.nDims * 2 * INLINE_REGISTERS);
     this.capacity = capacity;
   }
 }

@@ -432,8 +432,8 @@ export class MemoryWindowStore implements WindowStore {
         if (el === null) continue;
         const p = this.pattern(el);
         // An element joins the window of its hop and the one before (windows are two hops long).
-        if (w - 1 >= oldestWindow) table.hll(s, k, w - 1).addPattern(p);
-        if (w >= oldestWindow) table.hll(s, k, w).addPattern(p);
+        if (w - 1 >= oldestWindow) table.addDistinct(s, k, w - 1, p);
+        if (w >= oldestWindow) table.addDistinct(s, k, w, p);
       }
     }
     const memories = layout.memories;
@@ -494,7 +494,9 @@ export class MemoryWindowStore implements WindowStore {
           }
         }
         const oldest = watermark - spec.ttlMs;
-        list.retain((i) => list.last[i]! >= oldest);
+        let expired = false;
+        for (let i = 0; i < list.size && !expired; i++) expired = list.last[i]! < oldest;
+        if (expired) list.retain((i) => list.last[i]! >= oldest);
         if (list.size > spec.cap) {
           const order = list.members.map((_, i) => i);
           order.sort((a, b) => {
