@@ -335,7 +335,20 @@ export class EntityTable {
   /** Estimated bytes of this table: its arrays as allocated, plus HyperLogLogs, memories and ids in use. */
   estimateBytes(): number {
     const perSlot =
-      NREG * 8 + this.nRings * 4 + 4 + 4 + 8 + 1 + 4 + 8 + 8 + 1 + 4 + this.nDims * 2 * (8 + 1 + 4 * INLINE_REGISTERS + 8) + this.nMems * 8 + 8;
+      NREG * 8 +
+      this.nRings * 4 +
+      4 +
+      4 +
+      8 +
+      1 +
+      4 +
+      8 +
+      8 +
+      1 +
+      4 +
+      this.nDims * 2 * (8 + 1 + 4 * INLINE_REGISTERS + 8) +
+      this.nMems * 8 +
+      8;
     let bytes = this.capacity * perSlot;
     for (const pool of this.pools) bytes += pool.next.length * (pool.width * 8 + 4);
     for (const [id, s] of this.ids) {

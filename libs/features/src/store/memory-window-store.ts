@@ -196,7 +196,9 @@ export class MemoryWindowStore implements WindowStore {
             const s = principals.slotOf(p);
             const succeeded =
               s >= 0 &&
-              (principals.appliedBatch[s] === seq ? principals.succeededStart[s] === 1 : principals.hasSucceeded(s, before));
+              (principals.appliedBatch[s] === seq
+                ? principals.succeededStart[s] === 1
+                : principals.hasSucceeded(s, before));
             if (!succeeded) facts[C.unknownPrincipalLoginFailures] = 1;
           }
         }
