@@ -24,7 +24,7 @@ import {
   type DeltaPool,
   type EntityDelta,
 } from './entity-delta';
-import { isLoginFailure, isLoginSuccess, isSensitive, numericIdOf, userAgentDigest } from './event-facts';
+import { fillEventFacts, isLoginFailure, isLoginSuccess, isSensitive, userAgentDigest } from './event-facts';
 import { travelSpeedKmh, type TravelPoint } from './travel';
 
 /** How a store treats each event of a batch. */
@@ -65,6 +65,14 @@ export function aggregateBatch(input: AggregateInput): EntityDelta[] {
   const facts = new Float64Array(N_COUNTERS);
   const uaDigests = new Map<string, string>();
   const succeededCache = new Map<string, boolean>();
+  const unknownPrincipal = (p: string): boolean => {
+    let succeeded = succeededCache.get(p);
+    if (succeeded === undefined) {
+      succeeded = input.principalHasSucceeded(p);
+      succeededCache.set(p, succeeded);
+    }
+    return !succeeded;
+  };
 
   for (let i = 0; i < events.length; i++) {
     const cls = classes[i]!;
@@ -76,34 +84,7 @@ export function aggregateBatch(input: AggregateInput): EntityDelta[] {
     const loginFail = cls === EVENT_APPLY && isLoginFailure(e);
     const sensitive = isSensitive(e);
     let numericId = -1;
-    if (cls === EVENT_APPLY) {
-      facts.fill(0);
-      facts[C.requests] = 1;
-      if (login) facts[C.logins] = 1;
-      if (loginFail) {
-        facts[C.loginFailures] = 1;
-        const p = e.principal;
-        if (p !== null) {
-          let succeeded = succeededCache.get(p);
-          if (succeeded === undefined) {
-            succeeded = input.principalHasSucceeded(p);
-            succeededCache.set(p, succeeded);
-          }
-          if (!succeeded) facts[C.unknownPrincipalLoginFailures] = 1;
-        }
-      }
-      if (loginOk) facts[C.loginSuccesses] = 1;
-      if (e.status === 403) facts[C.status403] = 1;
-      else if (e.status === 404) facts[C.status404] = 1;
-      if (e.status >= 400 && e.status < 500) facts[C.clientErrors] = 1;
-      if (e.routeClass === 'static') facts[C.staticRequests] = 1;
-      facts[C.bytesOut] = e.bytesOut;
-      numericId = numericIdOf(e);
-      if (numericId >= 0) facts[C.numericIdRequests] = 1;
-      if (sensitive) facts[C.sensitiveActions] = 1;
-      if (e.routeClass === 'mfa') facts[C.mfaRequests] = 1;
-      if (e.routeClass === 'password-reset') facts[C.passwordResets] = 1;
-    }
+    if (cls === EVENT_APPLY) numericId = fillEventFacts(facts, e, loginOk, loginFail, sensitive, unknownPrincipal);
     const offset = offsets[i]!;
 
     for (let t = 0; t < slots.length; t++) {

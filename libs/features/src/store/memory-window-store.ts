@@ -17,7 +17,7 @@
  */
 import type { AccessEvent } from '@vigil/events';
 import { EVENT_APPLY, EVENT_SKIP, memberOf } from '../aggregate/batch-aggregator';
-import { isLoginFailure, isLoginSuccess, isSensitive, numericIdOf } from '../aggregate/event-facts';
+import { fillEventFacts, isLoginFailure, isLoginSuccess, isSensitive } from '../aggregate/event-facts';
 import { travelSpeedKmh } from '../aggregate/travel';
 import { hllPattern } from '../hll/redis-hll';
 import { COUNTER_INDEX, COMPILED, type CompiledLayout } from '../registry/compiled-layout';
@@ -30,7 +30,7 @@ import {
   SEQUENTIAL_ID_MAX_STEP,
 } from '../registry/counters';
 import { countryCentroid } from '../registry/country-centroids';
-import { ENTITY_TYPES, LOGIN_FLOW_ID, type EntityType } from '../registry/entities';
+import { ENTITY_TYPES, entityIdOf } from '../registry/entities';
 import { dimensionElement } from '../registry/layout';
 import { DISTINCT_HOP_MS, distinctViewWindow } from '../registry/windows';
 import { EntityTable, MemberList } from '../state/entity-table';
@@ -48,6 +48,7 @@ const SWEEP_EVERY_MS = 60_000;
 const C = COUNTER_INDEX;
 const NREG = REGISTERS.length;
 const PRINCIPAL = ENTITY_TYPES.indexOf('principal');
+const ROUTE = ENTITY_TYPES.indexOf('route');
 /** Memo sizes (element → HLL pattern, user agent → digest, method + template → route id). */
 const MEMO_LIMIT = 100_000;
 
@@ -173,6 +174,14 @@ export class MemoryWindowStore implements WindowStore {
     const classes = batch.classes;
     const facts = this.facts;
     const principals = this.tables[PRINCIPAL]!;
+    // As of batch start: a principal the batch has already changed answers from its snapshot.
+    const unknownPrincipal = (p: string): boolean => {
+      const s = principals.slotOf(p);
+      if (s < 0) return true;
+      return principals.appliedBatch[s] === seq
+        ? principals.succeededStart[s] !== 1
+        : !principals.hasSucceeded(s, before);
+    };
 
     for (let i = 0; i < events.length; i++) {
       const cls = classes[i]!;
@@ -185,35 +194,7 @@ export class MemoryWindowStore implements WindowStore {
       const loginFail = apply && isLoginFailure(e);
       const sensitive = isSensitive(e);
       let numericId = -1;
-      if (apply) {
-        facts.fill(0);
-        facts[C.requests] = 1;
-        if (login) facts[C.logins] = 1;
-        if (loginFail) {
-          facts[C.loginFailures] = 1;
-          const p = e.principal;
-          if (p !== null) {
-            const s = principals.slotOf(p);
-            const succeeded =
-              s >= 0 &&
-              (principals.appliedBatch[s] === seq
-                ? principals.succeededStart[s] === 1
-                : principals.hasSucceeded(s, before));
-            if (!succeeded) facts[C.unknownPrincipalLoginFailures] = 1;
-          }
-        }
-        if (loginOk) facts[C.loginSuccesses] = 1;
-        if (e.status === 403) facts[C.status403] = 1;
-        else if (e.status === 404) facts[C.status404] = 1;
-        if (e.status >= 400 && e.status < 500) facts[C.clientErrors] = 1;
-        if (e.routeClass === 'static') facts[C.staticRequests] = 1;
-        facts[C.bytesOut] = e.bytesOut;
-        numericId = numericIdOf(e);
-        if (numericId >= 0) facts[C.numericIdRequests] = 1;
-        if (sensitive) facts[C.sensitiveActions] = 1;
-        if (e.routeClass === 'mfa') facts[C.mfaRequests] = 1;
-        if (e.routeClass === 'password-reset') facts[C.passwordResets] = 1;
-      }
+      if (apply) numericId = fillEventFacts(facts, e, loginOk, loginFail, sensitive, unknownPrincipal);
 
       for (let t = 0; t < this.tables.length; t++) {
         const id = this.idOf(t, e);
@@ -267,28 +248,7 @@ export class MemoryWindowStore implements WindowStore {
   }
 
   private idOf(t: number, e: AccessEvent): string | null {
-    switch (ENTITY_TYPES[t] as EntityType) {
-      case 'ip':
-        return e.clientIp;
-      case 'subnet':
-        return e.subnet;
-      case 'asn':
-        return e.asn === null ? null : String(e.asn);
-      case 'country':
-        return e.country;
-      case 'principal':
-        return e.principal;
-      case 'apiKey':
-        return e.apiKeyId;
-      case 'session':
-        return e.sessionId;
-      case 'device':
-        return e.deviceId;
-      case 'route':
-        return this.routeId(e.method, e.routeTemplate);
-      case 'loginFlow':
-        return e.routeClass === 'login' ? LOGIN_FLOW_ID : null;
-    }
+    return t === ROUTE ? this.routeId(e.method, e.routeTemplate) : entityIdOf(ENTITY_TYPES[t]!, e);
   }
 
   /** `METHOD template` (entityIdOf's route id), memoized so a batch does not build the same string per event. */
