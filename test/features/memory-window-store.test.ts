@@ -1,4 +1,4 @@
-import { MemoryWindowStore } from '@vigil/features';
+import { MemoryWindowStore, featureRecord, type ApplyResult } from '@vigil/features';
 import { event, T0 } from './fixtures/access-events';
 import { memoryHarness } from './stores';
 import { describeWindowStoreContract } from './window-store.contract';
@@ -32,5 +32,46 @@ describe('MemoryWindowStore bounds', () => {
     store.applyNow([event({ ts: T0 + 3 * 3_600_000, ip: '198.51.100.10' })]);
     expect(store.size).toBeLessThan(before + 4);
     expect(store.stats().evictedByTtl).toBeGreaterThan(0);
+  });
+
+  it('gives a slot freed by the cap to the next entity with nothing left of the one before', async () => {
+    const store = new MemoryWindowStore({ maxEntities: 40 });
+    const features = (r: ApplyResult, entity: string, id: string) => {
+      const v = r.vectors.find((x) => x.entity === entity && x.id === id);
+      if (!v) throw new Error(`no ${entity} ${id}`);
+      return featureRecord(v);
+    };
+    // A busy attacker: logins with failures, many principals, a remembered device on an account.
+    const attack = Array.from({ length: 30 }, (_, i) =>
+      event({ ts: T0 + i * 100, ip: '198.51.100.7', routeClass: 'login', status: 401, principal: `user-${i}` }),
+    );
+    const first = store.applyNow(attack);
+    expect(features(first, 'ip', '198.51.100.7').loginFailures10m).toBe(30);
+    expect(features(first, 'ip', '198.51.100.7').distinctPrincipals10m).toBeGreaterThanOrEqual(29);
+    // A rotation of single-request IPs pushes everything of the attack out, and reuses its slots.
+    const rotation: ApplyResult[] = [];
+    for (let b = 0; b < 4; b++) {
+      rotation.push(
+        store.applyNow(
+          Array.from({ length: 40 }, (_, i) =>
+            event({ ts: T0 + 5_000 + b * 1_000 + i, ip: `10.9.${b}.${i}`, asn: null, country: null }),
+          ),
+        ),
+      );
+    }
+    expect(store.stats().evictedByCap).toBeGreaterThan(0);
+    // Every rotating IP, some of them in slots the attacker's entities had, carries only its own request.
+    for (const r of rotation) {
+      for (const v of r.vectors.filter((x) => x.entity === 'ip')) {
+        const f = featureRecord(v);
+        expect([v.id, f.requests10m, f.loginFailures10m, f.distinctPrincipals10m]).toEqual([v.id, 1, 0, 0]);
+      }
+    }
+    const again = store.applyNow([event({ ts: T0 + 10_000, ip: '198.51.100.7', asn: null, country: null })]);
+    const ip = features(again, 'ip', '198.51.100.7');
+    expect(ip.requests10m).toBe(1);
+    expect(ip.loginFailures10m).toBe(0);
+    expect(ip.distinctPrincipals10m).toBe(0);
+    expect(ip.distinctRoutes10m).toBe(1);
   });
 });
