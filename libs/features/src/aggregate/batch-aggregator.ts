@@ -1,7 +1,8 @@
 /**
- * Turns a batch of events into one EntityDelta per touched entity: a single pass over the events, all
- * arithmetic in memory, nothing per event crosses a process boundary. Both stores feed the same deltas
- * to their apply step, which is what makes their feature vectors identical.
+ * Turns a batch of events into one EntityDelta per touched entity for the Redis store: a single pass over
+ * the events, all arithmetic in memory, nothing per event crosses a process boundary; the Lua script then
+ * applies each delta atomically. The memory store applies the same rules event by event instead
+ * (store/memory-window-store.ts); the contract suites hold the two to identical vectors.
  */
 import type { AccessEvent } from '@vigil/events';
 import { COUNTER_INDEX, COMPILED, type CompiledLayout } from '../registry/compiled-layout';
@@ -16,14 +17,7 @@ import { countryCentroid } from '../registry/country-centroids';
 import { ENTITY_TYPES, entityIdOf } from '../registry/entities';
 import { dimensionElement, type MemoryKind } from '../registry/layout';
 import { BASE_BUCKET_MS, DISTINCT_HOP_MS } from '../registry/windows';
-import {
-  addCounter,
-  bucket,
-  newEntityDelta,
-  slot as bucketSlot,
-  type DeltaPool,
-  type EntityDelta,
-} from './entity-delta';
+import { addCounter, bucket, newEntityDelta, slot as bucketSlot, type EntityDelta } from './entity-delta';
 import { fillEventFacts, isLoginFailure, isLoginSuccess, isSensitive, userAgentDigest } from './event-facts';
 import { travelSpeedKmh, type TravelPoint } from './travel';
 
@@ -42,8 +36,6 @@ export interface AggregateInput {
   readonly principalHasSucceeded: (principal: string) => boolean;
   /** Restrict to these entity keys (`code|id`): re-aggregation after a partial replay overlap. */
   readonly only?: ReadonlySet<string>;
-  /** Where deltas come from (recycled by the caller); without one, fresh deltas. */
-  readonly pool?: DeltaPool;
 }
 
 const C = COUNTER_INDEX;
@@ -56,7 +48,7 @@ interface TypeSlot {
 }
 
 export function aggregateBatch(input: AggregateInput): EntityDelta[] {
-  const { events, classes, offsets, only, pool } = input;
+  const { events, classes, offsets, only } = input;
   const slots: TypeSlot[] = ENTITY_TYPES.map((type) => ({
     compiled: COMPILED[type],
     code: COMPILED[type].layout.code,
@@ -95,7 +87,7 @@ export function aggregateBatch(input: AggregateInput): EntityDelta[] {
       let d = slot.byId.get(id);
       if (!d) {
         if (only && !only.has(`${slot.code}|${id}`)) continue;
-        d = pool ? pool.take(slot.compiled, id) : newEntityDelta(slot.compiled, id);
+        d = newEntityDelta(slot.compiled, id);
         slot.byId.set(id, d);
       }
       if (cls !== EVENT_APPLY) continue;

@@ -94,68 +94,6 @@ export function newEntityDelta(compiled: CompiledLayout, id: string): EntityDelt
   };
 }
 
-/**
- * Deltas kept from batch to batch by one store, so that a batch allocates no delta objects, `main` arrays
- * or item lists once the pool has grown to the usual number of touched entities. `recycle()` hands every
- * delta out again: call it only when no delta of the previous batch is still in use.
- */
-export class DeltaPool {
-  private readonly byCode: EntityDelta[][] = [];
-  private readonly used: number[] = [];
-
-  recycle(): void {
-    this.used.fill(0);
-  }
-
-  take(compiled: CompiledLayout, id: string): EntityDelta {
-    const code = compiled.layout.code;
-    const list = (this.byCode[code] ??= []);
-    const used = this.used[code] ?? 0;
-    this.used[code] = used + 1;
-    if (used === list.length) {
-      const d = newEntityDelta(compiled, id);
-      list.push(d);
-      return d;
-    }
-    const d = list[used]!;
-    resetEntityDelta(d, id);
-    return d;
-  }
-}
-
-/** Makes `d` what newEntityDelta(d.compiled, id) would return, reusing its arrays. */
-function resetEntityDelta(d: EntityDelta, id: string): void {
-  d.id = id;
-  d.applied = 0;
-  d.firstOffset = -1;
-  d.lastOffset = -1;
-  d.firstTs = NaN;
-  d.lastTs = NaN;
-  d.minTs = Infinity;
-  d.maxTs = -Infinity;
-  const main = d.main;
-  main.fill(0);
-  for (const off of d.compiled.ringOffsets) main[off] = NaN;
-  d.more = null;
-  d.prevTs = NaN;
-  d.firstId = NaN;
-  d.firstIdTs = NaN;
-  d.lastId = NaN;
-  d.leadingLogins = null;
-  d.nonLoginSeen = false;
-  d.lastNonLoginTs = -1;
-  d.leadingFailures = 0;
-  d.successes = 0;
-  d.failuresBetweenLastSuccesses = 0;
-  d.failuresSinceSuccess = 0;
-  d.lastSuccessTs = -1;
-  d.pendingSensitive = null;
-  d.travelFirst = null;
-  d.travelLast = null;
-  if (d.dimItems) d.dimItems.length = 0;
-  if (d.memItems) d.memItems.length = 0;
-}
-
 /** Result of `bucket()`: the array and offset of the bucket's first counter. */
 export const slot: { arr: Float64Array<ArrayBufferLike>; off: number } = { arr: new Float64Array(0), off: 0 };
 

@@ -35,7 +35,6 @@ export class BucketPool {
   next: Int32Array;
   private freeHead = NO_CHUNK;
   private used = 0;
-  private live = 0;
 
   constructor(counters: number) {
     this.width = 1 + counters;
@@ -56,19 +55,12 @@ export class BucketPool {
     this.data[base] = idx;
     this.data.fill(0, base + 1, base + w);
     this.next[c] = next;
-    this.live++;
     return c;
   }
 
   release(c: number): void {
     this.next[c] = this.freeHead;
     this.freeHead = c;
-    this.live--;
-  }
-
-  /** Chunks in use. */
-  get chunks(): number {
-    return this.live;
   }
 
   private grow(): void {
@@ -325,11 +317,6 @@ export class EntityTable {
     if (this.dimWindow[i] !== w) return 0;
     const n = this.dimInline[i]!;
     return n === PROMOTED ? this.dimHll[i]!.count() : countPatterns(this.dimPatterns, i * INLINE_REGISTERS, n);
-  }
-
-  /** Slots in use. */
-  forEachSlot(fn: (s: number) => void): void {
-    for (const s of this.ids.values()) fn(s);
   }
 
   /** Estimated bytes of this table: its arrays as allocated, plus HyperLogLogs, memories and ids in use. */

@@ -20,8 +20,19 @@ export interface ClassifiedBatch {
   readonly lastOffset: number;
 }
 
+/** What a store has seen over its life, batch by batch (the part every store counts the same way). */
+export interface BatchTotals {
+  batches: number;
+  events: number;
+  applied: number;
+  late: number;
+  duplicates: number;
+}
+
 export class BatchClock {
   private current = -Infinity;
+  /** Counted by commit(). */
+  readonly totals: BatchTotals = { batches: 0, events: 0, applied: 0, late: 0, duplicates: 0 };
   /** `topic\0partition` → highest offset applied by this store instance. */
   private readonly applied = new Map<string, number>();
   readonly allowedLatenessMs: number;
@@ -77,6 +88,12 @@ export class BatchClock {
   /** Called once the batch is durably applied. */
   commit(batch: ClassifiedBatch): void {
     this.current = batch.watermark;
+    const t = this.totals;
+    t.batches++;
+    t.events += batch.classes.length;
+    t.applied += batch.applied;
+    t.late += batch.late;
+    t.duplicates += batch.duplicates;
     if (batch.partitionKey !== null && batch.lastOffset >= 0) {
       const prev = this.applied.get(batch.partitionKey) ?? -Infinity;
       if (batch.lastOffset > prev) this.applied.set(batch.partitionKey, batch.lastOffset);

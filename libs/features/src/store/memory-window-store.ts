@@ -141,7 +141,7 @@ export class MemoryWindowStore implements WindowStore {
   private batchSeq = 0;
   private nextOffset = 0;
   private lastSweepWatermark = -Infinity;
-  private totals = { batches: 0, events: 0, applied: 0, late: 0, duplicates: 0, evictedByTtl: 0, evictedByCap: 0 };
+  private evictions = { evictedByTtl: 0, evictedByCap: 0 };
 
   constructor(options: MemoryWindowStoreOptions = {}) {
     this.clock = new BatchClock(options.allowedLatenessMs);
@@ -226,12 +226,6 @@ export class MemoryWindowStore implements WindowStore {
     }
     this.clock.commit(batch);
     this.enforceBounds(watermark);
-    const t = this.totals;
-    t.batches++;
-    t.events += events.length;
-    t.applied += batch.applied;
-    t.late += batch.late;
-    t.duplicates += batch.duplicates;
     return {
       vectors,
       watermark,
@@ -539,11 +533,9 @@ export class MemoryWindowStore implements WindowStore {
       this.lastSweepWatermark = watermark;
       for (const table of this.tables) {
         const stale: number[] = [];
-        table.forEachSlot((s) => {
-          if (table.isStale(s, watermark)) stale.push(s);
-        });
+        for (const s of table.ids.values()) if (table.isStale(s, watermark)) stale.push(s);
         for (const s of stale) table.release(s);
-        this.totals.evictedByTtl += stale.length;
+        this.evictions.evictedByTtl += stale.length;
         count -= stale.length;
       }
     }
@@ -558,7 +550,7 @@ export class MemoryWindowStore implements WindowStore {
         if (s < 0) break;
         table.release(s);
         count--;
-        this.totals.evictedByCap++;
+        this.evictions.evictedByCap++;
       }
     }
     for (let t = 0; t < this.tables.length; t++) this.queues[t]!.compact(this.tables[t]!);
@@ -583,7 +575,8 @@ export class MemoryWindowStore implements WindowStore {
       kind: 'memory',
       watermark: this.clock.watermark,
       allowedLatenessMs: this.clock.allowedLatenessMs,
-      ...this.totals,
+      ...this.clock.totals,
+      ...this.evictions,
       duplicateEntities: 0,
       roundTrips: 0,
       entities: this.size,

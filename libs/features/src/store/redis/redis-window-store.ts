@@ -64,7 +64,7 @@ export class RedisWindowStore implements WindowStore {
   private readonly clock: BatchClock;
   private readonly ownsClient: boolean;
   private nextOffset = 0;
-  private totals = { batches: 0, events: 0, applied: 0, late: 0, duplicates: 0, duplicateEntities: 0, roundTrips: 0 };
+  private totals = { duplicateEntities: 0, roundTrips: 0 };
 
   constructor(options: RedisWindowStoreOptions) {
     this.client = options.client;
@@ -128,11 +128,6 @@ export class RedisWindowStore implements WindowStore {
     const vectors: FeatureVector[] = deltas.map((d, i) => toFeatureVector(viewOfReply(d, replies[i]!), watermark));
     this.clock.commit(batch);
     const t = this.totals;
-    t.batches++;
-    t.events += events.length;
-    t.applied += batch.applied;
-    t.late += batch.late;
-    t.duplicates += batch.duplicates;
     t.duplicateEntities += duplicateEntities;
     t.roundTrips += counters.roundTrips;
     return {
@@ -283,6 +278,7 @@ export class RedisWindowStore implements WindowStore {
       kind: 'redis',
       watermark: this.clock.watermark,
       allowedLatenessMs: this.clock.allowedLatenessMs,
+      ...this.clock.totals,
       ...this.totals,
     };
   }
