@@ -18,6 +18,11 @@ export const ENTITY_TYPES = [
 ] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
+/** A route entity's id: `METHOD template`. */
+export function routeEntityId(method: string, routeTemplate: string): string {
+  return `${method} ${routeTemplate}`;
+}
+
 /** The id of the single global login-flow entity. */
 export const LOGIN_FLOW_ID = 'global';
 
@@ -41,7 +46,7 @@ export function entityIdOf(type: EntityType, e: AccessEvent): string | null {
     case 'device':
       return e.deviceId;
     case 'route':
-      return `${e.method} ${e.routeTemplate}`;
+      return routeEntityId(e.method, e.routeTemplate);
     case 'loginFlow':
       return e.routeClass === 'login' ? LOGIN_FLOW_ID : null;
   }

@@ -321,23 +321,27 @@ export class EntityTable {
 
   /** Estimated bytes of this table: its arrays as allocated, plus HyperLogLogs, memories and ids in use. */
   estimateBytes(): number {
-    const perSlot =
-      NREG * 8 +
-      this.nRings * 4 +
-      4 +
-      4 +
-      8 +
-      1 +
-      4 +
-      8 +
-      8 +
-      1 +
-      4 +
-      this.nDims * 2 * (8 + 1 + 4 * INLINE_REGISTERS + 8) +
-      this.nMems * 8 +
-      8;
-    let bytes = this.capacity * perSlot;
-    for (const pool of this.pools) bytes += pool.next.length * (pool.width * 8 + 4);
+    const slotArrays = [
+      this.regs,
+      this.heads,
+      this.touchBatch,
+      this.appliedBatch,
+      this.firstTs,
+      this.nonLoginSeen,
+      this.batchSuccesses,
+      this.batchLastSuccessTs,
+      this.sxStart,
+      this.succeededStart,
+      this.pendingSensitive,
+      this.dimWindow,
+      this.dimInline,
+      this.dimPatterns,
+    ];
+    let bytes = 0;
+    for (const a of slotArrays) bytes += a.byteLength;
+    // slotIds, dimHll and memories: one pointer per entry.
+    bytes += 8 * (this.capacity + this.capacity * this.nDims * 2 + this.capacity * this.nMems);
+    for (const pool of this.pools) bytes += pool.data.byteLength + pool.next.byteLength;
     for (const [id, s] of this.ids) {
       bytes += 40 + id.length * 2;
       for (let i = s * this.nDims * 2; i < (s + 1) * this.nDims * 2; i++) {

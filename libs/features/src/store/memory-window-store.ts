@@ -30,7 +30,7 @@ import {
   SEQUENTIAL_ID_MAX_STEP,
 } from '../registry/counters';
 import { countryCentroid } from '../registry/country-centroids';
-import { ENTITY_TYPES, entityIdOf } from '../registry/entities';
+import { ENTITY_TYPES, entityIdOf, routeEntityId } from '../registry/entities';
 import { dimensionElement } from '../registry/layout';
 import { DISTINCT_HOP_MS, distinctViewWindow } from '../registry/windows';
 import { EntityTable, MemberList } from '../state/entity-table';
@@ -245,7 +245,7 @@ export class MemoryWindowStore implements WindowStore {
     return t === ROUTE ? this.routeId(e.method, e.routeTemplate) : entityIdOf(ENTITY_TYPES[t]!, e);
   }
 
-  /** `METHOD template` (entityIdOf's route id), memoized so a batch does not build the same string per event. */
+  /** routeEntityId, memoized so a batch does not build the same string per event. */
   private routeId(method: string, template: string): string {
     let byTemplate = this.routeIds.get(method);
     if (!byTemplate) this.routeIds.set(method, (byTemplate = new Map()));
@@ -255,7 +255,7 @@ export class MemoryWindowStore implements WindowStore {
         for (const m of this.routeIds.values()) m.clear();
         this.routeIdCount = 0;
       }
-      id = `${method} ${template}`;
+      id = routeEntityId(method, template);
       byTemplate.set(template, id);
       this.routeIdCount++;
     }
@@ -450,9 +450,7 @@ export class MemoryWindowStore implements WindowStore {
           }
         }
         const oldest = watermark - spec.ttlMs;
-        let expired = false;
-        for (let i = 0; i < list.size && !expired; i++) expired = list.last[i]! < oldest;
-        if (expired) list.retain((i) => list.last[i]! >= oldest);
+        list.retain((i) => list.last[i]! >= oldest);
         if (list.size > spec.cap) {
           const order = list.members.map((_, i) => i);
           order.sort((a, b) => {
