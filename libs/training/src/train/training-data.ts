@@ -59,6 +59,9 @@ export async function buildTrainingData(
   const labels = new LabelIndex();
   const datasets = new Map<DetectorId, Dataset>();
   const summaries: SourceSummary[] = [];
+  // One builder per source, all filling the same datasets with the same labels.
+  const builderFor = (source: string): DatasetBuilder =>
+    new DatasetBuilder({ ...options, labels, source, into: datasets, tickMs: options.tickMs ?? DEFAULT_TICK_MS });
   for (const [i, src] of sources.entries()) {
     const t0 = Date.now();
     const before = new Map([...datasets].map(([k, d]) => [k, d.rows]));
@@ -74,13 +77,7 @@ export async function buildTrainingData(
       const file = SimulatedRun.labelsOf(src.options);
       labels.addLabelsFile(file, name);
       campaigns = file.campaigns.length;
-      const builder = new DatasetBuilder({
-        ...options,
-        labels,
-        source: name,
-        into: datasets,
-        tickMs: options.tickMs ?? DEFAULT_TICK_MS,
-      });
+      const builder = builderFor(name);
       for (const chunk of run.events()) {
         builder.push(chunk);
         events += chunk.length;
@@ -111,13 +108,7 @@ export async function buildTrainingData(
         stream = mergeByTime(stream, attacks.events);
         extra = { injectedSeed: src.injectSeed, injectedEvents: attacks.events.length };
       }
-      const builder = new DatasetBuilder({
-        ...options,
-        labels,
-        source: name,
-        into: datasets,
-        tickMs: options.tickMs ?? DEFAULT_TICK_MS,
-      });
+      const builder = builderFor(name);
       for await (const chunk of stream) {
         builder.push(chunk);
         events += chunk.length;
