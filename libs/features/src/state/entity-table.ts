@@ -12,8 +12,8 @@
  *  - Distinct counts: per dimension, the two live hopping windows (a view reads the older, an event
  *    writes at most these two). A window's first few set registers live inline in a typed array (most
  *    entities see one or two elements per window); beyond that a HyperLogLog object takes over.
- *  - Long memories: a small member list per entity and memory kind (MemberList), only for the types that
- *    keep them.
+ *  - Long memories: a member list per entity and memory kind, as chunk chains in one MemberPool per
+ *    table (only the types that keep them have any).
  *  - Per-batch scratch (first event time, login bookkeeping, snapshots taken before the first change)
  *    valid while `appliedBatch[slot]` equals the batch sequence number.
  */
@@ -74,66 +74,243 @@ export class BucketPool {
   }
 }
 
-/**
- * One entity's long memory of one kind: members with their last sighting (event time), and what the
- * current batch saw of each — its first sighting in the batch and its last sighting before the batch —
- * so that newness is judged per batch as in Redis. Lists are short (caps of 16–64), so a scan beats a Map.
- */
-export class MemberList {
-  readonly members: string[] = [];
-  readonly last: number[] = [];
-  /** Batch that last saw the member, its first sighting there, its last sighting before it (NaN: none). */
-  readonly batch: number[] = [];
-  readonly batchMin: number[] = [];
-  readonly before: number[] = [];
-  /** Last batch that saw any member. */
-  touchedBatch = -1;
+/** Members per chunk of a member list. */
+export const MEMBERS_PER_CHUNK = 4;
 
-  get size(): number {
-    return this.members.length;
+/**
+ * The long memories of one type (a principal's devices, a session's IPs, …): one member list per
+ * slot × memory kind, as chains of fixed-size chunks in flat arrays, so that a new entity or a new member
+ * allocates nothing (the arrays grow by doubling). Per member: its last sighting (event time), and what
+ * the current batch saw of it — the batch that last saw it, its first sighting there and its last sighting
+ * before it — so that newness is judged per batch as in Redis. Entries of a list are kept in order and
+ * packed: every chunk of a chain is full but the last (`tails`). Lists are short (caps of 16–64), so a
+ * scan beats a hash.
+ */
+export class MemberPool {
+  /** Per list (slot × memory kind): first and last chunk (-1: empty), member count, last batch that saw any member. */
+  heads: Int32Array;
+  tails: Int32Array;
+  sizes: Int32Array;
+  touchedBatch: Int32Array;
+  /** Per chunk: the next chunk of its chain, or the next free chunk. */
+  next: Int32Array;
+  /** Per entry (chunk × MEMBERS_PER_CHUNK + j). */
+  members: (string | undefined)[];
+  last: Float64Array;
+  batch: Int32Array;
+  batchMin: Float64Array;
+  before: Float64Array;
+  private freeHead = NO_CHUNK;
+  private used = 0;
+
+  constructor(lists: number, chunks = 256) {
+    this.heads = new Int32Array(lists).fill(NO_CHUNK);
+    this.tails = new Int32Array(lists).fill(NO_CHUNK);
+    this.sizes = new Int32Array(lists);
+    this.touchedBatch = new Int32Array(lists).fill(-1);
+    this.next = new Int32Array(chunks);
+    this.members = new Array<string | undefined>(chunks * MEMBERS_PER_CHUNK).fill(undefined);
+    this.last = new Float64Array(chunks * MEMBERS_PER_CHUNK);
+    this.batch = new Int32Array(chunks * MEMBERS_PER_CHUNK);
+    this.batchMin = new Float64Array(chunks * MEMBERS_PER_CHUNK);
+    this.before = new Float64Array(chunks * MEMBERS_PER_CHUNK);
   }
 
-  see(member: string, ts: number, seq: number): void {
-    this.touchedBatch = seq;
+  /** Records a sighting of `member` at `ts` in batch `seq`. */
+  see(list: number, member: string, ts: number, seq: number): void {
+    this.touchedBatch[list] = seq;
+    const n = this.sizes[list]!;
     const ms = this.members;
-    for (let i = 0; i < ms.length; i++) {
-      if (ms[i] !== member) continue;
-      if (this.batch[i] !== seq) {
-        this.batch[i] = seq;
-        this.before[i] = this.last[i]!;
-        this.batchMin[i] = ts;
-      } else if (ts < this.batchMin[i]!) this.batchMin[i] = ts;
-      if (ts > this.last[i]!) this.last[i] = ts;
+    let c = this.heads[list]!;
+    let left = n;
+    while (c !== NO_CHUNK) {
+      const base = c * MEMBERS_PER_CHUNK;
+      const end = base + (left < MEMBERS_PER_CHUNK ? left : MEMBERS_PER_CHUNK);
+      for (let e = base; e < end; e++) {
+        if (ms[e] !== member) continue;
+        if (this.batch[e] !== seq) {
+          this.batch[e] = seq;
+          this.before[e] = this.last[e]!;
+          this.batchMin[e] = ts;
+        } else if (ts < this.batchMin[e]!) this.batchMin[e] = ts;
+        if (ts > this.last[e]!) this.last[e] = ts;
+        return;
+      }
+      left -= MEMBERS_PER_CHUNK;
+      c = this.next[c]!;
+    }
+    const j = n % MEMBERS_PER_CHUNK;
+    let tail = this.tails[list]!;
+    if (j === 0) {
+      const fresh = this.alloc();
+      if (tail === NO_CHUNK) this.heads[list] = fresh;
+      else this.next[tail] = fresh;
+      this.tails[list] = tail = fresh;
+    }
+    const e = tail * MEMBERS_PER_CHUNK + j;
+    ms[e] = member;
+    this.last[e] = ts;
+    this.batch[e] = seq;
+    this.batchMin[e] = ts;
+    this.before[e] = NaN;
+    this.sizes[list] = n + 1;
+  }
+
+  /**
+   * Keeps the members of `list` seen at or after `oldest`, then, over `cap`, drops the least recently seen
+   * (Redis ZREMRANGEBYRANK order: by time, then member bytes). Order of the kept members is preserved.
+   */
+  prune(list: number, oldest: number, cap: number): void {
+    const n = this.sizes[list]!;
+    if (n <= cap && this.oldestLast(list) >= oldest) return;
+    const kept: number[] = [];
+    for (let c = this.heads[list]!, left = n; c !== NO_CHUNK; c = this.next[c]!, left -= MEMBERS_PER_CHUNK) {
+      const base = c * MEMBERS_PER_CHUNK;
+      const end = base + Math.min(left, MEMBERS_PER_CHUNK);
+      for (let e = base; e < end; e++) if (this.last[e]! >= oldest) kept.push(e);
+    }
+    if (kept.length > cap) {
+      const byAge = kept.slice().sort((a, b) => {
+        const d = this.last[a]! - this.last[b]!;
+        if (d !== 0) return d;
+        const ma = this.members[a]!;
+        const mb = this.members[b]!;
+        return ma < mb ? -1 : ma > mb ? 1 : 0;
+      });
+      const drop = new Set(byAge.slice(0, kept.length - cap));
+      this.compact(
+        list,
+        kept.filter((e) => !drop.has(e)),
+      );
+    } else if (kept.length < n) this.compact(list, kept);
+  }
+
+  /** The earliest last sighting in `list` (Infinity when empty). */
+  private oldestLast(list: number): number {
+    let min = Infinity;
+    for (
+      let c = this.heads[list]!, left = this.sizes[list]!;
+      c !== NO_CHUNK;
+      c = this.next[c]!, left -= MEMBERS_PER_CHUNK
+    ) {
+      const base = c * MEMBERS_PER_CHUNK;
+      const end = base + Math.min(left, MEMBERS_PER_CHUNK);
+      for (let e = base; e < end; e++) if (this.last[e]! < min) min = this.last[e]!;
+    }
+    return min;
+  }
+
+  /** Makes `list` hold exactly the entries `kept` (in chain order), packed at the front; frees empty chunks. */
+  private compact(list: number, kept: readonly number[]): void {
+    if (kept.length === 0) {
+      this.clear(list);
       return;
     }
-    ms.push(member);
-    this.last.push(ts);
-    this.batch.push(seq);
-    this.batchMin.push(ts);
-    this.before.push(NaN);
+    let wc = this.heads[list]!;
+    for (let w = 0; w < kept.length; w++) {
+      if (w > 0 && w % MEMBERS_PER_CHUNK === 0) wc = this.next[wc]!;
+      const to = wc * MEMBERS_PER_CHUNK + (w % MEMBERS_PER_CHUNK);
+      // Writes never overtake reads: the w-th kept entry sits at chain position w or later.
+      if (to !== kept[w]) this.move(kept[w]!, to);
+    }
+    let c = this.next[wc]!;
+    this.next[wc] = NO_CHUNK;
+    this.tails[list] = wc;
+    while (c !== NO_CHUNK) {
+      const after = this.next[c]!;
+      this.releaseChunk(c);
+      c = after;
+    }
+    for (let j = kept.length % MEMBERS_PER_CHUNK || MEMBERS_PER_CHUNK; j < MEMBERS_PER_CHUNK; j++)
+      this.members[wc * MEMBERS_PER_CHUNK + j] = undefined;
+    this.sizes[list] = kept.length;
   }
 
-  /** Keeps the members for which `keep(i)` holds, in order. */
-  retain(keep: (i: number) => boolean): void {
-    let out = 0;
-    const n = this.members.length;
-    for (let i = 0; i < n; i++) {
-      if (!keep(i)) continue;
-      if (out !== i) {
-        this.members[out] = this.members[i]!;
-        this.last[out] = this.last[i]!;
-        this.batch[out] = this.batch[i]!;
-        this.batchMin[out] = this.batchMin[i]!;
-        this.before[out] = this.before[i]!;
-      }
-      out++;
+  private move(from: number, to: number): void {
+    this.members[to] = this.members[from];
+    this.last[to] = this.last[from]!;
+    this.batch[to] = this.batch[from]!;
+    this.batchMin[to] = this.batchMin[from]!;
+    this.before[to] = this.before[from]!;
+  }
+
+  /** Forgets every member of `list`. */
+  clear(list: number): void {
+    let c = this.heads[list]!;
+    while (c !== NO_CHUNK) {
+      const after = this.next[c]!;
+      this.releaseChunk(c);
+      c = after;
     }
-    if (out === n) return;
-    this.members.length = out;
-    this.last.length = out;
-    this.batch.length = out;
-    this.batchMin.length = out;
-    this.before.length = out;
+    this.heads[list] = NO_CHUNK;
+    this.tails[list] = NO_CHUNK;
+    this.sizes[list] = 0;
+    this.touchedBatch[list] = -1;
+  }
+
+  /** Room for `lists` lists (the table grew). */
+  resize(lists: number): void {
+    const old = this.heads.length;
+    const grow = (a: Int32Array, fill: number): Int32Array => {
+      const b = new Int32Array(lists).fill(fill, old);
+      b.set(a);
+      return b;
+    };
+    this.heads = grow(this.heads, NO_CHUNK);
+    this.tails = grow(this.tails, NO_CHUNK);
+    this.sizes = grow(this.sizes, 0);
+    this.touchedBatch = grow(this.touchedBatch, -1);
+  }
+
+  /** Bytes of the pool as allocated (member strings counted by the caller's id estimate, not here). */
+  bytes(): number {
+    return (
+      this.heads.byteLength * 4 +
+      this.next.byteLength +
+      8 * this.members.length +
+      this.last.byteLength +
+      this.batch.byteLength +
+      this.batchMin.byteLength +
+      this.before.byteLength
+    );
+  }
+
+  private alloc(): number {
+    let c = this.freeHead;
+    if (c !== NO_CHUNK) this.freeHead = this.next[c]!;
+    else {
+      if (this.used === this.next.length) this.grow();
+      c = this.used++;
+    }
+    this.next[c] = NO_CHUNK;
+    return c;
+  }
+
+  private releaseChunk(c: number): void {
+    const base = c * MEMBERS_PER_CHUNK;
+    for (let j = 0; j < MEMBERS_PER_CHUNK; j++) this.members[base + j] = undefined;
+    this.next[c] = this.freeHead;
+    this.freeHead = c;
+  }
+
+  private grow(): void {
+    const chunks = Math.max(256, this.next.length * 2);
+    const entries = chunks * MEMBERS_PER_CHUNK;
+    const next = new Int32Array(chunks);
+    next.set(this.next);
+    this.next = next;
+    for (let e = this.members.length; e < entries; e++) this.members.push(undefined);
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(entries);
+      b.set(a);
+      return b;
+    };
+    this.last = f64(this.last);
+    this.batchMin = f64(this.batchMin);
+    this.before = f64(this.before);
+    const batch = new Int32Array(entries);
+    batch.set(this.batch);
+    this.batch = batch;
   }
 }
 
@@ -174,8 +351,8 @@ export class EntityTable {
   dimInline = new Uint8Array(0);
   dimPatterns = new Int32Array(0);
   dimHll: (HyperLogLog | undefined)[] = [];
-  /** Per slot × memory: member → last seen. */
-  memories: (MemberList | undefined)[] = [];
+  /** Long memories: one member list per slot × memory kind (list index slot × nMems + k). */
+  readonly mem: MemberPool;
 
   constructor(compiled: CompiledLayout) {
     this.compiled = compiled;
@@ -183,6 +360,7 @@ export class EntityTable {
     this.nDims = compiled.layout.dimensions.length;
     this.nMems = compiled.layout.memories.length;
     this.pools = compiled.rings.map((r) => new BucketPool(r.ids.length));
+    this.mem = new MemberPool(0, this.nMems > 0 ? 256 : 0);
     this.resize(256);
   }
 
@@ -218,7 +396,7 @@ export class EntityTable {
     const d0 = s * this.nDims * 2;
     this.dimWindow.fill(NaN, d0, d0 + this.nDims * 2);
     this.dimInline.fill(0, d0, d0 + this.nDims * 2);
-    for (let k = 0; k < this.nMems; k++) this.memories[s * this.nMems + k] = undefined;
+    for (let k = 0; k < this.nMems; k++) this.mem.clear(s * this.nMems + k);
     this.free.push(s);
   }
 
@@ -339,18 +517,16 @@ export class EntityTable {
     ];
     let bytes = 0;
     for (const a of slotArrays) bytes += a.byteLength;
-    // slotIds, dimHll and memories: one pointer per entry.
-    bytes += 8 * (this.capacity + this.capacity * this.nDims * 2 + this.capacity * this.nMems);
+    // slotIds and dimHll: one pointer per entry.
+    bytes += 8 * (this.capacity + this.capacity * this.nDims * 2);
+    if (this.nMems > 0) bytes += this.mem.bytes();
     for (const pool of this.pools) bytes += pool.data.byteLength + pool.next.byteLength;
     for (const [id, s] of this.ids) {
       bytes += 40 + id.length * 2;
       for (let i = s * this.nDims * 2; i < (s + 1) * this.nDims * 2; i++) {
         if (this.dimInline[i] === PROMOTED && this.dimWindow[i] === this.dimWindow[i]) bytes += this.dimHll[i]!.bytes();
       }
-      for (let k = 0; k < this.nMems; k++) {
-        const m = this.memories[s * this.nMems + k];
-        if (m) bytes += 120 + m.size * 70;
-      }
+      for (let k = 0; k < this.nMems; k++) bytes += this.mem.sizes[s * this.nMems + k]! * 30;
     }
     return bytes;
   }
@@ -377,6 +553,7 @@ export class EntityTable {
     this.dimWindow = grow(this.dimWindow, this.nDims * 2, NaN);
     this.dimInline = grow(this.dimInline, this.nDims * 2);
     this.dimPatterns = grow(this.dimPatterns, this.nDims * 2 * INLINE_REGISTERS);
+    if (this.nMems > 0) this.mem.resize(capacity * this.nMems);
     this.capacity = capacity;
   }
 }

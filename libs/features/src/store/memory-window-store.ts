@@ -33,7 +33,7 @@ import { countryCentroid } from '../registry/country-centroids';
 import { ENTITY_TYPES, entityIdOf, routeEntityId } from '../registry/entities';
 import { dimensionElement } from '../registry/layout';
 import { DISTINCT_HOP_MS, distinctViewWindow } from '../registry/windows';
-import { EntityTable, MemberList } from '../state/entity-table';
+import { EntityTable, MEMBERS_PER_CHUNK } from '../state/entity-table';
 import { REG, REGISTERS, type EntityView } from '../state/entity-view';
 import { toFeatureVector, type FeatureVector } from '../state/feature-vector';
 import { BatchClock } from './batch-clock';
@@ -394,14 +394,11 @@ export class MemoryWindowStore implements WindowStore {
     }
     const memories = layout.memories;
     if (memories.length > 0) {
-      const lists = table.memories;
+      const mem = table.mem;
       const base = s * memories.length;
       for (let k = 0; k < memories.length; k++) {
         const member = memberOf(memories[k]!.kind, e, this.uaDigests);
-        if (member === null) continue;
-        let list = lists[base + k];
-        if (!list) lists[base + k] = list = new MemberList();
-        list.see(member, ts, this.batchSeq);
+        if (member !== null) mem.see(base + k, member, ts, this.batchSeq);
       }
       if (this.uaDigests.size >= MEMO_LIMIT) this.uaDigests.clear();
     }
@@ -434,35 +431,27 @@ export class MemoryWindowStore implements WindowStore {
     const table = this.tables[t]!;
     const specs = table.compiled.layout.memories;
     const nm = specs.length;
+    const mem = table.mem;
     for (const s of this.touched[t]!) {
       if (table.appliedBatch[s] !== seq) continue;
       for (let k = 0; k < nm; k++) {
-        const list = table.memories[s * nm + k];
-        if (!list || list.touchedBatch !== seq) continue;
+        const list = s * nm + k;
+        if (mem.touchedBatch[list] !== seq) continue;
         const spec = specs[k]!;
         const newCounter = spec.newCounter === null ? -1 : C[spec.newCounter];
         if (newCounter >= 0) {
-          for (let i = 0; i < list.size; i++) {
-            if (list.batch[i] !== seq) continue;
-            const before = list.before[i]!;
-            const first = list.batchMin[i]!;
-            if (Number.isNaN(before) || before < first - spec.ttlMs) this.addCounter(t, table, s, newCounter, first, 1);
+          for (let c = mem.heads[list]!, left = mem.sizes[list]!; c >= 0; c = mem.next[c]!, left -= MEMBERS_PER_CHUNK) {
+            const end = c * MEMBERS_PER_CHUNK + Math.min(left, MEMBERS_PER_CHUNK);
+            for (let i = c * MEMBERS_PER_CHUNK; i < end; i++) {
+              if (mem.batch[i] !== seq) continue;
+              const before = mem.before[i]!;
+              const first = mem.batchMin[i]!;
+              if (Number.isNaN(before) || before < first - spec.ttlMs)
+                this.addCounter(t, table, s, newCounter, first, 1);
+            }
           }
         }
-        const oldest = watermark - spec.ttlMs;
-        list.retain((i) => list.last[i]! >= oldest);
-        if (list.size > spec.cap) {
-          const order = list.members.map((_, i) => i);
-          order.sort((a, b) => {
-            const d = list.last[a]! - list.last[b]!;
-            if (d !== 0) return d;
-            const ma = list.members[a]!;
-            const mb = list.members[b]!;
-            return ma < mb ? -1 : ma > mb ? 1 : 0;
-          });
-          const drop = new Set(order.slice(0, list.size - spec.cap));
-          list.retain((i) => !drop.has(i));
-        }
+        mem.prune(list, watermark - spec.ttlMs, spec.cap);
       }
     }
   }
@@ -509,17 +498,20 @@ export class MemoryWindowStore implements WindowStore {
     }
     for (let k = 0; k < table.nDims; k++) view.distinct[k] = table.distinct(s, k, oldestWindow);
     const specs = lc.layout.memories;
+    const mem = table.mem;
     for (let k = 0; k < specs.length; k++) {
       const spec = specs[k]!;
       const counts = view.memories[k]!;
       counts.fill(0);
-      const list = table.memories[s * table.nMems + k];
-      if (!list) continue;
       const views = spec.viewsMs;
-      for (let i = 0; i < list.size; i++) {
-        const score = list.last[i]!;
-        for (let v = 0; v < views.length; v++) if (score >= watermark - views[v]!) counts[v]!++;
-        if (score >= watermark - spec.ttlMs) counts[views.length]!++;
+      const list = s * specs.length + k;
+      for (let c = mem.heads[list]!, left = mem.sizes[list]!; c >= 0; c = mem.next[c]!, left -= MEMBERS_PER_CHUNK) {
+        const end = c * MEMBERS_PER_CHUNK + Math.min(left, MEMBERS_PER_CHUNK);
+        for (let i = c * MEMBERS_PER_CHUNK; i < end; i++) {
+          const score = mem.last[i]!;
+          for (let v = 0; v < views.length; v++) if (score >= watermark - views[v]!) counts[v]!++;
+          if (score >= watermark - spec.ttlMs) counts[views.length]!++;
+        }
       }
     }
     return toFeatureVector(view, watermark);
