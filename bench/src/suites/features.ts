@@ -4,7 +4,9 @@
  * once outside the timed runs, then fed in batches of 4096 events:
  *   - memory store: events/s, beside the floor (stream + split + JSON.parse of the same file);
  *   - Redis store (a throwaway redis-server started here, or `--redis-url URL`): events/s, round trips,
- *     pipelines and script calls per batch, and bytes per active entity (INFO used_memory delta);
+ *     pipelines and script calls per batch, bytes per active entity (INFO used_memory delta), and where
+ *     the time goes: Redis's CPU seconds beside this process's, and per entity update the script's server
+ *     time, the part of it inside the commands it calls, and how many it calls (INFO cpu/commandstats);
  *   - an IP-rotation flood of 1,000,000 distinct IPs into a memory store capped at 200,000 entities:
  *     entities held stay under the cap; heap and estimated bytes per entity.
  * `--records N` sets the corpus size (default 300,000, 50,000 with --quick): a longer corpus has users
@@ -117,6 +119,33 @@ function usedMemory(info: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
+/** Where the Redis store's time goes: the server's CPU seconds and the commands its scripts issue. */
+interface ServerLoad {
+  readonly cpuSeconds: number;
+  /** Calls and µs of the commands scripts run (everything but EVALSHA/EVAL and the bench's own INFO). */
+  readonly innerCalls: number;
+  readonly innerMicros: number;
+  readonly scriptMicros: number;
+}
+
+async function serverLoad(client: { info(section: string): Promise<string> }): Promise<ServerLoad> {
+  const cpu = await client.info('cpu');
+  const user = Number(/used_cpu_user:([\d.]+)/.exec(cpu)?.[1] ?? NaN);
+  const sys = Number(/used_cpu_sys:([\d.]+)/.exec(cpu)?.[1] ?? NaN);
+  let innerCalls = 0;
+  let innerMicros = 0;
+  let scriptMicros = 0;
+  for (const m of (await client.info('commandstats')).matchAll(/cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/g)) {
+    const name = m[1]!;
+    if (name === 'evalsha' || name === 'eval') scriptMicros += Number(m[3]);
+    else if (name !== 'info') {
+      innerCalls += Number(m[2]);
+      innerMicros += Number(m[3]);
+    }
+  }
+  return { cpuSeconds: user + sys, innerCalls, innerMicros, scriptMicros };
+}
+
 /** One login attempt from each of `n` distinct IPs (a rotation flood), in batches. */
 function* floodBatches(n: number, start: number): Generator<AccessEvent[]> {
   const template: AccessEvent = {
@@ -206,9 +235,16 @@ export const featuresSuite: BenchSuite = {
       const client = new Redis(redis.url);
       const prefix = `bench${Date.now()}:`;
       const before = usedMemory(await client.info('memory'));
+      const loadBefore = await serverLoad(client);
+      const clientCpu = process.cpuUsage();
       const store = new RedisWindowStore({ client, keyPrefix: prefix, ownsClient: false });
       const red = await feed(store, events);
+      const clientCpuUs = process.cpuUsage(clientCpu);
+      const loadAfter = await serverLoad(client);
       const after = usedMemory(await client.info('memory'));
+      const updates = red.vectors; // one per entity and batch: what the scripts read back (and most also write)
+      const scriptUs = loadAfter.scriptMicros - loadBefore.scriptMicros;
+      const innerUs = loadAfter.innerMicros - loadBefore.innerMicros;
       results.push({
         suite: 'features',
         name: 'redis store',
@@ -224,6 +260,13 @@ export const featuresSuite: BenchSuite = {
           eventsPerBatch: BATCH,
           entities: memoryEntities,
           bytesPerEntity: Math.round((after - before) / memoryEntities),
+          // The split of the time: Redis's CPU against this process's, and per entity update the script's
+          // time, the part of it spent in the commands it calls, and how many it calls.
+          serverCpuS: (loadAfter.cpuSeconds - loadBefore.cpuSeconds).toFixed(2),
+          clientCpuS: ((clientCpuUs.user + clientCpuUs.system) / 1e6).toFixed(2),
+          scriptUsPerEntity: (scriptUs / updates).toFixed(1),
+          commandUsPerEntity: (innerUs / updates).toFixed(1),
+          callsPerEntity: ((loadAfter.innerCalls - loadBefore.innerCalls) / updates).toFixed(1),
         },
       });
       // Replay of the same stream: every batch is recognised by its offsets, nothing counts twice.
