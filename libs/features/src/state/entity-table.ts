@@ -213,14 +213,9 @@ export class MemberPool {
       // Writes never overtake reads: the w-th kept entry sits at chain position w or later.
       if (to !== kept[w]) this.move(kept[w]!, to);
     }
-    let c = this.next[wc]!;
+    this.releaseChain(this.next[wc]!);
     this.next[wc] = NO_CHUNK;
     this.tails[list] = wc;
-    while (c !== NO_CHUNK) {
-      const after = this.next[c]!;
-      this.releaseChunk(c);
-      c = after;
-    }
     for (let j = kept.length % MEMBERS_PER_CHUNK || MEMBERS_PER_CHUNK; j < MEMBERS_PER_CHUNK; j++)
       this.members[wc * MEMBERS_PER_CHUNK + j] = undefined;
     this.sizes[list] = kept.length;
@@ -236,12 +231,7 @@ export class MemberPool {
 
   /** Forgets every member of `list`. */
   clear(list: number): void {
-    let c = this.heads[list]!;
-    while (c !== NO_CHUNK) {
-      const after = this.next[c]!;
-      this.releaseChunk(c);
-      c = after;
-    }
+    this.releaseChain(this.heads[list]!);
     this.heads[list] = NO_CHUNK;
     this.tails[list] = NO_CHUNK;
     this.sizes[list] = 0;
@@ -284,6 +274,15 @@ export class MemberPool {
     }
     this.next[c] = NO_CHUNK;
     return c;
+  }
+
+  /** Frees chunk c and the chunks after it. */
+  private releaseChain(c: number): void {
+    while (c !== NO_CHUNK) {
+      const after = this.next[c]!;
+      this.releaseChunk(c);
+      c = after;
+    }
   }
 
   private releaseChunk(c: number): void {
