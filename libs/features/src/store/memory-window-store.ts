@@ -31,7 +31,7 @@ import {
 } from '../registry/counters';
 import { countryCentroid } from '../registry/country-centroids';
 import { ENTITY_TYPES, entityIdOf, routeEntityId } from '../registry/entities';
-import { dimensionElement } from '../registry/layout';
+import { DIMENSIONS, dimensionElement } from '../registry/layout';
 import { DISTINCT_HOP_MS, distinctViewWindow } from '../registry/windows';
 import { EntityTable, MEMBERS_PER_CHUNK } from '../state/entity-table';
 import { REG, REGISTERS, type EntityView } from '../state/entity-view';
@@ -134,6 +134,14 @@ export class MemoryWindowStore implements WindowStore {
   /** Per type × ring: the highest bucket index out of view at the batch's watermark. */
   private readonly floors: Float64Array[] = ENTITY_TYPES.map((t) => new Float64Array(COMPILED[t].rings.length));
   private readonly facts = new Float64Array(COUNTERS.length);
+  /** Per type: its dimensions as indexes in DIMENSIONS. */
+  private readonly dimCodes: Int32Array[] = ENTITY_TYPES.map((t) =>
+    Int32Array.from(COMPILED[t].layout.dimensions, (d) => DIMENSIONS.indexOf(d)),
+  );
+  /** Per dimension: the current event's element pattern, valid while dimEvent says it is this event's (-2: no element). */
+  private readonly dimPattern = new Int32Array(DIMENSIONS.length);
+  private readonly dimEvent = new Float64Array(DIMENSIONS.length).fill(-1);
+  private eventSeq = 0;
   private readonly patterns = new Map<string, number>();
   private readonly uaDigests = new Map<string, string>();
   private readonly routeIds = new Map<string, Map<string, string>>();
@@ -193,6 +201,7 @@ export class MemoryWindowStore implements WindowStore {
       const loginOk = apply && isLoginSuccess(e);
       const loginFail = apply && isLoginFailure(e);
       const sensitive = isSensitive(e);
+      this.eventSeq++;
       let numericId = -1;
       if (apply) numericId = fillEventFacts(facts, e, loginOk, loginFail, sensitive, unknownPrincipal);
 
@@ -383,10 +392,19 @@ export class MemoryWindowStore implements WindowStore {
     const dims = layout.dimensions;
     if (dims.length > 0) {
       const w = Math.floor(ts / DISTINCT_HOP_MS);
+      const codes = this.dimCodes[t]!;
       for (let k = 0; k < dims.length; k++) {
-        const el = dimensionElement(dims[k]!, e);
-        if (el === null) continue;
-        const p = this.pattern(el);
+        // One pattern per element and event, however many entity types count it.
+        const d = codes[k]!;
+        let p: number;
+        if (this.dimEvent[d] === this.eventSeq) p = this.dimPattern[d]!;
+        else {
+          const el = dimensionElement(dims[k]!, e);
+          p = el === null ? -2 : this.pattern(el);
+          this.dimPattern[d] = p;
+          this.dimEvent[d] = this.eventSeq;
+        }
+        if (p === -2) continue;
         // An element joins the window of its hop and the one before (windows are two hops long).
         if (w - 1 >= oldestWindow) table.addDistinct(s, k, w - 1, p);
         if (w >= oldestWindow) table.addDistinct(s, k, w, p);
