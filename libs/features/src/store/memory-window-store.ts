@@ -31,7 +31,7 @@ import {
 } from '../registry/counters';
 import { countryCentroid } from '../registry/country-centroids';
 import { ENTITY_TYPES, entityIdOf, routeEntityId } from '../registry/entities';
-import { DIMENSIONS, dimensionElement } from '../registry/layout';
+import { DIMENSIONS, MEMORY_KINDS, dimensionElement } from '../registry/layout';
 import { DISTINCT_HOP_MS, distinctViewWindow } from '../registry/windows';
 import { EntityTable, MEMBERS_PER_CHUNK } from '../state/entity-table';
 import { REG, REGISTERS, type EntityView } from '../state/entity-view';
@@ -141,6 +141,13 @@ export class MemoryWindowStore implements WindowStore {
   /** Per dimension: the current event's element pattern, valid while dimEvent says it is this event's (-2: no element). */
   private readonly dimPattern = new Int32Array(DIMENSIONS.length);
   private readonly dimEvent = new Float64Array(DIMENSIONS.length).fill(-1);
+  /** Per memory kind: the current event's member, valid while memberEvent says it is this event's. */
+  private readonly member: (string | null)[] = MEMORY_KINDS.map(() => null);
+  private readonly memberEvent = new Float64Array(MEMORY_KINDS.length).fill(-1);
+  /** Per type: its memories as indexes in MEMORY_KINDS. */
+  private readonly memoryCodes: Int32Array[] = ENTITY_TYPES.map((t) =>
+    Int32Array.from(COMPILED[t].layout.memories, (m) => MEMORY_KINDS.indexOf(m.kind)),
+  );
   private eventSeq = 0;
   private readonly patterns = new Map<string, number>();
   private readonly uaDigests = new Map<string, string>();
@@ -414,9 +421,15 @@ export class MemoryWindowStore implements WindowStore {
     if (memories.length > 0) {
       const mem = table.mem;
       const base = s * memories.length;
+      const codes = this.memoryCodes[t]!;
       for (let k = 0; k < memories.length; k++) {
-        const member = memberOf(memories[k]!.kind, e, this.uaDigests);
-        if (member !== null) mem.see(base + k, member, ts, this.batchSeq);
+        const m = codes[k]!;
+        if (this.memberEvent[m] !== this.eventSeq) {
+          this.member[m] = memberOf(memories[k]!.kind, e, this.uaDigests);
+          this.memberEvent[m] = this.eventSeq;
+        }
+        const member = this.member[m];
+        if (member !== null && member !== undefined) mem.see(base + k, member, ts, this.batchSeq);
       }
       if (this.uaDigests.size >= MEMO_LIMIT) this.uaDigests.clear();
     }
