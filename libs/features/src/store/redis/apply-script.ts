@@ -43,7 +43,6 @@ import {
 } from '../../registry/counters';
 import { DEG_TO_RAD, EARTH_RADIUS_KM } from '../../registry/country-centroids';
 import { DISTINCT_HOP_MS, DISTINCT_WINDOW_MS } from '../../registry/windows';
-import { REGISTERS } from '../../state/entity-view';
 
 /** Wall-clock TTL of a hopping-window HyperLogLog key: its window, the hop it is read in, and slack. */
 export const DIMENSION_KEY_TTL_MS = DISTINCT_WINDOW_MS + DISTINCT_HOP_MS + 5 * 60_000;
@@ -60,7 +59,7 @@ function luaLayouts(): string {
           .map((m, p) => (m ? `[${p + 1}]=true` : ''))
           .filter(Boolean)
           .join(',');
-        return `{span=${r.spec.spanMs},count=${r.spec.buckets},n=${r.ids.length},pos={${pos}},max={${max}}}`;
+        return `{span=${r.spec.spanMs},count=${r.spec.buckets},n=${r.ids.length},pos={${pos}},max={${max}},hasMax=${r.isMax.some(Boolean)}}`;
       })
       .join(',');
     const mems = l.memories
@@ -69,10 +68,10 @@ function luaLayouts(): string {
           `{kind='${m.kind}',ttl=${m.ttlMs},cap=${m.cap},newc=${m.newCounter === null ? -1 : COUNTER_INDEX[m.newCounter]},views={${m.viewsMs.join(',')}}}`,
       )
       .join(',');
-    const dimNames = l.dimensions.map((d) => `'${d}'`).join(',');
+    const dimSfx = l.dimensions.map((d) => `':d:${d}:'`).join(',');
     const op = (name: string) => (l.ops.includes(name as never) ? 'true' : 'false');
     parts.push(
-      `LAYOUTS[${l.code}]={ttl=${l.stateTtlMs},rings={${rings}},ndims=${l.dimensions.length},dimNames={${dimNames}},mems={${mems}},` +
+      `LAYOUTS[${l.code}]={ttl=${l.stateTtlMs},rings={${rings}},ndims=${l.dimensions.length},dimSfx={${dimSfx}},mems={${mems}},` +
         `gaps=${op('gaps')},seq=${op('sequentialIds')},prior=${op('loginPrior')},sens=${op('sensitiveAfterLogin')},` +
         `outc=${op('loginOutcomes')},trav=${op('travel')}}`,
     );
@@ -85,7 +84,6 @@ const C = COUNTER_INDEX;
 export const APPLY_SCRIPT = `-- vigil features: apply entity deltas (generated from libs/features/src/registry/layout.ts)
 local LAYOUTS = {}
 ${luaLayouts()}
-local REGN = {${REGISTERS.map((r) => `'${r}'`).join(',')}}
 local GAP_CAP, SEQ_STEP, PRIOR, SENS = ${GAP_CAP_MS}, ${SEQUENTIAL_ID_MAX_STEP}, ${PRIOR_REQUEST_WINDOW_MS}, ${SENSITIVE_AFTER_LOGIN_MS}
 local TRAVEL_MIN, DEG, EARTH, DIM_TTL = ${TRAVEL_MIN_INTERVAL_MS}, ${DEG_TO_RAD}, ${EARTH_RADIUS_KM}, ${DIMENSION_KEY_TTL_MS}
 local C_GAPN, C_GAPS, C_GAPQ, C_SEQ = ${C.gapCount}, ${C.gapSumMs}, ${C.gapSumSqMs}, ${C.sequentialIdRequests}
@@ -93,15 +91,12 @@ local C_LWP, C_SAL, C_TRAVEL = ${C.loginsWithoutPriorRequest}, ${C.sensitiveAfte
 
 local HOP = ${DISTINCT_HOP_MS}
 local A = cmsgpack.unpack(ARGV[1])
-local ki, ai = 0, 0
-local function key() ki = ki + 1; return KEYS[ki] end
-local function arg() ai = ai + 1; return A[ai] end
-local num = arg
+local floor, format, abs = math.floor, string.format, math.abs
 -- Numbers as text, exactly: integers below 1e15 (event times, offsets, windows: nearly every value) with
 -- %d, which prints what %.17g would, without the cost of a floating-point conversion.
 local function fmt(x)
-  if x == math.floor(x) and x > -1e15 and x < 1e15 then return string.format('%d', x) end
-  return string.format('%.17g', x)
+  if x == floor(x) and x > -1e15 and x < 1e15 then return format('%d', x) end
+  return format('%.17g', x)
 end
 -- ZSET order (score, then member bytes), as the memory store evicts over a memory's cap. Lua's string
 -- '<' follows the server's LC_COLLATE, so bytes are compared one by one.
@@ -115,22 +110,28 @@ local function byScoreThenMember(p, q)
   return #a < #b
 end
 
-local function addAt(L, rings, cid, ts, v)
-  for r = 1, #L.rings do
-    local R = L.rings[r]
+-- A ring in the script is the flat list it is stored as (index, then the ring's n counters, per bucket)
+-- plus pos: bucket index -> position of that index in the list; new buckets are appended.
+local function addAt(L, rings, poss, cid, ts, v)
+  local LR = L.rings
+  for r = 1, #LR do
+    local R = LR[r]
     local p = R.pos[cid]
     if p then
-      local idx = math.floor(ts / R.span)
-      local b = rings[r][idx]
-      if not b then
-        b = {}
-        for j = 1, R.n do b[j] = 0 end
-        rings[r][idx] = b
+      local idx = floor(ts / R.span)
+      local f, pos = rings[r], poss[r]
+      local i = pos[idx]
+      if not i then
+        i = #f + 1
+        pos[idx] = i
+        f[i] = idx
+        for j = 1, R.n do f[i + j] = 0 end
       end
+      local q = i + p
       if R.max[p] then
-        if v > b[p] then b[p] = v end
+        if v > f[q] then f[q] = v end
       else
-        b[p] = b[p] + v
+        f[q] = f[q] + v
       end
     end
   end
@@ -145,187 +146,196 @@ local function speed(a1, a2, a3, a4, b1, b2, b3, b4)
   local x = dLonDeg * DEG * ((a4 + b4) / 2)
   local km = EARTH * math.sqrt(dLat * dLat + x * x)
   local hours = math.max(dt, TRAVEL_MIN) / 3600000
-  return math.floor(km / hours + 0.5)
+  return floor(km / hours + 0.5)
 end
 
 local out = {}
-local nEntities = num()
-for e = 1, nEntities do
-  local L = LAYOUTS[num()]
-  local sk = key()
-  local hwmField = arg()
-  local batchLast, entFirst, entLast, applied = num(), num(), num(), num()
-  local wm, firstTs, lastTs, minTs, maxTs = num(), num(), num(), num(), num()
+-- ARGV cursor: A[ai] is the last entry read.
+local ai = 1
+local viewWm, viewSuffix = nil, nil
+for e = 1, A[1] do
+  local L = LAYOUTS[A[ai + 1]]
+  local sk = KEYS[e]
+  local hwmField = A[ai + 2]
+  local batchLast, entFirst, entLast, applied = A[ai + 3], A[ai + 4], A[ai + 5], A[ai + 6]
+  local wm, firstTs, lastTs, maxTs = A[ai + 7], A[ai + 8], A[ai + 9], A[ai + 11]
   -- The delta's length in ARGV entries: a replayed entity skips it unread.
-  local deltaLen = num()
-  local deltaEnd = ai + deltaLen
+  local deltaEnd = ai + 12 + A[ai + 12]
+  ai = ai + 12
 
   local st = redis.call('HMGET', sk, 'c', 'lt', 'ls', 'li', 'nl', 'cf', 'fb', 'sx', 'tt', 'ta', 'to', 'tc',
     hwmField ~= '' and hwmField or 'h', 'm')
-  local regs = {}
-  for i = 1, 11 do regs[REGN[i]] = tonumber(st[i + 1]) end
+  local lt, ls, li, nl, cf, fb, sx = tonumber(st[2]), tonumber(st[3]), tonumber(st[4]), tonumber(st[5]),
+    tonumber(st[6]), tonumber(st[7]), tonumber(st[8])
+  local tt, ta, to, tc = tonumber(st[9]), tonumber(st[10]), tonumber(st[11]), tonumber(st[12])
   local hwm = tonumber(st[13])
   local status = 0
   if applied == 0 then status = 3
   elseif hwmField ~= '' and hwm and hwm >= entLast then status = 1
   elseif hwmField ~= '' and hwm and hwm >= entFirst then status = 2 end
   -- Long memories: per memory, member -> last-seen event time, in the hash field m (one msgpack value).
-  local mems = {}
-  if #L.mems > 0 and st[14] then mems = cmsgpack.unpack(st[14]) end
-  for k = 1, #L.mems do if not mems[k] then mems[k] = {} end end
-  local memsChanged = false
-  local dimView = {}
-  for k = 1, L.ndims do dimView[k] = sk .. ':d:' .. L.dimNames[k] .. ':' .. fmt(math.floor(wm / HOP) - 1) end
-
-  local rdelta, seq, prior, sens, outc, trav = {}, nil, nil, nil, nil, nil
-  local dimAdds, memDeltas = {}, {}
-  if status ~= 0 then
-    ai = deltaEnd
-  else
-    for r = 1, #L.rings do
-      local n = L.rings[r].n
-      local list = {}
-      for b = 1, num() do
-        local idx = num()
-        local vals = {}
-        for j = 1, n do vals[j] = num() end
-        list[b] = {idx, vals}
-      end
-      rdelta[r] = list
-    end
-    if L.seq and num() == 1 then seq = {num(), num(), num()} end
-    if L.prior then
-      local list = {}
-      for i = 1, num() do list[i] = {num(), num()} end
-      prior = {list, num()}
-    end
-    if L.sens then
-      sens = {}
-      for i = 1, num() do sens[i] = num() end
-    end
-    if L.outc then outc = {num(), num(), num(), num(), num()} end
-    if L.trav and num() == 1 then trav = {num(), num(), num(), num(), num(), num(), num(), num()} end
-    for k = 1, L.ndims do
-      local adds = {}
-      local prefix = sk .. ':d:' .. L.dimNames[k] .. ':'
-      for w = 1, num() do
-        local dk = prefix .. fmt(num())
-        local els = {}
-        for i = 1, num() do els[i] = arg() end
-        adds[w] = {dk, els}
-      end
-      dimAdds[k] = adds
-    end
-    for k = 1, #L.mems do
-      local list = {}
-      for i = 1, num() do list[i] = {arg(), num(), num()} end
-      memDeltas[k] = list
-    end
+  local LM = L.mems
+  local nm = #LM
+  local mems
+  if nm > 0 then
+    mems = st[14] and cmsgpack.unpack(st[14]) or {}
+    for k = 1, nm do if not mems[k] then mems[k] = {} end end
   end
+  if wm ~= viewWm then viewWm, viewSuffix = wm, fmt(floor(wm / HOP) - 1) end
 
   -- The counter buckets as stored (field c, msgpack: per ring, flat index + values); the reply carries
   -- them as that one string, unpacked by the client, so a read-only entity never decodes them here.
   local ringBlob = st[1] or ''
-  local rings = {}
-  for r = 1, #L.rings do rings[r] = {} end
-  if status == 0 and st[1] then
-    local flat = cmsgpack.unpack(st[1])
-    for r = 1, #L.rings do
-      local f = flat[r]
-      local n1 = L.rings[r].n + 1
-      if f then
-        for i = 1, #f, n1 do
-          local b = {}
-          for j = 1, n1 - 1 do b[j] = f[i + j] end
-          rings[r][f[i]] = b
-        end
-      end
-    end
-  end
-
-  if status == 0 then
-    if regs.ls and wm - regs.ls > L.ttl then
-      for r = 1, #L.rings do rings[r] = {} end
-      regs = {}
-    end
-    for r = 1, #L.rings do
+  if status ~= 0 then
+    ai = deltaEnd
+  else
+    local nr = #L.rings
+    local rings, poss = {}, {}
+    local stale = ls and wm - ls > L.ttl
+    if stale then lt, ls, li, nl, cf, fb, sx, tt, ta, to, tc = nil end
+    local flat = nil
+    if st[1] and not stale then flat = cmsgpack.unpack(st[1]) end
+    -- The stored buckets, with the delta's merged in as they are read.
+    for r = 1, nr do
       local R = L.rings[r]
-      for _, bd in ipairs(rdelta[r]) do
-        local idx, vals = bd[1], bd[2]
-        local b = rings[r][idx]
-        if not b then
-          rings[r][idx] = vals
-        else
-          for j = 1, R.n do
-            if R.max[j] then
-              if vals[j] > b[j] then b[j] = vals[j] end
+      local n, mx, hasMax = R.n, R.max, R.hasMax
+      local n1 = n + 1
+      local f = flat and flat[r] or {}
+      local pos = {}
+      local len = #f
+      for i = 1, len, n1 do pos[f[i]] = i end
+      ai = ai + 1
+      for _ = 1, A[ai] do
+        local idx = A[ai + 1]
+        local i = pos[idx]
+        if not i then
+          i = len + 1
+          pos[idx] = i
+          f[i] = idx
+          for j = 1, n do f[i + j] = A[ai + 1 + j] end
+          len = len + n1
+        elseif hasMax then
+          for j = 1, n do
+            local v = A[ai + 1 + j]
+            if mx[j] then
+              if v > f[i + j] then f[i + j] = v end
             else
-              b[j] = b[j] + vals[j]
+              f[i + j] = f[i + j] + v
             end
           end
+        else
+          for j = 1, n do f[i + j] = f[i + j] + A[ai + 1 + j] end
         end
+        ai = ai + n1
       end
+      rings[r] = f
+      poss[r] = pos
     end
     if L.gaps then
-      if regs.lt then
-        local g = firstTs - regs.lt
+      if lt then
+        local g = firstTs - lt
         if g < 0 then g = 0 elseif g > GAP_CAP then g = GAP_CAP end
-        addAt(L, rings, C_GAPN, firstTs, 1)
-        addAt(L, rings, C_GAPS, firstTs, g)
-        addAt(L, rings, C_GAPQ, firstTs, g * g)
+        addAt(L, rings, poss, C_GAPN, firstTs, 1)
+        addAt(L, rings, poss, C_GAPS, firstTs, g)
+        addAt(L, rings, poss, C_GAPQ, firstTs, g * g)
       end
-      regs.lt = lastTs
+      lt = lastTs
     end
-    if (not regs.ls) or maxTs > regs.ls then regs.ls = maxTs end
-    if seq then
-      if regs.li then
-        local step = math.abs(seq[1] - regs.li)
-        if step >= 1 and step <= SEQ_STEP then addAt(L, rings, C_SEQ, seq[2], 1) end
+    if (not ls) or maxTs > ls then ls = maxTs end
+    -- seq: has, firstId, firstIdTs, lastId
+    if L.seq then
+      ai = ai + 1
+      if A[ai] == 1 then
+        if li then
+          local step = abs(A[ai + 1] - li)
+          if step >= 1 and step <= SEQ_STEP then addAt(L, rings, poss, C_SEQ, A[ai + 2], 1) end
+        end
+        li = A[ai + 3]
+        ai = ai + 3
       end
-      regs.li = seq[3]
     end
-    if prior then
-      local nl = regs.nl
-      if #prior[1] > 0 then
-        local had = nl and (firstTs - nl <= PRIOR)
-        if not had then
-          for _, p in ipairs(prior[1]) do addAt(L, rings, C_LWP, p[1], p[2]) end
+    -- prior: n, n x (ts, count), lastNonLoginTs
+    if L.prior then
+      local np = A[ai + 1]
+      if np > 0 and not (nl and firstTs - nl <= PRIOR) then
+        for i = 1, np do addAt(L, rings, poss, C_LWP, A[ai + 2 * i], A[ai + 2 * i + 1]) end
+      end
+      ai = ai + 2 * np + 2
+      local lastNonLogin = A[ai]
+      if lastNonLogin >= 0 and ((not nl) or lastNonLogin > nl) then nl = lastNonLogin end
+    end
+    -- sensitive: n, ts...
+    if L.sens then
+      local ns = A[ai + 1]
+      if sx then
+        for i = 1, ns do
+          local ts = A[ai + 1 + i]
+          local since = ts - sx
+          if since >= 0 and since <= SENS then addAt(L, rings, poss, C_SAL, ts, 1) end
         end
       end
-      if prior[2] >= 0 and ((not nl) or prior[2] > nl) then regs.nl = prior[2] end
+      ai = ai + 1 + ns
     end
-    if sens and regs.sx then
-      for _, ts in ipairs(sens) do
-        local since = ts - regs.sx
-        if since >= 0 and since <= SENS then addAt(L, rings, C_SAL, ts, 1) end
+    -- outcomes: leadingFailures, successes, between, sinceSuccess, lastSuccessTs
+    if L.outc then
+      local leading, successes = A[ai + 1], A[ai + 2]
+      if successes > 0 or leading > 0 then
+        local cf0 = cf or 0
+        if successes > 0 then
+          if successes >= 2 then fb = A[ai + 3] else fb = cf0 + leading end
+          cf = A[ai + 4]
+          if (not sx) or A[ai + 5] > sx then sx = A[ai + 5] end
+        else
+          cf = cf0 + leading
+        end
+      end
+      ai = ai + 5
+    end
+    -- travel: has, 4 x first, 4 x last
+    if L.trav then
+      ai = ai + 1
+      if A[ai] == 1 then
+        if tt then
+          addAt(L, rings, poss, C_TRAVEL, A[ai + 1],
+            speed(tt, ta, to, tc, A[ai + 1], A[ai + 2], A[ai + 3], A[ai + 4]))
+        end
+        tt, ta, to, tc = A[ai + 5], A[ai + 6], A[ai + 7], A[ai + 8]
+        ai = ai + 8
       end
     end
-    if outc and (outc[2] > 0 or outc[1] > 0) then
-      local cf = regs.cf or 0
-      if outc[2] > 0 then
-        if outc[2] >= 2 then regs.fb = outc[3] else regs.fb = cf + outc[1] end
-        regs.cf = outc[4]
-        if (not regs.sx) or outc[5] > regs.sx then regs.sx = outc[5] end
-      else
-        regs.cf = cf + outc[1]
+    -- per dimension: nWindows, nWindows x (window, nElements, elements...), added as they are read
+    for k = 1, L.ndims do
+      local prefix = sk .. L.dimSfx[k]
+      ai = ai + 1
+      for _ = 1, A[ai] do
+        local dk = prefix .. fmt(A[ai + 1])
+        local ne = A[ai + 2]
+        ai = ai + 2
+        local changed = 0
+        for i = 1, ne, 500 do
+          changed = changed + redis.call('PFADD', dk, unpack(A, ai + i, ai + math.min(i + 499, ne)))
+        end
+        if changed > 0 then redis.call('PEXPIRE', dk, DIM_TTL) end
+        ai = ai + ne
       end
     end
-    if trav then
-      if regs.tt then
-        addAt(L, rings, C_TRAVEL, trav[1], speed(regs.tt, regs.ta, regs.to, regs.tc, trav[1], trav[2], trav[3], trav[4]))
-      end
-      regs.tt, regs.ta, regs.to, regs.tc = trav[5], trav[6], trav[7], trav[8]
-    end
-    for k = 1, #L.mems do
-      local M, members, list = L.mems[k], mems[k], memDeltas[k]
-      if #list > 0 then
+    -- per memory: nMembers, nMembers x (member, minTs, maxTs)
+    local memsChanged = false
+    for k = 1, nm do
+      local M, members = LM[k], mems[k]
+      local cnt = A[ai + 1]
+      ai = ai + 1
+      if cnt > 0 then
         memsChanged = true
-        for _, m in ipairs(list) do
-          local score = members[m[1]]
-          if ((not score) or score < m[2] - M.ttl) and M.newc >= 0 then addAt(L, rings, M.newc, m[2], 1) end
-          if (not score) or m[3] > score then members[m[1]] = m[3] end
+        local ttl, newc = M.ttl, M.newc
+        for _ = 1, cnt do
+          local member, minSeen, maxSeen = A[ai + 1], A[ai + 2], A[ai + 3]
+          ai = ai + 3
+          local score = members[member]
+          if ((not score) or score < minSeen - ttl) and newc >= 0 then addAt(L, rings, poss, newc, minSeen, 1) end
+          if (not score) or maxSeen > score then members[member] = maxSeen end
         end
-        local oldest, card = wm - M.ttl, 0
+        local oldest, card = wm - ttl, 0
         for member, score in pairs(members) do
           if score < oldest then members[member] = nil else card = card + 1 end
         end
@@ -337,28 +347,28 @@ for e = 1, nEntities do
         end
       end
     end
-    local flat = {}
-    for r = 1, #L.rings do
+    -- Buckets that left their ring's span are dropped, the list compacted in place.
+    for r = 1, nr do
       local R = L.rings[r]
-      local floor = math.floor(wm / R.span) - R.count
-      local f = {}
-      for idx, b in pairs(rings[r]) do
-        if idx > floor then
-          f[#f + 1] = idx
-          for j = 1, R.n do f[#f + 1] = b[j] end
-        else
-          rings[r][idx] = nil
+      local lim = floor(wm / R.span) - R.count
+      local f, n1 = rings[r], R.n + 1
+      local len, w = #f, 0
+      for i = 1, len, n1 do
+        if f[i] > lim then
+          if w + 1 ~= i then
+            for j = 0, n1 - 1 do f[w + 1 + j] = f[i + j] end
+          end
+          w = w + n1
         end
       end
-      flat[r] = f
+      for i = len, w + 1, -1 do f[i] = nil end
     end
-    ringBlob = cmsgpack.pack(flat)
-    local hs = {'c', ringBlob}
-    for i = 1, 11 do
-      local v = regs[REGN[i]]
-      hs[#hs + 1] = REGN[i]
-      hs[#hs + 1] = v and fmt(v) or ''
-    end
+    ringBlob = cmsgpack.pack(rings)
+    local hs = {'c', ringBlob,
+      'lt', lt and fmt(lt) or '', 'ls', ls and fmt(ls) or '', 'li', li and fmt(li) or '',
+      'nl', nl and fmt(nl) or '', 'cf', cf and fmt(cf) or '', 'fb', fb and fmt(fb) or '',
+      'sx', sx and fmt(sx) or '', 'tt', tt and fmt(tt) or '', 'ta', ta and fmt(ta) or '',
+      'to', to and fmt(to) or '', 'tc', tc and fmt(tc) or ''}
     if hwmField ~= '' then
       hs[#hs + 1] = hwmField
       hs[#hs + 1] = fmt(batchLast)
@@ -369,26 +379,17 @@ for e = 1, nEntities do
     end
     redis.call('HSET', sk, unpack(hs))
     redis.call('PEXPIRE', sk, L.ttl)
-    for k = 1, L.ndims do
-      for _, a in ipairs(dimAdds[k]) do
-        local els, changed = a[2], 0
-        for i = 1, #els, 500 do
-          changed = changed + redis.call('PFADD', a[1], unpack(els, i, math.min(i + 499, #els)))
-        end
-        if changed > 0 then redis.call('PEXPIRE', a[1], DIM_TTL) end
-      end
-    end
   end
 
-  local stale = regs.ls and wm - regs.ls > L.ttl
+  local stale = ls and wm - ls > L.ttl
   if stale then ringBlob = '' end
   local regOut
-  if stale then regOut = {0, 0, -1} else regOut = {regs.cf or 0, regs.fb or 0, regs.sx or -1} end
+  if stale then regOut = {0, 0, -1} else regOut = {cf or 0, fb or 0, sx or -1} end
   local dimOut = {}
-  for k = 1, L.ndims do dimOut[k] = redis.call('PFCOUNT', dimView[k]) end
+  for k = 1, L.ndims do dimOut[k] = redis.call('PFCOUNT', sk .. L.dimSfx[k] .. viewSuffix) end
   local memOut = {}
-  for k = 1, #L.mems do
-    local M, c, from = L.mems[k], {}, {}
+  for k = 1, nm do
+    local M, c, from = LM[k], {}, {}
     for v = 1, #M.views do from[v] = wm - M.views[v] end
     from[#from + 1] = wm - M.ttl
     for i = 1, #from do c[i] = 0 end
