@@ -29,9 +29,12 @@
  *   [travel: has, 4 × first, 4 × last],
  *   per dimension: nWindows, nWindows × (window, nElements, elements…),
  *   per memory: nMembers, nMembers × (member, minTs, maxTs).
- * Reply: cmsgpack of, per entity, {status, storedOffset|-1, the rings field c as stored ('' when stale or
- * new: msgpack of per ring the flat index+values), {cf, fb, sx},
- * distinct counts of the view window, memory counts}.
+ * Hash fields: c (rings: msgpack of per ring the flat index+values), r (registers: REGISTERS.length
+ * little-endian doubles via struct, NaN when never set: one field instead of one number-as-text per
+ * register), h:<topic>:<partition>, m.
+ * Reply: cmsgpack of one flat array, per entity: status, storedOffset|-1, the rings field c as stored
+ * ('' when stale or new), cf, fb, sx, one distinct count per dimension (view window), then per memory
+ * its view counts and its TTL count (layout order; the client walks it with the layouts).
  */
 import { COUNTER_INDEX, COMPILED_BY_CODE } from '../../registry/compiled-layout';
 import {
@@ -43,6 +46,7 @@ import {
 } from '../../registry/counters';
 import { DEG_TO_RAD, EARTH_RADIUS_KM } from '../../registry/country-centroids';
 import { DISTINCT_HOP_MS, DISTINCT_WINDOW_MS } from '../../registry/windows';
+import { REG, REGISTERS, type RegisterName } from '../../state/entity-view';
 
 /** Wall-clock TTL of a hopping-window HyperLogLog key: its window, the hop it is read in, and slack. */
 export const DIMENSION_KEY_TTL_MS = DISTINCT_WINDOW_MS + DISTINCT_HOP_MS + 5 * 60_000;
@@ -80,6 +84,8 @@ function luaLayouts(): string {
 }
 
 const C = COUNTER_INDEX;
+// The script unpacks field r into locals named and ordered as REGISTERS.
+if (REGISTERS.join(',') !== 'lt,ls,li,nl,cf,fb,sx,tt,ta,to,tc') throw new Error('apply-script: registers changed');
 
 export const APPLY_SCRIPT = `-- vigil features: apply entity deltas (generated from libs/features/src/registry/layout.ts)
 local LAYOUTS = {}
@@ -90,6 +96,7 @@ local C_GAPN, C_GAPS, C_GAPQ, C_SEQ = ${C.gapCount}, ${C.gapSumMs}, ${C.gapSumSq
 local C_LWP, C_SAL, C_TRAVEL = ${C.loginsWithoutPriorRequest}, ${C.sensitiveAfterLogin}, ${C.travelMaxKmh}
 
 local HOP = ${DISTINCT_HOP_MS}
+local REGF, NAN = '<${'d'.repeat(REGISTERS.length)}', 0 / 0
 local A = cmsgpack.unpack(ARGV[1])
 local floor, format, abs = math.floor, string.format, math.abs
 -- Numbers as text, exactly: integers below 1e15 (event times, offsets, windows: nearly every value) with
@@ -149,7 +156,7 @@ local function speed(a1, a2, a3, a4, b1, b2, b3, b4)
   return floor(km / hours + 0.5)
 end
 
-local out = {}
+local out, on = {}, 0
 -- ARGV cursor: A[ai] is the last entry read.
 local ai = 1
 local viewWm, viewSuffix = nil, nil
@@ -163,12 +170,24 @@ for e = 1, A[1] do
   local deltaEnd = ai + 12 + A[ai + 12]
   ai = ai + 12
 
-  local st = redis.call('HMGET', sk, 'c', 'lt', 'ls', 'li', 'nl', 'cf', 'fb', 'sx', 'tt', 'ta', 'to', 'tc',
-    hwmField ~= '' and hwmField or 'h', 'm')
-  local lt, ls, li, nl, cf, fb, sx = tonumber(st[2]), tonumber(st[3]), tonumber(st[4]), tonumber(st[5]),
-    tonumber(st[6]), tonumber(st[7]), tonumber(st[8])
-  local tt, ta, to, tc = tonumber(st[9]), tonumber(st[10]), tonumber(st[11]), tonumber(st[12])
-  local hwm = tonumber(st[13])
+  local st = redis.call('HMGET', sk, 'c', 'r', hwmField ~= '' and hwmField or 'h', 'm')
+  -- Registers: field r, ${REGISTERS.length} little-endian doubles in REGISTERS order, NaN when never set.
+  local lt, ls, li, nl, cf, fb, sx, tt, ta, to, tc
+  if st[2] then
+    lt, ls, li, nl, cf, fb, sx, tt, ta, to, tc = struct.unpack(REGF, st[2])
+    if lt ~= lt then lt = nil end
+    if ls ~= ls then ls = nil end
+    if li ~= li then li = nil end
+    if nl ~= nl then nl = nil end
+    if cf ~= cf then cf = nil end
+    if fb ~= fb then fb = nil end
+    if sx ~= sx then sx = nil end
+    if tt ~= tt then tt = nil end
+    if ta ~= ta then ta = nil end
+    if to ~= to then to = nil end
+    if tc ~= tc then tc = nil end
+  end
+  local hwm = tonumber(st[3])
   local status = 0
   if applied == 0 then status = 3
   elseif hwmField ~= '' and hwm and hwm >= entLast then status = 1
@@ -178,7 +197,7 @@ for e = 1, A[1] do
   local nm = #LM
   local mems
   if nm > 0 then
-    mems = st[14] and cmsgpack.unpack(st[14]) or {}
+    mems = st[4] and cmsgpack.unpack(st[4]) or {}
     for k = 1, nm do if not mems[k] then mems[k] = {} end end
   end
   if wm ~= viewWm then viewWm, viewSuffix = wm, fmt(floor(wm / HOP) - 1) end
@@ -364,44 +383,54 @@ for e = 1, A[1] do
       for i = len, w + 1, -1 do f[i] = nil end
     end
     ringBlob = cmsgpack.pack(rings)
-    local hs = {'c', ringBlob,
-      'lt', lt and fmt(lt) or '', 'ls', ls and fmt(ls) or '', 'li', li and fmt(li) or '',
-      'nl', nl and fmt(nl) or '', 'cf', cf and fmt(cf) or '', 'fb', fb and fmt(fb) or '',
-      'sx', sx and fmt(sx) or '', 'tt', tt and fmt(tt) or '', 'ta', ta and fmt(ta) or '',
-      'to', to and fmt(to) or '', 'tc', tc and fmt(tc) or ''}
+    local regBlob = struct.pack(REGF, lt or NAN, ls or NAN, li or NAN, nl or NAN, cf or NAN, fb or NAN,
+      sx or NAN, tt or NAN, ta or NAN, to or NAN, tc or NAN)
     if hwmField ~= '' then
-      hs[#hs + 1] = hwmField
-      hs[#hs + 1] = fmt(batchLast)
+      if memsChanged then
+        redis.call('HSET', sk, 'c', ringBlob, 'r', regBlob, hwmField, fmt(batchLast), 'm', cmsgpack.pack(mems))
+      else
+        redis.call('HSET', sk, 'c', ringBlob, 'r', regBlob, hwmField, fmt(batchLast))
+      end
+    elseif memsChanged then
+      redis.call('HSET', sk, 'c', ringBlob, 'r', regBlob, 'm', cmsgpack.pack(mems))
+    else
+      redis.call('HSET', sk, 'c', ringBlob, 'r', regBlob)
     end
-    if memsChanged then
-      hs[#hs + 1] = 'm'
-      hs[#hs + 1] = cmsgpack.pack(mems)
-    end
-    redis.call('HSET', sk, unpack(hs))
     redis.call('PEXPIRE', sk, L.ttl)
   end
 
   local stale = ls and wm - ls > L.ttl
-  if stale then ringBlob = '' end
-  local regOut
-  if stale then regOut = {0, 0, -1} else regOut = {cf or 0, fb or 0, sx or -1} end
-  local dimOut = {}
-  for k = 1, L.ndims do dimOut[k] = redis.call('PFCOUNT', sk .. L.dimSfx[k] .. viewSuffix) end
-  local memOut = {}
-  for k = 1, nm do
-    local M, c, from = LM[k], {}, {}
-    for v = 1, #M.views do from[v] = wm - M.views[v] end
-    from[#from + 1] = wm - M.ttl
-    for i = 1, #from do c[i] = 0 end
-    for _, score in pairs(mems[k]) do
-      for i = 1, #from do if score >= from[i] then c[i] = c[i] + 1 end end
-    end
-    memOut[k] = c
+  out[on + 1] = status
+  out[on + 2] = hwm or -1
+  if stale then
+    out[on + 3], out[on + 4], out[on + 5], out[on + 6] = '', 0, 0, -1
+  else
+    out[on + 3], out[on + 4], out[on + 5], out[on + 6] = ringBlob, cf or 0, fb or 0, sx or -1
   end
-  out[e] = {status, hwm or -1, ringBlob, regOut, dimOut, memOut}
+  on = on + 6
+  for k = 1, L.ndims do out[on + k] = redis.call('PFCOUNT', sk .. L.dimSfx[k] .. viewSuffix) end
+  on = on + L.ndims
+  for k = 1, nm do
+    local M = LM[k]
+    local views = M.views
+    local nv = #views
+    local from = {}
+    for v = 1, nv do from[v] = wm - views[v] end
+    from[nv + 1] = wm - M.ttl
+    for i = 1, nv + 1 do out[on + i] = 0 end
+    for _, score in pairs(mems[k]) do
+      for i = 1, nv + 1 do if score >= from[i] then out[on + i] = out[on + i] + 1 end end
+    end
+    on = on + nv + 1
+  end
 end
 return cmsgpack.pack(out)
 `;
 
-/** Reads `sx` (last successful login) and `ls` (last seen) of principals, for the batch's failures. */
-export const PRINCIPAL_FIELDS = ['sx', 'ls'] as const;
+/** The hash field of an entity's registers: REGISTERS.length little-endian doubles, NaN when never set. */
+export const REGISTER_FIELD = 'r';
+
+/** One register out of the stored field (NaN when the field is absent or the register never set). */
+export function storedRegister(field: Buffer | null, name: RegisterName): number {
+  return field && field.length >= 8 * REGISTERS.length ? field.readDoubleLE(8 * REG[name]) : NaN;
+}

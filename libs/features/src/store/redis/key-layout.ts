@@ -2,7 +2,8 @@
  * Redis keys of one entity. Every key of an entity carries the same hash tag `{type:id}`, so the entity
  * lives in one Cluster slot and one script call can update all of it atomically:
  *
- *   <prefix>{ip:203.0.113.7}                      HASH  c = msgpack counter buckets, registers, h:<topic>:<partition>,
+ *   <prefix>{ip:203.0.113.7}                      HASH  c = msgpack counter buckets, r = registers (packed doubles),
+ *                                                        h:<topic>:<partition>,
  *                                                        m = msgpack long memories (member → last-seen event time)
  *   <prefix>{ip:203.0.113.7}:d:principals:<w>      HLL   distinct elements of hopping window w
  *
@@ -11,7 +12,8 @@
 import { murmur64a, murmurResult } from '../../hll/murmur64a';
 import type { EntityLayout } from '../../registry/layout';
 
-export const DEFAULT_KEY_PREFIX = 'vf1:';
+// vf2: registers in one packed field r (vf1 kept one text field per register).
+export const DEFAULT_KEY_PREFIX = 'vf2:';
 const encoder = new TextEncoder();
 
 export function entityTag(layout: EntityLayout, id: string): string {

@@ -27,7 +27,7 @@ import type { EntityView } from '../../state/entity-view';
 import { toFeatureVector, type FeatureVector } from '../../state/feature-vector';
 import { BatchClock, type ClassifiedBatch } from '../batch-clock';
 import type { ApplyResult, BatchPosition, WindowStore, WindowStoreOptions, WindowStoreStats } from '../window-store';
-import { APPLY_SCRIPT } from './apply-script';
+import { APPLY_SCRIPT, REGISTER_FIELD, storedRegister } from './apply-script';
 import { keySlot } from './key-slot';
 import { DEFAULT_KEY_PREFIX, entityTag, hwmField, stateKey } from './key-layout';
 import { MsgpackWriter, unpack } from './msgpack';
@@ -36,7 +36,7 @@ export type RedisClient = Redis | Cluster;
 
 export interface RedisWindowStoreOptions extends WindowStoreOptions {
   readonly client: RedisClient;
-  /** Prefix of every key; default `vf1:` (bump with an incompatible layout). */
+  /** Prefix of every key; default `vf2:` (bump with an incompatible layout). */
   readonly keyPrefix?: string;
   /** Entities per script call: bounds how long one call holds Redis (default 64). */
   readonly entitiesPerCall?: number;
@@ -172,15 +172,15 @@ export class RedisWindowStore implements WindowStore {
     await Promise.all(
       [...groups.values()].map(async (items) => {
         const pipeline = this.client.pipeline();
-        for (const it of items) pipeline.hmget(it.key, 'sx', 'ls');
+        for (const it of items) pipeline.hgetBuffer(it.key, REGISTER_FIELD);
         counters.pipelines++;
         counters.commands += items.length;
         const results = await pipeline.exec();
         results!.forEach(([err, value], j) => {
           if (err) throw err;
-          const [sx, ls] = value as [string | null, string | null];
-          const lastSuccess = numberOrNaN(sx);
-          const lastSeen = numberOrNaN(ls);
+          const regs = value as Buffer | null;
+          const lastSuccess = storedRegister(regs, 'sx');
+          const lastSeen = storedRegister(regs, 'ls');
           const stale = !Number.isNaN(lastSeen) && before - lastSeen > PRINCIPAL.layout.stateTtlMs;
           if (!Number.isNaN(lastSuccess) && !stale) succeeded.add(list[items[j]!.index]!);
         });
@@ -264,9 +264,28 @@ export class RedisWindowStore implements WindowStore {
         results!.forEach(([err, value], c) => {
           if (err) throw err;
           const call = group.calls[c]!;
-          (unpack(value as Buffer, true) as unknown as Reply[]).forEach(
-            (reply, j) => (replies[indexOf.get(call[j]!)!] = reply),
-          );
+          // One flat array: per entity status, stored offset, rings field, cf, fb, sx, the distinct
+          // counts (one per dimension), then per memory its view counts and its TTL count.
+          const flat = unpack(value as Buffer, true) as unknown as (number | Buffer)[];
+          let at = 0;
+          for (const d of call) {
+            const layout = d.compiled.layout;
+            const base = at;
+            at += 6 + layout.dimensions.length;
+            const memories = layout.memories.map((m) => {
+              const counts = flat.slice(at, at + m.viewsMs.length + 1) as number[];
+              at += m.viewsMs.length + 1;
+              return counts;
+            });
+            replies[indexOf.get(d)!] = [
+              flat[base] as number,
+              flat[base + 1] as number,
+              flat[base + 2] as Buffer,
+              flat.slice(base + 3, base + 6) as number[],
+              flat.slice(base + 6, base + 6 + layout.dimensions.length) as number[],
+              memories,
+            ];
+          }
         });
       }),
     );
@@ -286,10 +305,6 @@ export class RedisWindowStore implements WindowStore {
   async close(): Promise<void> {
     if (this.ownsClient) await this.client.quit();
   }
-}
-
-function numberOrNaN(v: string | null): number {
-  return v === null || v === '' ? NaN : Number(v);
 }
 
 function encodeEntity(
