@@ -215,6 +215,27 @@ export function describeWindowStoreContract(name: string, harness: StoreHarness)
       expect(p['maxTravelSpeedKmh1h']).toBeGreaterThan(50_000);
     });
 
+    it('judges a sensitive action against the latest login applied before it, however the batches are cut', async () => {
+      // A login at 2 min, then a late-arriving login from 1 min and a payment at 1.5 min: the latest
+      // login applied before the payment is the one at 2 min, after it, so the payment does not follow a
+      // login. The same with each event in its own batch and with the two in one batch.
+      const login = (ms: number) =>
+        event({ ts: at(ms), ip: '198.51.100.9', principal: 'dave', routeClass: 'login', status: 200 });
+      const payment = (ms: number) =>
+        event({ ts: at(ms), ip: '198.51.100.9', principal: 'dave', path: '/payments', routeClass: 'payment' });
+      const outcomes: number[] = [];
+      for (const cut of [1, 2]) {
+        const store = await create();
+        await store.applyBatch([login(2 * MIN)], pos(0));
+        const rest = [login(1 * MIN), payment(1.5 * MIN), payment(4 * MIN)];
+        let r: ApplyResult | undefined;
+        for (let i = 0; i < rest.length; i += cut) r = await store.applyBatch(rest.slice(i, i + cut), pos(1 + i));
+        outcomes.push(vectorOf(r!, 'principal', 'dave').features.sensitiveAfterLogin10m!);
+      }
+      // Only the payment at 4 min (2 min after the login at 2 min) follows a login.
+      expect(outcomes).toEqual([1, 1]);
+    });
+
     it('remembers at most 32 devices per account, forgetting the least recently seen first (ties by member bytes)', async () => {
       const store = await create();
       // 40 devices at one instant: the cap keeps the 32 greatest names in byte order ('D-…' < 'd-…').

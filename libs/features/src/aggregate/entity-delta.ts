@@ -44,7 +44,10 @@ export interface EntityDelta {
   failuresBetweenLastSuccesses: number;
   failuresSinceSuccess: number;
   lastSuccessTs: number;
-  /** sensitiveAfterLogin: sensitive actions before the first success in the batch, checked against the state. */
+  /**
+   * sensitiveAfterLogin: the batch's sensitive actions (at most MAX_PENDING_SENSITIVE) as pairs (ts, the
+   * batch's latest success before it or -1), checked against the stored last success in the script.
+   */
   pendingSensitive: number[] | null;
   travelFirst: TravelPoint | null;
   travelLast: TravelPoint | null;

@@ -366,17 +366,15 @@ export class MemoryWindowStore implements WindowStore {
         regs[rb + REG.cf] = (Number.isNaN(cf) ? 0 : cf) + 1;
       }
     }
-    if (lc.sensitiveAfterLogin && sensitive) {
-      if (table.batchSuccesses[s]! > 0) {
-        const since = ts - table.batchLastSuccessTs[s]!;
-        if (since >= 0 && since <= SENSITIVE_AFTER_LOGIN_MS) this.addCounter(t, table, s, C.sensitiveAfterLogin, ts, 1);
-      } else if (table.pendingSensitive[s]! < MAX_PENDING_SENSITIVE) {
-        table.pendingSensitive[s]!++;
-        const sx = table.sxStart[s]!;
-        const since = ts - sx;
-        if (!Number.isNaN(sx) && since >= 0 && since <= SENSITIVE_AFTER_LOGIN_MS)
-          this.addCounter(t, table, s, C.sensitiveAfterLogin, ts, 1);
-      }
+    if (lc.sensitiveAfterLogin && sensitive && table.pendingSensitive[s]! < MAX_PENDING_SENSITIVE) {
+      // Against the latest success applied before it: the stored one or the batch's, whichever is later
+      // (as the Redis script judges it; the same however the stream is cut into batches).
+      table.pendingSensitive[s]!++;
+      let last = table.sxStart[s]!;
+      if (table.batchSuccesses[s]! > 0 && !(table.batchLastSuccessTs[s]! <= last)) last = table.batchLastSuccessTs[s]!;
+      const since = ts - last;
+      if (!Number.isNaN(last) && since >= 0 && since <= SENSITIVE_AFTER_LOGIN_MS)
+        this.addCounter(t, table, s, C.sensitiveAfterLogin, ts, 1);
     }
     if (lc.travel && loginOk) {
       const where = countryCentroid(e.country);

@@ -25,7 +25,7 @@
  *   watermark, firstTs, lastTs, minTs, maxTs, deltaLength (ARGV entries of the rest, skipped on replay),
  *   per ring: nBuckets, then nBuckets × (index, counter values…),
  *   [seq: has, firstId, firstIdTs, lastId] [prior: n, n × (ts, count), lastNonLoginTs]
- *   [sensitive: n, ts…] [outcomes: leadingFailures, successes, between, sinceSuccess, lastSuccessTs]
+ *   [sensitive: n, n × (ts, batch's latest success before it | -1)] [outcomes: leadingFailures, successes, between, sinceSuccess, lastSuccessTs]
  *   [travel: has, 4 × first, 4 × last],
  *   per dimension: nWindows, nWindows × (window, nElements, elements…),
  *   per memory: nMembers, nMembers × (member, minTs, maxTs).
@@ -283,17 +283,19 @@ for e = 1, A[1] do
       local lastNonLogin = A[ai]
       if lastNonLogin >= 0 and ((not nl) or lastNonLogin > nl) then nl = lastNonLogin end
     end
-    -- sensitive: n, ts...
+    -- sensitive: n, n x (ts, the batch's latest success before it or -1): judged against the latest
+    -- success applied before it, the stored one or the batch's, whichever is later.
     if L.sens then
       local ns = A[ai + 1]
-      if sx then
-        for i = 1, ns do
-          local ts = A[ai + 1 + i]
-          local since = ts - sx
+      for i = 1, ns do
+        local ts, last = A[ai + 2 * i], A[ai + 2 * i + 1]
+        if sx and sx > last then last = sx end
+        if last >= 0 then
+          local since = ts - last
           if since >= 0 and since <= SENS then addAt(L, rings, poss, C_SAL, ts, 1) end
         end
       end
-      ai = ai + 1 + ns
+      ai = ai + 1 + 2 * ns
     end
     -- outcomes: leadingFailures, successes, between, sinceSuccess, lastSuccessTs
     if L.outc then

@@ -357,7 +357,7 @@ function encodeEntity(
   }
   if (lc.sensitiveAfterLogin) {
     const pending = d.pendingSensitive ?? [];
-    args.push(pending.length, ...pending);
+    args.push(pending.length / 2, ...pending);
   }
   if (lc.loginOutcomes) {
     args.push(d.leadingFailures, d.successes, d.failuresBetweenLastSuccesses, d.failuresSinceSuccess, d.lastSuccessTs);
