@@ -236,6 +236,25 @@ export function describeWindowStoreContract(name: string, harness: StoreHarness)
       expect(outcomes).toEqual([1, 1]);
     });
 
+    it('counts every sensitive action after a login, however many one batch holds', async () => {
+      const events: AccessEvent[] = [
+        event({ ts: at(0), ip: '198.51.100.10', principal: 'erin', routeClass: 'login', status: 200 }),
+      ];
+      for (let i = 1; i <= 100; i++) {
+        events.push(
+          event({ ts: at(i * 1000), ip: '198.51.100.10', principal: 'erin', path: '/payments', routeClass: 'payment' }),
+        );
+      }
+      const counts: number[] = [];
+      for (const cut of [events.length, 51]) {
+        const store = await create();
+        let r: ApplyResult | undefined;
+        for (let i = 0; i < events.length; i += cut) r = await store.applyBatch(events.slice(i, i + cut), pos(i));
+        counts.push(vectorOf(r!, 'principal', 'erin').features.sensitiveAfterLogin10m!);
+      }
+      expect(counts).toEqual([100, 100]);
+    });
+
     it('remembers at most 32 devices per account, forgetting the least recently seen first (ties by member bytes)', async () => {
       const store = await create();
       // 40 devices at one instant: the cap keeps the 32 greatest names in byte order ('D-…' < 'd-…').

@@ -6,7 +6,7 @@
  */
 import type { AccessEvent } from '@vigil/events';
 import { COUNTER_INDEX, COMPILED, type CompiledLayout } from '../registry/compiled-layout';
-import { COUNTERS, GAP_CAP_MS, MAX_PENDING_SENSITIVE, SEQUENTIAL_ID_MAX_STEP } from '../registry/counters';
+import { COUNTERS, GAP_CAP_MS, SEQUENTIAL_ID_MAX_STEP } from '../registry/counters';
 import { countryCentroid } from '../registry/country-centroids';
 import { ENTITY_TYPES, entityIdOf } from '../registry/entities';
 import { dimensionElement, type MemoryKind } from '../registry/layout';
@@ -149,9 +149,8 @@ export function aggregateBatch(input: AggregateInput): EntityDelta[] {
       if (lc.sensitiveAfterLogin && sensitive) {
         // Judged in the script, against the later of the stored last success and the batch's latest
         // success before this action: the same answer however the stream is cut into batches.
-        d.pendingSensitive ??= [];
-        if (d.pendingSensitive.length < 2 * MAX_PENDING_SENSITIVE)
-          d.pendingSensitive.push(ts, d.successes > 0 ? d.lastSuccessTs : -1);
+        // Every one of them (a batch bounds the list): a cap would make the count depend on the cut.
+        (d.sensitiveActions ??= []).push(ts, d.successes > 0 ? d.lastSuccessTs : -1);
       }
       if (lc.travel && loginOk) {
         const where = countryCentroid(e.country);

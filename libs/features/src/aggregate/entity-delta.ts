@@ -45,10 +45,10 @@ export interface EntityDelta {
   failuresSinceSuccess: number;
   lastSuccessTs: number;
   /**
-   * sensitiveAfterLogin: the batch's sensitive actions (at most MAX_PENDING_SENSITIVE) as pairs (ts, the
+   * sensitiveAfterLogin: every sensitive action of the batch as a pair (ts, the
    * batch's latest success before it or -1), checked against the stored last success in the script.
    */
-  pendingSensitive: number[] | null;
+  sensitiveActions: number[] | null;
   travelFirst: TravelPoint | null;
   travelLast: TravelPoint | null;
   /** Distinct elements as triples (dimension index, hop of the event, element); may repeat. */
@@ -89,7 +89,7 @@ export function newEntityDelta(compiled: CompiledLayout, id: string): EntityDelt
     failuresBetweenLastSuccesses: 0,
     failuresSinceSuccess: 0,
     lastSuccessTs: -1,
-    pendingSensitive: null,
+    sensitiveActions: null,
     travelFirst: null,
     travelLast: null,
     dimItems: null,

@@ -46,5 +46,3 @@ export const PRIOR_REQUEST_WINDOW_MS = 3_600_000;
 export const SENSITIVE_AFTER_LOGIN_MS = 300_000;
 /** Time floor for travel speed, so two logins a second apart do not read as light speed. */
 export const TRAVEL_MIN_INTERVAL_MS = 60_000;
-/** Sensitive actions judged per entity and batch (against the latest login applied before each); more are not counted. */
-export const MAX_PENDING_SENSITIVE = 64;

@@ -74,6 +74,24 @@ export class BucketPool {
   }
 }
 
+/**
+ * Order of strings by code point, which is the order of their UTF-8 bytes (what Redis compares). JS `<`
+ * compares UTF-16 units, which differs where a surrogate (a code point above U+FFFF) meets U+E000–U+FFFF.
+ */
+export function byCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const sx = x >= 0xd800 && x <= 0xdfff;
+    const sy = y >= 0xd800 && y <= 0xdfff;
+    if (sx !== sy) return sx ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
 /** Members per chunk of a member list. */
 export const MEMBERS_PER_CHUNK = 4;
 
@@ -173,9 +191,7 @@ export class MemberPool {
       const byAge = kept.slice().sort((a, b) => {
         const d = this.last[a]! - this.last[b]!;
         if (d !== 0) return d;
-        const ma = this.members[a]!;
-        const mb = this.members[b]!;
-        return ma < mb ? -1 : ma > mb ? 1 : 0;
+        return byCodePoints(this.members[a]!, this.members[b]!);
       });
       const drop = new Set(byAge.slice(0, kept.length - cap));
       this.compact(
@@ -252,9 +268,12 @@ export class MemberPool {
     this.touchedBatch = grow(this.touchedBatch, -1);
   }
 
-  /** Bytes of the pool as allocated (member strings counted by the caller's id estimate, not here). */
+  /** Bytes of the pool: its arrays as allocated, plus the member strings it holds (one-byte strings). */
   bytes(): number {
+    let strings = 0;
+    for (const m of this.members) if (m !== undefined) strings += 16 + Math.ceil(m.length / 8) * 8;
     return (
+      strings +
       this.heads.byteLength * 4 +
       this.next.byteLength +
       8 * this.members.length +
@@ -337,11 +356,10 @@ export class EntityTable {
   nonLoginSeen = new Uint8Array(0);
   batchSuccesses = new Int32Array(0);
   batchLastSuccessTs = new Float64Array(0);
-  /** Last success as the batch found it (after a stale reset): for sensitive actions before the batch's first success. */
+  /** Last success as the batch found it (after a stale reset): sensitive actions are judged against it or a later success of the batch. */
   sxStart = new Float64Array(0);
   /** Whether the entity had succeeded before the batch (before any stale reset, at the old watermark). */
   succeededStart = new Uint8Array(0);
-  pendingSensitive = new Int32Array(0);
   /**
    * Per slot × dimension × 2 (a window place): the hopping-window number held (NaN: none), how many
    * registers are inline (PROMOTED: the HyperLogLog object holds them) and the inline patterns.
@@ -509,7 +527,6 @@ export class EntityTable {
       this.batchLastSuccessTs,
       this.sxStart,
       this.succeededStart,
-      this.pendingSensitive,
       this.dimWindow,
       this.dimInline,
       this.dimPatterns,
@@ -525,7 +542,6 @@ export class EntityTable {
       for (let i = s * this.nDims * 2; i < (s + 1) * this.nDims * 2; i++) {
         if (this.dimInline[i] === PROMOTED && this.dimWindow[i] === this.dimWindow[i]) bytes += this.dimHll[i]!.bytes();
       }
-      for (let k = 0; k < this.nMems; k++) bytes += this.mem.sizes[s * this.nMems + k]! * 30;
     }
     return bytes;
   }
@@ -548,7 +564,6 @@ export class EntityTable {
     this.batchLastSuccessTs = grow(this.batchLastSuccessTs, 1);
     this.sxStart = grow(this.sxStart, 1);
     this.succeededStart = grow(this.succeededStart, 1);
-    this.pendingSensitive = grow(this.pendingSensitive, 1);
     this.dimWindow = grow(this.dimWindow, this.nDims * 2, NaN);
     this.dimInline = grow(this.dimInline, this.nDims * 2);
     this.dimPatterns = grow(this.dimPatterns, this.nDims * 2 * INLINE_REGISTERS);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MEMBERS_PER_CHUNK, MemberPool } from './entity-table';
+import { MEMBERS_PER_CHUNK, MemberPool, byCodePoints } from './entity-table';
 
 interface Entry {
   member: string;
@@ -108,6 +108,18 @@ describe('MemberPool (the memory store long memories)', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('breaks ties at the cap in UTF-8 byte order, as Redis does, not in UTF-16 order', () => {
+    const pool = new MemberPool(1, 1);
+    // U+1F600 is F0 9F 98 80 in UTF-8 (after U+FF5E, EF BD 9E) but D83D DE00 in UTF-16 (before FF5E).
+    pool.see(0, '\u{1F600}', 5, 1);
+    pool.see(0, '\uFF5E', 5, 1);
+    pool.prune(0, 0, 1);
+    expect(read(pool, 0).map((e) => e.member)).toEqual(['\u{1F600}']);
+    const words = ['b', '\uFF5E', 'a\u{1F600}', '\u{1F600}', 'ab', 'a', '\uE000', '\u00E9'];
+    const byBytes = [...words].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    expect([...words].sort(byCodePoints)).toEqual(byBytes);
   });
 
   it('lets go of member strings it no longer holds', () => {

@@ -24,7 +24,6 @@ import { COUNTER_INDEX, COMPILED, type CompiledLayout } from '../registry/compil
 import {
   COUNTERS,
   GAP_CAP_MS,
-  MAX_PENDING_SENSITIVE,
   PRIOR_REQUEST_WINDOW_MS,
   SENSITIVE_AFTER_LOGIN_MS,
   SEQUENTIAL_ID_MAX_STEP,
@@ -366,10 +365,9 @@ export class MemoryWindowStore implements WindowStore {
         regs[rb + REG.cf] = (Number.isNaN(cf) ? 0 : cf) + 1;
       }
     }
-    if (lc.sensitiveAfterLogin && sensitive && table.pendingSensitive[s]! < MAX_PENDING_SENSITIVE) {
+    if (lc.sensitiveAfterLogin && sensitive) {
       // Against the latest success applied before it: the stored one or the batch's, whichever is later
       // (as the Redis script judges it; the same however the stream is cut into batches).
-      table.pendingSensitive[s]!++;
       let last = table.sxStart[s]!;
       if (table.batchSuccesses[s]! > 0 && !(table.batchLastSuccessTs[s]! <= last)) last = table.batchLastSuccessTs[s]!;
       const since = ts - last;
@@ -618,6 +616,5 @@ function beginApply(table: EntityTable, s: number, ts: number, before: number, w
   table.nonLoginSeen[s] = 0;
   table.batchSuccesses[s] = 0;
   table.batchLastSuccessTs[s] = -1;
-  table.pendingSensitive[s] = 0;
   table.sxStart[s] = table.regs[s * REGISTERS.length + REG.sx]!;
 }

@@ -356,8 +356,9 @@ function encodeEntity(
     args.push(d.lastNonLoginTs);
   }
   if (lc.sensitiveAfterLogin) {
-    const pending = d.pendingSensitive ?? [];
-    args.push(pending.length / 2, ...pending);
+    const actions = d.sensitiveActions ?? [];
+    args.push(actions.length / 2);
+    for (let i = 0; i < actions.length; i++) args.push(actions[i]!);
   }
   if (lc.loginOutcomes) {
     args.push(d.leadingFailures, d.successes, d.failuresBetweenLastSuccesses, d.failuresSinceSuccess, d.lastSuccessTs);
