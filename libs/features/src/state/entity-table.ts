@@ -354,7 +354,7 @@ export class EntityTable {
   // Per-batch scratch, valid while appliedBatch[slot] is the current batch.
   firstTs = new Float64Array(0);
   nonLoginSeen = new Uint8Array(0);
-  batchSuccesses = new Int32Array(0);
+  /** Latest successful login of the batch so far (event time), -1 before the first. */
   batchLastSuccessTs = new Float64Array(0);
   /** Last success as the batch found it (after a stale reset): sensitive actions are judged against it or a later success of the batch. */
   sxStart = new Float64Array(0);
@@ -523,7 +523,6 @@ export class EntityTable {
       this.appliedBatch,
       this.firstTs,
       this.nonLoginSeen,
-      this.batchSuccesses,
       this.batchLastSuccessTs,
       this.sxStart,
       this.succeededStart,
@@ -560,7 +559,6 @@ export class EntityTable {
     this.appliedBatch = grow(this.appliedBatch, 1, -1);
     this.firstTs = grow(this.firstTs, 1);
     this.nonLoginSeen = grow(this.nonLoginSeen, 1);
-    this.batchSuccesses = grow(this.batchSuccesses, 1);
     this.batchLastSuccessTs = grow(this.batchLastSuccessTs, 1);
     this.sxStart = grow(this.sxStart, 1);
     this.succeededStart = grow(this.succeededStart, 1);

@@ -358,7 +358,6 @@ export class MemoryWindowStore implements WindowStore {
         regs[rb + REG.cf] = 0;
         const sx = regs[rb + REG.sx]!;
         if (Number.isNaN(sx) || ts > sx) regs[rb + REG.sx] = ts;
-        table.batchSuccesses[s]!++;
         if (ts > table.batchLastSuccessTs[s]!) table.batchLastSuccessTs[s] = ts;
       } else if (loginFail) {
         const cf = regs[rb + REG.cf]!;
@@ -369,7 +368,8 @@ export class MemoryWindowStore implements WindowStore {
       // Against the latest success applied before it: the stored one or the batch's, whichever is later
       // (as the Redis script judges it; the same however the stream is cut into batches).
       let last = table.sxStart[s]!;
-      if (table.batchSuccesses[s]! > 0 && !(table.batchLastSuccessTs[s]! <= last)) last = table.batchLastSuccessTs[s]!;
+      const batchLast = table.batchLastSuccessTs[s]!;
+      if (batchLast >= 0 && !(batchLast <= last)) last = batchLast;
       const since = ts - last;
       if (!Number.isNaN(last) && since >= 0 && since <= SENSITIVE_AFTER_LOGIN_MS)
         this.addCounter(t, table, s, C.sensitiveAfterLogin, ts, 1);
@@ -614,7 +614,6 @@ function beginApply(table: EntityTable, s: number, ts: number, before: number, w
   if (table.isStale(s, watermark)) table.clearCounters(s);
   table.firstTs[s] = ts;
   table.nonLoginSeen[s] = 0;
-  table.batchSuccesses[s] = 0;
   table.batchLastSuccessTs[s] = -1;
   table.sxStart[s] = table.regs[s * REGISTERS.length + REG.sx]!;
 }
