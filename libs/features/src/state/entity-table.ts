@@ -27,6 +27,16 @@ const NO_CHUNK = -1;
 const INLINE_REGISTERS = 4;
 const PROMOTED = 255;
 
+type Flat = Float64Array | Int32Array | Uint8Array;
+
+/** A copy of `a` of length `length` (≥ a.length), the new tail set to `fill` (default 0). */
+function enlarged<T extends Flat>(a: T, length: number, fill?: number): T {
+  const b = new (a.constructor as new (n: number) => T)(length);
+  b.set(a);
+  if (fill !== undefined && fill !== 0) b.fill(fill, a.length);
+  return b;
+}
+
 /** One ring's buckets for every entity of a type. */
 export class BucketPool {
   /** Doubles per chunk: the bucket index, then the ring's counters. */
@@ -63,14 +73,19 @@ export class BucketPool {
     this.freeHead = c;
   }
 
+  /** Frees chunk c and the chunks after it. */
+  releaseChain(c: number): void {
+    while (c !== NO_CHUNK) {
+      const after = this.next[c]!;
+      this.release(c);
+      c = after;
+    }
+  }
+
   private grow(): void {
     const n = this.next.length * 2;
-    const data = new Float64Array(n * this.width);
-    data.set(this.data);
-    this.data = data;
-    const next = new Int32Array(n);
-    next.set(this.next);
-    this.next = next;
+    this.data = enlarged(this.data, n * this.width);
+    this.next = enlarged(this.next, n);
   }
 }
 
@@ -120,6 +135,8 @@ export class MemberPool {
   before: Float64Array;
   private freeHead = NO_CHUNK;
   private used = 0;
+  /** Entry indexes of one list at a time (prune). */
+  private readonly scratch: number[] = [];
 
   constructor(lists: number, chunks = 256) {
     this.heads = new Int32Array(lists).fill(NO_CHUNK);
@@ -179,14 +196,13 @@ export class MemberPool {
    * (Redis ZREMRANGEBYRANK order: by time, then member bytes). Order of the kept members is preserved.
    */
   prune(list: number, oldest: number, cap: number): void {
-    const n = this.sizes[list]!;
-    if (n <= cap && this.oldestLast(list) >= oldest) return;
+    const all = this.scratch;
+    const n = this.entries(list, all);
+    let live = 0;
+    for (let i = 0; i < n; i++) if (this.last[all[i]!]! >= oldest) live++;
+    if (live === n && n <= cap) return;
     const kept: number[] = [];
-    for (let c = this.heads[list]!, left = n; c !== NO_CHUNK; c = this.next[c]!, left -= MEMBERS_PER_CHUNK) {
-      const base = c * MEMBERS_PER_CHUNK;
-      const end = base + Math.min(left, MEMBERS_PER_CHUNK);
-      for (let e = base; e < end; e++) if (this.last[e]! >= oldest) kept.push(e);
-    }
+    for (let i = 0; i < n; i++) if (this.last[all[i]!]! >= oldest) kept.push(all[i]!);
     if (kept.length > cap) {
       const byAge = kept.slice().sort((a, b) => {
         const d = this.last[a]! - this.last[b]!;
@@ -201,9 +217,9 @@ export class MemberPool {
     } else if (kept.length < n) this.compact(list, kept);
   }
 
-  /** The earliest last sighting in `list` (Infinity when empty). */
-  private oldestLast(list: number): number {
-    let min = Infinity;
+  /** Writes the entry indexes of `list` into `out`, in order, and returns how many there are. */
+  entries(list: number, out: number[]): number {
+    let n = 0;
     for (
       let c = this.heads[list]!, left = this.sizes[list]!;
       c !== NO_CHUNK;
@@ -211,9 +227,9 @@ export class MemberPool {
     ) {
       const base = c * MEMBERS_PER_CHUNK;
       const end = base + Math.min(left, MEMBERS_PER_CHUNK);
-      for (let e = base; e < end; e++) if (this.last[e]! < min) min = this.last[e]!;
+      for (let e = base; e < end; e++) out[n++] = e;
     }
-    return min;
+    return n;
   }
 
   /** Makes `list` hold exactly the entries `kept` (in chain order), packed at the front; frees empty chunks. */
@@ -256,16 +272,10 @@ export class MemberPool {
 
   /** Room for `lists` lists (the table grew). */
   resize(lists: number): void {
-    const old = this.heads.length;
-    const grow = (a: Int32Array, fill: number): Int32Array => {
-      const b = new Int32Array(lists).fill(fill, old);
-      b.set(a);
-      return b;
-    };
-    this.heads = grow(this.heads, NO_CHUNK);
-    this.tails = grow(this.tails, NO_CHUNK);
-    this.sizes = grow(this.sizes, 0);
-    this.touchedBatch = grow(this.touchedBatch, -1);
+    this.heads = enlarged(this.heads, lists, NO_CHUNK);
+    this.tails = enlarged(this.tails, lists, NO_CHUNK);
+    this.sizes = enlarged(this.sizes, lists);
+    this.touchedBatch = enlarged(this.touchedBatch, lists, -1);
   }
 
   /** Bytes of the pool: its arrays as allocated, plus the member strings it holds (one-byte strings). */
@@ -314,23 +324,28 @@ export class MemberPool {
   private grow(): void {
     const chunks = Math.max(256, this.next.length * 2);
     const entries = chunks * MEMBERS_PER_CHUNK;
-    const next = new Int32Array(chunks);
-    next.set(this.next);
-    this.next = next;
+    this.next = enlarged(this.next, chunks);
     for (let e = this.members.length; e < entries; e++) this.members.push(undefined);
-    const f64 = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(entries);
-      b.set(a);
-      return b;
-    };
-    this.last = f64(this.last);
-    this.batchMin = f64(this.batchMin);
-    this.before = f64(this.before);
-    const batch = new Int32Array(entries);
-    batch.set(this.batch);
-    this.batch = batch;
+    this.last = enlarged(this.last, entries);
+    this.batchMin = enlarged(this.batchMin, entries);
+    this.before = enlarged(this.before, entries);
+    this.batch = enlarged(this.batch, entries);
   }
 }
+
+type SlotArray =
+  | 'regs'
+  | 'heads'
+  | 'touchBatch'
+  | 'appliedBatch'
+  | 'firstTs'
+  | 'nonLoginSeen'
+  | 'batchLastSuccessTs'
+  | 'sxStart'
+  | 'succeededStart'
+  | 'dimWindow'
+  | 'dimInline'
+  | 'dimPatterns';
 
 export class EntityTable {
   readonly compiled: CompiledLayout;
@@ -370,6 +385,8 @@ export class EntityTable {
   dimHll: (HyperLogLog | undefined)[] = [];
   /** Long memories: one member list per slot × memory kind (list index slot × nMems + k). */
   readonly mem: MemberPool;
+  /** The typed arrays above indexed by slot: entries per slot and the value of a fresh slot (resize, byte estimate). */
+  private readonly slotArrays: readonly { key: SlotArray; width: number; fill?: number }[];
 
   constructor(compiled: CompiledLayout) {
     this.compiled = compiled;
@@ -378,6 +395,21 @@ export class EntityTable {
     this.nMems = compiled.layout.memories.length;
     this.pools = compiled.rings.map((r) => new BucketPool(r.ids.length));
     this.mem = new MemberPool(0, this.nMems > 0 ? 256 : 0);
+    const dimPlaces = this.nDims * 2;
+    this.slotArrays = [
+      { key: 'regs', width: NREG, fill: NaN },
+      { key: 'heads', width: this.nRings, fill: NO_CHUNK },
+      { key: 'touchBatch', width: 1, fill: -1 },
+      { key: 'appliedBatch', width: 1, fill: -1 },
+      { key: 'firstTs', width: 1 },
+      { key: 'nonLoginSeen', width: 1 },
+      { key: 'batchLastSuccessTs', width: 1 },
+      { key: 'sxStart', width: 1 },
+      { key: 'succeededStart', width: 1 },
+      { key: 'dimWindow', width: dimPlaces, fill: NaN },
+      { key: 'dimInline', width: dimPlaces },
+      { key: 'dimPatterns', width: dimPlaces * INLINE_REGISTERS },
+    ];
     this.resize(256);
   }
 
@@ -421,13 +453,7 @@ export class EntityTable {
   clearCounters(s: number): void {
     for (let r = 0; r < this.nRings; r++) {
       const h = s * this.nRings + r;
-      const pool = this.pools[r]!;
-      let c = this.heads[h]!;
-      while (c !== NO_CHUNK) {
-        const next = pool.next[c]!;
-        pool.release(c);
-        c = next;
-      }
+      this.pools[r]!.releaseChain(this.heads[h]!);
       this.heads[h] = NO_CHUNK;
     }
     this.regs.fill(NaN, s * NREG, s * NREG + NREG);
@@ -516,22 +542,9 @@ export class EntityTable {
 
   /** Estimated bytes of this table: its arrays as allocated, plus HyperLogLogs, memories and ids in use. */
   estimateBytes(): number {
-    const slotArrays = [
-      this.regs,
-      this.heads,
-      this.touchBatch,
-      this.appliedBatch,
-      this.firstTs,
-      this.nonLoginSeen,
-      this.batchLastSuccessTs,
-      this.sxStart,
-      this.succeededStart,
-      this.dimWindow,
-      this.dimInline,
-      this.dimPatterns,
-    ];
     let bytes = 0;
-    for (const a of slotArrays) bytes += a.byteLength;
+    const arrays = this as unknown as Record<SlotArray, Flat>;
+    for (const { key } of this.slotArrays) bytes += arrays[key].byteLength;
     // slotIds and dimHll: one pointer per entry.
     bytes += 8 * (this.capacity + this.capacity * this.nDims * 2);
     if (this.nMems > 0) bytes += this.mem.bytes();
@@ -546,25 +559,8 @@ export class EntityTable {
   }
 
   private resize(capacity: number): void {
-    const old = this.capacity;
-    const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, width: number, fill?: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(capacity * width);
-      b.set(a);
-      if (fill !== undefined) b.fill(fill, old * width);
-      return b;
-    };
-    this.regs = grow(this.regs, NREG, NaN);
-    this.heads = grow(this.heads, this.nRings, NO_CHUNK);
-    this.touchBatch = grow(this.touchBatch, 1, -1);
-    this.appliedBatch = grow(this.appliedBatch, 1, -1);
-    this.firstTs = grow(this.firstTs, 1);
-    this.nonLoginSeen = grow(this.nonLoginSeen, 1);
-    this.batchLastSuccessTs = grow(this.batchLastSuccessTs, 1);
-    this.sxStart = grow(this.sxStart, 1);
-    this.succeededStart = grow(this.succeededStart, 1);
-    this.dimWindow = grow(this.dimWindow, this.nDims * 2, NaN);
-    this.dimInline = grow(this.dimInline, this.nDims * 2);
-    this.dimPatterns = grow(this.dimPatterns, this.nDims * 2 * INLINE_REGISTERS);
+    const arrays = this as unknown as Record<SlotArray, Flat>;
+    for (const { key, width, fill } of this.slotArrays) arrays[key] = enlarged(arrays[key], capacity * width, fill);
     if (this.nMems > 0) this.mem.resize(capacity * this.nMems);
     this.capacity = capacity;
   }

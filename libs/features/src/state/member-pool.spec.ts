@@ -36,6 +36,7 @@ class ModelList {
 
 function read(pool: MemberPool, list: number): Entry[] {
   const out: Entry[] = [];
+  const indexes: number[] = [];
   let c = pool.heads[list]!;
   let left = pool.sizes[list]!;
   let chunks = 0;
@@ -43,6 +44,7 @@ function read(pool: MemberPool, list: number): Entry[] {
     chunks++;
     const base = c * MEMBERS_PER_CHUNK;
     for (let i = base; i < base + Math.min(left, MEMBERS_PER_CHUNK); i++) {
+      indexes.push(i);
       out.push({
         member: pool.members[i]!,
         last: pool.last[i]!,
@@ -55,6 +57,9 @@ function read(pool: MemberPool, list: number): Entry[] {
   // Packed: exactly as many chunks as the members need, the tail being the last of the chain.
   expect(chunks).toBe(Math.ceil(pool.sizes[list]! / MEMBERS_PER_CHUNK));
   if (chunks > 0) expect(pool.next[pool.tails[list]!]).toBe(-1);
+  // entries() walks the same chain.
+  const walked: number[] = [];
+  expect(walked.slice(0, pool.entries(list, walked))).toEqual(indexes);
   return out;
 }
 

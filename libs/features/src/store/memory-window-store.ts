@@ -32,7 +32,7 @@ import { countryCentroid } from '../registry/country-centroids';
 import { ENTITY_TYPES, entityIdOf, routeEntityId } from '../registry/entities';
 import { DIMENSIONS, MEMORY_KINDS, dimensionElement } from '../registry/layout';
 import { DISTINCT_HOP_MS, distinctViewWindow } from '../registry/windows';
-import { EntityTable, MEMBERS_PER_CHUNK } from '../state/entity-table';
+import { EntityTable } from '../state/entity-table';
 import { REG, REGISTERS, type EntityView } from '../state/entity-view';
 import { toFeatureVector, type FeatureVector } from '../state/feature-vector';
 import { BatchClock } from './batch-clock';
@@ -148,6 +148,8 @@ export class MemoryWindowStore implements WindowStore {
     Int32Array.from(COMPILED[t].layout.memories, (m) => MEMORY_KINDS.indexOf(m.kind)),
   );
   private eventSeq = 0;
+  /** Entry indexes of one member list at a time (MemberPool.entries). */
+  private readonly entryScratch: number[] = [];
   private readonly patterns = new Map<string, number>();
   private readonly uaDigests = new Map<string, string>();
   private readonly routeIds = new Map<string, Map<string, string>>();
@@ -467,15 +469,14 @@ export class MemoryWindowStore implements WindowStore {
         const spec = specs[k]!;
         const newCounter = spec.newCounter === null ? -1 : C[spec.newCounter];
         if (newCounter >= 0) {
-          for (let c = mem.heads[list]!, left = mem.sizes[list]!; c >= 0; c = mem.next[c]!, left -= MEMBERS_PER_CHUNK) {
-            const end = c * MEMBERS_PER_CHUNK + Math.min(left, MEMBERS_PER_CHUNK);
-            for (let i = c * MEMBERS_PER_CHUNK; i < end; i++) {
-              if (mem.batch[i] !== seq) continue;
-              const before = mem.before[i]!;
-              const first = mem.batchMin[i]!;
-              if (Number.isNaN(before) || before < first - spec.ttlMs)
-                this.addCounter(t, table, s, newCounter, first, 1);
-            }
+          const entries = this.entryScratch;
+          const n = mem.entries(list, entries);
+          for (let j = 0; j < n; j++) {
+            const i = entries[j]!;
+            if (mem.batch[i] !== seq) continue;
+            const before = mem.before[i]!;
+            const first = mem.batchMin[i]!;
+            if (Number.isNaN(before) || before < first - spec.ttlMs) this.addCounter(t, table, s, newCounter, first, 1);
           }
         }
         mem.prune(list, watermark - spec.ttlMs, spec.cap);
@@ -531,14 +532,12 @@ export class MemoryWindowStore implements WindowStore {
       const counts = view.memories[k]!;
       counts.fill(0);
       const views = spec.viewsMs;
-      const list = s * specs.length + k;
-      for (let c = mem.heads[list]!, left = mem.sizes[list]!; c >= 0; c = mem.next[c]!, left -= MEMBERS_PER_CHUNK) {
-        const end = c * MEMBERS_PER_CHUNK + Math.min(left, MEMBERS_PER_CHUNK);
-        for (let i = c * MEMBERS_PER_CHUNK; i < end; i++) {
-          const score = mem.last[i]!;
-          for (let v = 0; v < views.length; v++) if (score >= watermark - views[v]!) counts[v]!++;
-          if (score >= watermark - spec.ttlMs) counts[views.length]!++;
-        }
+      const entries = this.entryScratch;
+      const n = mem.entries(s * specs.length + k, entries);
+      for (let j = 0; j < n; j++) {
+        const score = mem.last[entries[j]!]!;
+        for (let v = 0; v < views.length; v++) if (score >= watermark - views[v]!) counts[v]!++;
+        if (score >= watermark - spec.ttlMs) counts[views.length]!++;
       }
     }
     return toFeatureVector(view, watermark);
