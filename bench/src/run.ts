@@ -11,7 +11,11 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help')) {
     console.log(
-      `usage: npm run bench -- [--suite NAME[,NAME]] [--quick] [--work-dir DIR]\nsuites:\n${SUITES.map((s) => `  ${s.name.padEnd(12)} ${s.description}`).join('\n')}`,
+      `usage: npm run bench -- [--suite NAME[,NAME]] [--quick] [--work-dir DIR] [--records N]\n` +
+        `  --records N       features: corpus size (default 300,000; 50,000 with --quick)\n` +
+        `  --repeat N        features: warm memory-store passes to take the median of (default 3)\n` +
+        `  --redis-url URL   features: use this Redis instead of a throwaway redis-server\n` +
+        `suites:\n${SUITES.map((s) => `  ${s.name.padEnd(12)} ${s.description}`).join('\n')}`,
     );
     return;
   }
