@@ -69,6 +69,22 @@ export function describeWindowStoreContract(name: string, harness: StoreHarness)
       expect(r).toMatchObject({ events: 31, applied: 31, late: 0, duplicates: 0 });
     });
 
+    it('counts distinct elements exactly while a window grows past a few of them across batches; a replay adds none', async () => {
+      const store = await create();
+      const tries = (from: number, names: string[]) =>
+        names.map((p, i) =>
+          event({ ts: at((from + i) * 1000), ip: '192.0.2.9', principal: p, routeClass: 'login', status: 401 }),
+        );
+      const distinct = (r: ApplyResult) => vectorOf(r, 'ip', '192.0.2.9').features['distinctPrincipals10m'];
+      expect(distinct(await store.applyBatch(tries(0, ['p1', 'p2', 'p3']), pos(0)))).toBe(3);
+      // One known, two new: five in the window, more than the Redis store keeps inline.
+      const second = tries(3, ['p3', 'p4', 'p5']);
+      expect(distinct(await store.applyBatch(second, pos(3)))).toBe(5);
+      expect(distinct(await store.applyBatch(tries(6, ['p6', 'p7', 'p1']), pos(6)))).toBe(7);
+      const again = await harness.reopen(store);
+      expect(distinct(await again.applyBatch(second, pos(3)))).toBe(7);
+    });
+
     it('remembers successes across batches: failures on a principal that once succeeded are not "never succeeded"', async () => {
       const store = await create();
       await store.applyBatch([event({ ts: at(0), principal: 'alice', routeClass: 'login', status: 200 })], pos(0));

@@ -81,7 +81,7 @@ Entities: ${ENTITY_TYPES.join(', ')}.`,
     .addOption(new Option('--store <kind>', 'where windows live').choices(['memory', 'redis']).default('memory'))
     .option('--redis-url <url>', 'standalone Redis for --store redis (redis://host:port/db)')
     .option('--redis-cluster <nodes>', 'Redis Cluster seed nodes for --store redis: host:port,host:port')
-    .option('--key-prefix <prefix>', 'prefix of the Redis keys (default vf2:)')
+    .option('--key-prefix <prefix>', 'prefix of the Redis keys (default vf3:)')
     .option('--batch <events>', 'events per batch (one Redis round trip each)', '4096')
     .option(
       '--allowed-lateness-ms <ms>',

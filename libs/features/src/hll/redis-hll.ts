@@ -21,8 +21,16 @@ const SPARSE_LIMIT = 1024;
 
 /** Register index and rank of one element; both packed as `index * 64 + rank`. */
 export function hllPattern(element: string): number {
-  const bytes = utf8(element);
-  murmur64a(bytes, bytesLength, HLL_SEED);
+  return patternOf(utf8(element), bytesLength);
+}
+
+/** hllPattern of an element given as its UTF-8 bytes (what Redis hashes). */
+export function hllPatternOfBytes(bytes: Uint8Array): number {
+  return patternOf(bytes, bytes.length);
+}
+
+function patternOf(bytes: Uint8Array, length: number): number {
+  murmur64a(bytes, length, HLL_SEED);
   const index = murmurResult.lo & (HLL_REGISTERS - 1);
   // hash >>= 14, then count trailing zeros + 1 of the remaining 50 bits (bit 50 forced to 1).
   const lo = ((murmurResult.lo >>> HLL_P) | (murmurResult.hi << (32 - HLL_P))) >>> 0;
@@ -183,6 +191,26 @@ export function countPatterns(patterns: ArrayLike<number>, start: number, n: num
 }
 
 const ONE_REGISTER = new Float64Array(64).fill(-1);
+
+const ELEMENT_PATTERNS: number[] = [];
+
+/**
+ * PFCOUNT of a HyperLogLog holding just these elements (UTF-8 bytes, duplicates allowed): their patterns
+ * merged per register (the highest rank wins), then countPatterns.
+ */
+export function countElements(elements: readonly Uint8Array[]): number {
+  const patterns = ELEMENT_PATTERNS;
+  patterns.length = 0;
+  for (const el of elements) {
+    const p = hllPatternOfBytes(el);
+    const index = p >> 6;
+    let j = 0;
+    while (j < patterns.length && patterns[j]! >> 6 !== index) j++;
+    if (j === patterns.length) patterns.push(p);
+    else if ((patterns[j]! & 63) < (p & 63)) patterns[j] = p;
+  }
+  return countPatterns(patterns, 0, patterns.length);
+}
 
 /** Scratch histogram of count(): counts run one at a time, so one array serves them all. */
 const HISTOGRAM = new Float64Array(HLL_Q + 2);

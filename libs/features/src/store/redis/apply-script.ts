@@ -15,7 +15,11 @@
  * the state it fetches anyway, and the per-member ZSCORE/ZADD, the pruning, the expiry and the ZCOUNT reads
  * (up to 35 redis.call per new principal) become table operations. Eviction over the cap keeps ZSET order.
  *
- * KEYS: the state key of each entity. The entity's other keys (distinct-count windows) carry
+ * Distinct counts likewise: per dimension the two live hopping windows' places sit in field `d`, each with
+ * up to INLINE_DISTINCT elements; only a place that sees more gets a HyperLogLog key (PFADD/PFCOUNT),
+ * so most entity updates issue no HyperLogLog command at all.
+ *
+ * KEYS: the state key of each entity. The entity's other keys (promoted distinct-count windows) carry
  * the same hash tag, hence live in the same slot as the declared key, and are derived here from it; that
  * keeps a call to one key per entity (Redis checks that every key a script touches is in its slot).
  *
@@ -31,10 +35,12 @@
  *   per memory: nMembers, nMembers × (member, minTs, maxTs).
  * Hash fields: c (rings: msgpack of per ring the flat index+values), r (registers: REGISTERS.length
  * little-endian doubles via struct, NaN when never set: one field instead of one number-as-text per
- * register), h:<topic>:<partition>, m.
+ * register), h:<topic>:<partition>, m, d (msgpack: per dimension × 2 places {window, promoted 0|1,
+ * inline elements…}).
  * Reply: cmsgpack of one flat array, per entity: status, storedOffset|-1, the rings field c as stored
- * ('' when stale or new), cf, fb, sx, one distinct count per dimension (view window), then per memory
- * its view counts and its TTL count (layout order; the client walks it with the layouts).
+ * ('' when stale or new), cf, fb, sx, per dimension its view window as n ≥ 0 then n inline elements (the
+ * client counts them with the HyperLogLog rules) or -1 then the PFCOUNT, then per memory its view counts
+ * and its TTL count (layout order; the client walks it with the layouts).
  */
 import { COUNTER_INDEX, COMPILED_BY_CODE } from '../../registry/compiled-layout';
 import {
@@ -47,6 +53,13 @@ import {
 import { DEG_TO_RAD, EARTH_RADIUS_KM } from '../../registry/country-centroids';
 import { DISTINCT_HOP_MS, DISTINCT_WINDOW_MS } from '../../registry/windows';
 import { REG, REGISTERS, type RegisterName } from '../../state/entity-view';
+
+/**
+ * Distinct elements a window place keeps inline in the entity hash (field d) before it is promoted to a
+ * HyperLogLog key of its own. The count is the same either way (the client counts inline elements with
+ * the HyperLogLog rules); most entities see a handful per window and never need a key.
+ */
+export const INLINE_DISTINCT = 4;
 
 /** Wall-clock TTL of a hopping-window HyperLogLog key: its window, the hop it is read in, and slack. */
 export const DIMENSION_KEY_TTL_MS = DISTINCT_WINDOW_MS + DISTINCT_HOP_MS + 5 * 60_000;
@@ -95,7 +108,7 @@ local TRAVEL_MIN, DEG, EARTH, DIM_TTL = ${TRAVEL_MIN_INTERVAL_MS}, ${DEG_TO_RAD}
 local C_GAPN, C_GAPS, C_GAPQ, C_SEQ = ${C.gapCount}, ${C.gapSumMs}, ${C.gapSumSqMs}, ${C.sequentialIdRequests}
 local C_LWP, C_SAL, C_TRAVEL = ${C.loginsWithoutPriorRequest}, ${C.sensitiveAfterLogin}, ${C.travelMaxKmh}
 
-local HOP = ${DISTINCT_HOP_MS}
+local HOP, INLINE = ${DISTINCT_HOP_MS}, ${INLINE_DISTINCT}
 local REGF, NAN = '<${'d'.repeat(REGISTERS.length)}', 0 / 0
 local A = cmsgpack.unpack(ARGV[1])
 local floor, format, abs = math.floor, string.format, math.abs
@@ -159,7 +172,7 @@ end
 local out, on = {}, 0
 -- ARGV cursor: A[ai] is the last entry read.
 local ai = 1
-local viewWm, viewSuffix = nil, nil
+local viewWm, viewW, viewSuffix = nil, nil, nil
 for e = 1, A[1] do
   local L = LAYOUTS[A[ai + 1]]
   local sk = KEYS[e]
@@ -170,7 +183,7 @@ for e = 1, A[1] do
   local deltaEnd = ai + 12 + A[ai + 12]
   ai = ai + 12
 
-  local st = redis.call('HMGET', sk, 'c', 'r', hwmField ~= '' and hwmField or 'h', 'm')
+  local st = redis.call('HMGET', sk, 'c', 'r', hwmField ~= '' and hwmField or 'h', 'm', 'd')
   -- Registers: field r, ${REGISTERS.length} little-endian doubles in REGISTERS order, NaN when never set.
   local lt, ls, li, nl, cf, fb, sx, tt, ta, to, tc
   if st[2] then
@@ -200,7 +213,17 @@ for e = 1, A[1] do
     mems = st[4] and cmsgpack.unpack(st[4]) or {}
     for k = 1, nm do if not mems[k] then mems[k] = {} end end
   end
-  if wm ~= viewWm then viewWm, viewSuffix = wm, fmt(floor(wm / HOP) - 1) end
+  if wm ~= viewWm then viewWm, viewW = wm, floor(wm / HOP) - 1; viewSuffix = fmt(viewW) end
+  -- Distinct counts: per dimension two window places (window w at place w % 2), field d, each
+  -- {window, promoted, elements...}: up to INLINE distinct elements kept in the hash itself; a place
+  -- holding more is promoted to a HyperLogLog key of its own (most entities never need one).
+  local nd = L.ndims
+  local D
+  if nd > 0 then
+    D = st[5] and cmsgpack.unpack(st[5]) or {}
+    for i = 1, 2 * nd do if not D[i] then D[i] = {-1, 0} end end
+  end
+  local dChanged = false
 
   -- The counter buckets as stored (field c, msgpack: per ring, flat index + values); the reply carries
   -- them as that one string, unpacked by the client, so a read-only entity never decodes them here.
@@ -325,18 +348,53 @@ for e = 1, A[1] do
       end
     end
     -- per dimension: nWindows, nWindows x (window, nElements, elements...), added as they are read
-    for k = 1, L.ndims do
+    for k = 1, nd do
       local prefix = sk .. L.dimSfx[k]
       ai = ai + 1
       for _ = 1, A[ai] do
-        local dk = prefix .. fmt(A[ai + 1])
-        local ne = A[ai + 2]
+        local w, ne = A[ai + 1], A[ai + 2]
         ai = ai + 2
-        local changed = 0
-        for i = 1, ne, 500 do
-          changed = changed + redis.call('PFADD', dk, unpack(A, ai + i, ai + math.min(i + 499, ne)))
+        local pi = 2 * (k - 1) + w % 2 + 1
+        local P = D[pi]
+        if P[1] ~= w then
+          P = {w, 0}
+          D[pi] = P
+          dChanged = true
         end
-        if changed > 0 then redis.call('PEXPIRE', dk, DIM_TTL) end
+        -- Elements from position 'from' on go to the place's HyperLogLog key (all once promoted).
+        local from = ne + 1
+        if P[2] == 1 then
+          from = 1
+        else
+          for i = 1, ne do
+            local el = A[ai + i]
+            local known = false
+            for j = 3, #P do if P[j] == el then known = true; break end end
+            if not known then
+              if #P - 2 >= INLINE then
+                -- Promotion: the key starts from the inline elements (a stale key of the same window,
+                -- left by an entity that expired and came back, is dropped first).
+                local dk = prefix .. fmt(w)
+                redis.call('DEL', dk)
+                redis.call('PFADD', dk, unpack(P, 3))
+                D[pi] = {w, 1}
+                dChanged = true
+                from = i
+                break
+              end
+              P[#P + 1] = el
+              dChanged = true
+            end
+          end
+        end
+        if from <= ne then
+          local dk = prefix .. fmt(w)
+          local changed = 0
+          for i = from, ne, 500 do
+            changed = changed + redis.call('PFADD', dk, unpack(A, ai + i, ai + math.min(i + 499, ne)))
+          end
+          if changed > 0 or D[pi] ~= P then redis.call('PEXPIRE', dk, DIM_TTL) end
+        end
         ai = ai + ne
       end
     end
@@ -387,17 +445,11 @@ for e = 1, A[1] do
     ringBlob = cmsgpack.pack(rings)
     local regBlob = struct.pack(REGF, lt or NAN, ls or NAN, li or NAN, nl or NAN, cf or NAN, fb or NAN,
       sx or NAN, tt or NAN, ta or NAN, to or NAN, tc or NAN)
-    if hwmField ~= '' then
-      if memsChanged then
-        redis.call('HSET', sk, 'c', ringBlob, 'r', regBlob, hwmField, fmt(batchLast), 'm', cmsgpack.pack(mems))
-      else
-        redis.call('HSET', sk, 'c', ringBlob, 'r', regBlob, hwmField, fmt(batchLast))
-      end
-    elseif memsChanged then
-      redis.call('HSET', sk, 'c', ringBlob, 'r', regBlob, 'm', cmsgpack.pack(mems))
-    else
-      redis.call('HSET', sk, 'c', ringBlob, 'r', regBlob)
-    end
+    local hs = {'c', ringBlob, 'r', regBlob}
+    if hwmField ~= '' then hs[5] = hwmField; hs[6] = fmt(batchLast) end
+    if memsChanged then hs[#hs + 1] = 'm'; hs[#hs + 1] = cmsgpack.pack(mems) end
+    if dChanged then hs[#hs + 1] = 'd'; hs[#hs + 1] = cmsgpack.pack(D) end
+    redis.call('HSET', sk, unpack(hs))
     redis.call('PEXPIRE', sk, L.ttl)
   end
 
@@ -410,8 +462,25 @@ for e = 1, A[1] do
     out[on + 3], out[on + 4], out[on + 5], out[on + 6] = ringBlob, cf or 0, fb or 0, sx or -1
   end
   on = on + 6
-  for k = 1, L.ndims do out[on + k] = redis.call('PFCOUNT', sk .. L.dimSfx[k] .. viewSuffix) end
-  on = on + L.ndims
+  -- per dimension, its view window: n >= 0 inline elements (the client counts them), or -1 and PFCOUNT
+  for k = 1, nd do
+    local P = D[2 * (k - 1) + viewW % 2 + 1]
+    if P[1] ~= viewW then
+      on = on + 1
+      out[on] = 0
+    elseif P[2] == 1 then
+      out[on + 1] = -1
+      out[on + 2] = redis.call('PFCOUNT', sk .. L.dimSfx[k] .. viewSuffix)
+      on = on + 2
+    else
+      on = on + 1
+      out[on] = #P - 2
+      for j = 3, #P do
+        on = on + 1
+        out[on] = P[j]
+      end
+    end
+  end
   for k = 1, nm do
     local M = LM[k]
     local views = M.views

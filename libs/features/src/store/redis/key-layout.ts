@@ -5,15 +5,17 @@
  *   <prefix>{ip:203.0.113.7}                      HASH  c = msgpack counter buckets, r = registers (packed doubles),
  *                                                        h:<topic>:<partition>,
  *                                                        m = msgpack long memories (member → last-seen event time)
- *   <prefix>{ip:203.0.113.7}:d:principals:<w>      HLL   distinct elements of hopping window w
+ *                                                        d = msgpack distinct-count window places (inline elements)
+ *   <prefix>{ip:203.0.113.7}:d:principals:<w>      HLL   distinct elements of hopping window w, once past a few
  *
  * Ids that could break the tag (braces) or are long (route templates) are replaced by a 64-bit digest.
  */
 import { murmur64a, murmurResult } from '../../hll/murmur64a';
 import type { EntityLayout } from '../../registry/layout';
 
-// vf2: registers in one packed field r (vf1 kept one text field per register).
-export const DEFAULT_KEY_PREFIX = 'vf2:';
+// vf3: distinct-count windows inline in field d, a HyperLogLog key only for a window past a few elements
+// (vf2 kept every window in a key; vf1 kept one text field per register).
+export const DEFAULT_KEY_PREFIX = 'vf3:';
 const encoder = new TextEncoder();
 
 export function entityTag(layout: EntityLayout, id: string): string {

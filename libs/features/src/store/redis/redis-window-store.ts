@@ -31,12 +31,13 @@ import { APPLY_SCRIPT, REGISTER_FIELD, storedRegister } from './apply-script';
 import { keySlot } from './key-slot';
 import { DEFAULT_KEY_PREFIX, entityTag, hwmField, stateKey } from './key-layout';
 import { MsgpackWriter, unpack } from './msgpack';
+import { countElements } from '../../hll/redis-hll';
 
 export type RedisClient = Redis | Cluster;
 
 export interface RedisWindowStoreOptions extends WindowStoreOptions {
   readonly client: RedisClient;
-  /** Prefix of every key; default `vf2:` (bump with an incompatible layout). */
+  /** Prefix of every key; default `vf3:` (bump with an incompatible layout). */
   readonly keyPrefix?: string;
   /** Entities per script call: bounds how long one call holds Redis (default 64). */
   readonly entitiesPerCall?: number;
@@ -264,14 +265,21 @@ export class RedisWindowStore implements WindowStore {
         results!.forEach(([err, value], c) => {
           if (err) throw err;
           const call = group.calls[c]!;
-          // One flat array: per entity status, stored offset, rings field, cf, fb, sx, the distinct
-          // counts (one per dimension), then per memory its view counts and its TTL count.
+          // One flat array: per entity status, stored offset, rings field, cf, fb, sx, per dimension its
+          // view window (n inline elements, counted here, or -1 and the PFCOUNT), then per memory its view
+          // counts and its TTL count.
           const flat = unpack(value as Buffer, true) as unknown as (number | Buffer)[];
           let at = 0;
           for (const d of call) {
             const layout = d.compiled.layout;
             const base = at;
-            at += 6 + layout.dimensions.length;
+            at += 6;
+            const distinct = layout.dimensions.map(() => {
+              const n = flat[at++] as number;
+              if (n < 0) return flat[at++] as number;
+              at += n;
+              return countElements(flat.slice(at - n, at) as Buffer[]);
+            });
             const memories = layout.memories.map((m) => {
               const counts = flat.slice(at, at + m.viewsMs.length + 1) as number[];
               at += m.viewsMs.length + 1;
@@ -282,7 +290,7 @@ export class RedisWindowStore implements WindowStore {
               flat[base + 1] as number,
               flat[base + 2] as Buffer,
               flat.slice(base + 3, base + 6) as number[],
-              flat.slice(base + 6, base + 6 + layout.dimensions.length) as number[],
+              distinct,
               memories,
             ];
           }
