@@ -192,24 +192,14 @@ export function countPatterns(patterns: ArrayLike<number>, start: number, n: num
 
 const ONE_REGISTER = new Float64Array(64).fill(-1);
 
-const ELEMENT_PATTERNS: number[] = [];
+/** One HyperLogLog reused by countElements (counts run one at a time). */
+const ELEMENTS = new HyperLogLog();
 
-/**
- * PFCOUNT of a HyperLogLog holding just these elements (UTF-8 bytes, duplicates allowed): their patterns
- * merged per register (the highest rank wins), then countPatterns.
- */
+/** PFCOUNT of a HyperLogLog holding just these elements (UTF-8 bytes, duplicates allowed). */
 export function countElements(elements: readonly Uint8Array[]): number {
-  const patterns = ELEMENT_PATTERNS;
-  patterns.length = 0;
-  for (const el of elements) {
-    const p = hllPatternOfBytes(el);
-    const index = p >> 6;
-    let j = 0;
-    while (j < patterns.length && patterns[j]! >> 6 !== index) j++;
-    if (j === patterns.length) patterns.push(p);
-    else if ((patterns[j]! & 63) < (p & 63)) patterns[j] = p;
-  }
-  return countPatterns(patterns, 0, patterns.length);
+  ELEMENTS.clear();
+  for (const el of elements) ELEMENTS.addPattern(hllPatternOfBytes(el));
+  return ELEMENTS.count();
 }
 
 /** Scratch histogram of count(): counts run one at a time, so one array serves them all. */

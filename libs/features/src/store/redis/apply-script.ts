@@ -362,7 +362,7 @@ for e = 1, A[1] do
           dChanged = true
         end
         -- Elements from position 'from' on go to the place's HyperLogLog key (all once promoted).
-        local from = ne + 1
+        local from, promote = ne + 1, false
         if P[2] == 1 then
           from = 1
         else
@@ -372,14 +372,7 @@ for e = 1, A[1] do
             for j = 3, #P do if P[j] == el then known = true; break end end
             if not known then
               if #P - 2 >= INLINE then
-                -- Promotion: the key starts from the inline elements (a stale key of the same window,
-                -- left by an entity that expired and came back, is dropped first).
-                local dk = prefix .. fmt(w)
-                redis.call('DEL', dk)
-                redis.call('PFADD', dk, unpack(P, 3))
-                D[pi] = {w, 1}
-                dChanged = true
-                from = i
+                promote, from = true, i
                 break
               end
               P[#P + 1] = el
@@ -390,10 +383,18 @@ for e = 1, A[1] do
         if from <= ne then
           local dk = prefix .. fmt(w)
           local changed = 0
+          if promote then
+            -- The key starts from the inline elements (a stale key of the same window, left by an
+            -- entity that expired and came back, is dropped first).
+            redis.call('DEL', dk)
+            changed = redis.call('PFADD', dk, unpack(P, 3))
+            D[pi] = {w, 1}
+            dChanged = true
+          end
           for i = from, ne, 500 do
             changed = changed + redis.call('PFADD', dk, unpack(A, ai + i, ai + math.min(i + 499, ne)))
           end
-          if changed > 0 or D[pi] ~= P then redis.call('PEXPIRE', dk, DIM_TTL) end
+          if changed > 0 then redis.call('PEXPIRE', dk, DIM_TTL) end
         end
         ai = ai + ne
       end

@@ -21,6 +21,7 @@ import {
   memoryMembers,
   type EntityDelta,
 } from '../../aggregate/entity-delta';
+import { countElements } from '../../hll/redis-hll';
 import { COMPILED, COMPILED_BY_CODE } from '../../registry/compiled-layout';
 import { distinctViewWindow } from '../../registry/windows';
 import type { EntityView } from '../../state/entity-view';
@@ -31,7 +32,6 @@ import { APPLY_SCRIPT, REGISTER_FIELD, storedRegister } from './apply-script';
 import { keySlot } from './key-slot';
 import { DEFAULT_KEY_PREFIX, entityTag, hwmField, stateKey } from './key-layout';
 import { MsgpackWriter, unpack } from './msgpack';
-import { countElements } from '../../hll/redis-hll';
 
 export type RedisClient = Redis | Cluster;
 
