@@ -10,7 +10,13 @@
  *     pipelines and script calls per batch, bytes per active entity (INFO used_memory delta), and where
  *     the time goes: Redis's CPU seconds beside this process's, and per entity update the script's server
  *     time, the part of it inside the commands it calls, and how many it calls (INFO cpu/commandstats);
- *     its vectors' digest against the memory store's; then the file replayed: nothing applied again;
+ *     its vectors' digest against the memory store's, and `scriptBoundPerS`, the events/s at which the
+ *     scripts alone would keep Redis's one core busy; then the file replayed: nothing applied again;
+ *   - the id-lookup ceiling: each event's entity ids resolved in warm Maps and nothing else, and the
+ *     share of the 150k/s budget (6.7 µs per event) that alone takes;
+ *   - the Redis ceiling: the Redis run's entity updates as bare MGETs and MSETs of a blob of its bytes per
+ *     entity (one read and one write per update, nothing else) — what any store keeping a value per
+ *     entity in this Redis could do at most, feature logic not included;
  *   - an IP-rotation flood of 1,000,000 distinct IPs into a memory store capped at 200,000 entities:
  *     entities held stay under the cap; heap and estimated bytes per entity.
  * `--records N` sets the corpus size (default 300,000, 50,000 with --quick): a longer corpus has users
@@ -26,7 +32,14 @@ import { join } from 'node:path';
 import type { AccessEvent, GatewayKind } from '@vigil/events';
 import { createSourceDecoder, parseSourceConfig } from '@vigil/events';
 import { openInput, readEventBatches } from '@vigil/connectors';
-import { MemoryWindowStore, RedisWindowStore, type ApplyResult, type WindowStore } from '@vigil/features';
+import {
+  ENTITY_TYPES,
+  MemoryWindowStore,
+  RedisWindowStore,
+  entityIdOf,
+  type ApplyResult,
+  type WindowStore,
+} from '@vigil/features';
 import { sourceConfigFor } from '@vigil/simulator';
 import { floorRate, timed, type BenchContext, type BenchResult, type BenchSuite } from '../harness';
 import { corpus } from './decode';
@@ -59,8 +72,11 @@ interface RunStats {
   readonly applyCpuMicros: number;
 }
 
-/** Feeds the events in batches; only the applyBatch calls are timed (the digest is taken between them). */
-async function feed(store: WindowStore, events: readonly AccessEvent[]): Promise<RunStats> {
+/**
+ * Feeds the events in batches; only the applyBatch calls are timed (the digest is taken between them).
+ * With `updates`, the entities each batch returned a vector for are appended to it, one list per batch.
+ */
+async function feed(store: WindowStore, events: readonly AccessEvent[], updates?: string[][]): Promise<RunStats> {
   let batches = 0;
   let roundTrips = 0;
   let pipelines = 0;
@@ -84,6 +100,7 @@ async function feed(store: WindowStore, events: readonly AccessEvent[]): Promise
     pipelines += r!.pipelines;
     commands += r!.commands;
     vectors += r!.vectors.length;
+    if (updates) updates.push(r!.vectors.map((v) => `${v.entity}:${v.id}`));
     const cpu = process.cpuUsage();
     for (const v of r!.vectors) {
       hash.update(`${v.entity}\0${v.id}\0${v.at}\0`);
@@ -180,6 +197,73 @@ async function serverLoad(client: { info(section: string): Promise<string> }): P
     }
   }
   return { cpuSeconds: user + sys, innerCalls, innerMicros, scriptMicros };
+}
+
+/**
+ * The first step of any store keyed by entity: each event's entity ids (the same `entityIdOf` the stores
+ * use) resolved in one warm Map per entity type, and nothing else. Returns the seconds of the second of
+ * two passes (the first fills the maps).
+ */
+function idLookupSeconds(events: readonly AccessEvent[]): number {
+  const maps = ENTITY_TYPES.map(() => new Map<string, number>());
+  let seconds = 0;
+  let found = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      for (let t = 0; t < ENTITY_TYPES.length; t++) {
+        const id = entityIdOf(ENTITY_TYPES[t]!, e);
+        if (id === null) continue;
+        const map = maps[t]!;
+        const slot = map.get(id);
+        if (slot === undefined) map.set(id, map.size);
+        else found += slot >= 0 ? 1 : 0;
+      }
+    }
+    seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  }
+  if (found === 0 && events.length > 0) throw new Error('id lookups found nothing on the second pass');
+  return seconds;
+}
+
+/** Entities per MGET / MSET in the ceiling run: as many as the store puts in one script call. */
+const CEILING_KEYS_PER_COMMAND = 64;
+
+/**
+ * The most any store keeping one state value per entity in this Redis could do: for each batch, the
+ * entity updates the store made, as one pipeline of MGETs, then one of MSETs of a blob of `bytes` bytes —
+ * one read and one write per entity update, no feature logic, no TTL, no offset check, no conflict
+ * handling. Whatever protocol replaces the script does at least this much I/O, so its events/s cannot
+ * exceed this run's.
+ */
+async function redisCeiling(
+  client: import('ioredis').Redis,
+  prefix: string,
+  updates: readonly string[][],
+  bytes: number,
+): Promise<{ seconds: number; updates: number }> {
+  const blob = Buffer.alloc(Math.max(bytes, 1), 0x5a);
+  let n = 0;
+  let seconds = 0;
+  for (const batch of updates) {
+    const keys = batch.map((k) => `${prefix}ceiling:${k}`);
+    n += keys.length;
+    seconds += await timed(async () => {
+      const reads = client.pipeline();
+      for (let i = 0; i < keys.length; i += CEILING_KEYS_PER_COMMAND)
+        reads.mgetBuffer(...keys.slice(i, i + CEILING_KEYS_PER_COMMAND));
+      await reads.exec();
+      const writes = client.pipeline();
+      for (let i = 0; i < keys.length; i += CEILING_KEYS_PER_COMMAND) {
+        const pairs: (string | Buffer)[] = [];
+        for (const k of keys.slice(i, i + CEILING_KEYS_PER_COMMAND)) pairs.push(k, blob);
+        writes.mset(...pairs);
+      }
+      await writes.exec();
+    });
+  }
+  return { seconds, updates: n };
 }
 
 /** One login attempt from each of `n` distinct IPs (a rotation flood), in batches. */
@@ -294,6 +378,23 @@ export const featuresSuite: BenchSuite = {
       },
     });
 
+    // How much of the target's budget the id lookups alone take (median of `--repeat` runs).
+    const lookups = Array.from({ length: repeat }, () => idLookupSeconds(events)).sort((a, b) => a - b);
+    const lookupSeconds = lowerMedian(lookups);
+    results.push({
+      suite: 'features',
+      name: 'memory ceiling: entity-id lookups only (warm Maps)',
+      count: events.length,
+      seconds: lookupSeconds,
+      perSecond: events.length / lookupSeconds,
+      floorPerSecond: floor.perSecond,
+      extra: {
+        target: `${MEMORY_FLOOR_TARGET / 1000}k/s`,
+        usPerEvent: ((lookupSeconds / events.length) * 1e6).toFixed(2),
+        shareOfTargetBudget: `${Math.round((lookupSeconds / events.length) * MEMORY_FLOOR_TARGET * 100)}%`,
+      },
+    });
+
     const redis = await redisForBench(ctx);
     try {
       const { Redis } = await import('ioredis');
@@ -303,12 +404,14 @@ export const featuresSuite: BenchSuite = {
       const loadBefore = await serverLoad(client);
       const clientCpu = process.cpuUsage();
       const store = new RedisWindowStore({ client, keyPrefix: prefix, ownsClient: false });
-      const red = await feed(store, events);
+      const entityUpdates: string[][] = [];
+      const red = await feed(store, events, entityUpdates);
       const clientCpuUs = process.cpuUsage(clientCpu);
       const loadAfter = await serverLoad(client);
       const after = usedMemory(await client.info('memory'));
       const updates = red.vectors; // one per entity and batch: what the scripts read back (and most also write)
       const scriptUs = loadAfter.scriptMicros - loadBefore.scriptMicros;
+      const bytesPerEntity = Math.round((after - before) / memoryEntities);
       const innerUs = loadAfter.innerMicros - loadBefore.innerMicros;
       results.push({
         suite: 'features',
@@ -324,7 +427,7 @@ export const featuresSuite: BenchSuite = {
           scriptCallsPerBatch: (red.commands / red.batches).toFixed(1),
           eventsPerBatch: BATCH,
           entities: memoryEntities,
-          bytesPerEntity: Math.round((after - before) / memoryEntities),
+          bytesPerEntity,
           // The split of the time: Redis's CPU against this process's, and per entity update the script's
           // time, the part of it spent in the commands it calls, and how many it calls.
           serverCpuS: (loadAfter.cpuSeconds - loadBefore.cpuSeconds).toFixed(2),
@@ -332,6 +435,8 @@ export const featuresSuite: BenchSuite = {
           scriptUsPerEntity: (scriptUs / updates).toFixed(1),
           commandUsPerEntity: (innerUs / updates).toFixed(1),
           callsPerEntity: ((loadAfter.innerCalls - loadBefore.innerCalls) / updates).toFixed(1),
+          // Redis's one core, busy with nothing but the scripts: the most this protocol can do here.
+          scriptBoundPerS: Math.round(events.length / (scriptUs / 1e6)),
           vectorDigest: red.digest,
           identicalToMemory: red.digest === mem.digest ? 'yes' : 'NO',
         },
@@ -351,6 +456,27 @@ export const featuresSuite: BenchSuite = {
           // already applied by its stored offset, so nothing is counted a second time.
           entityUpdates: replay.vectors,
           foundAlreadyApplied: replayStore.stats().duplicateEntities,
+        },
+      });
+      // The ceiling of any one-value-per-entity protocol on this machine: the same entity updates as bare
+      // reads and writes of a blob of the measured size.
+      const ceilingLoad = await serverLoad(client);
+      const ceiling = await redisCeiling(client, prefix, entityUpdates, bytesPerEntity);
+      const ceilingLoadAfter = await serverLoad(client);
+      results.push({
+        suite: 'features',
+        name: 'redis ceiling: 1 read + 1 write per entity update, no logic',
+        count: events.length,
+        seconds: ceiling.seconds,
+        perSecond: events.length / ceiling.seconds,
+        floorPerSecond: floor.perSecond,
+        extra: {
+          target: `${REDIS_TARGET / 1000}k/s`,
+          entityUpdates: ceiling.updates,
+          updatesPerS: Math.round(ceiling.updates / ceiling.seconds),
+          blobBytes: bytesPerEntity,
+          keysPerCommand: CEILING_KEYS_PER_COMMAND,
+          serverCpuS: (ceilingLoadAfter.cpuSeconds - ceilingLoad.cpuSeconds).toFixed(2),
         },
       });
       client.disconnect();
