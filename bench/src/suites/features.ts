@@ -263,6 +263,14 @@ async function redisCeiling(
       await writes.exec();
     });
   }
+  // Untimed: the blobs have no TTL, so they are removed (a --redis-url Redis keeps nothing of the run).
+  const all = [...new Set(updates.flat())].map((k) => `${prefix}ceiling:${k}`);
+  for (let i = 0; i < all.length; i += 4096) {
+    const cleanup = client.pipeline();
+    for (let j = i; j < Math.min(all.length, i + 4096); j += CEILING_KEYS_PER_COMMAND)
+      cleanup.unlink(...all.slice(j, Math.min(j + CEILING_KEYS_PER_COMMAND, i + 4096)));
+    await cleanup.exec();
+  }
   return { seconds, updates: n };
 }
 
