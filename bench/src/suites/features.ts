@@ -339,19 +339,28 @@ export const featuresSuite: BenchSuite = {
     ctx.log('decoding the corpus once (outside the timed runs)');
     const events = await decodeAll(file);
     const results: BenchResult[] = [];
+    /** A result over the whole corpus (its events per second), beside the floor when `withFloor`. */
+    const corpusResult = (
+      name: string,
+      seconds: number,
+      withFloor: boolean,
+      extra: BenchResult['extra'],
+    ): BenchResult => ({
+      suite: 'features',
+      name,
+      count: events.length,
+      seconds,
+      perSecond: events.length / seconds,
+      ...(withFloor ? { floorPerSecond: floor.perSecond } : {}),
+      extra,
+    });
 
     const memory = new MemoryWindowStore();
     const mem = await feed(memory, events);
     const memoryEntities = memory.size;
     const memoryBytes = memory.estimateBytes();
-    results.push({
-      suite: 'features',
-      name: 'memory store, first pass (cold)',
-      count: events.length,
-      seconds: mem.seconds,
-      perSecond: events.length / mem.seconds,
-      floorPerSecond: floor.perSecond,
-      extra: {
+    results.push(
+      corpusResult('memory store, first pass (cold)', mem.seconds, true, {
         target: `${MEMORY_FLOOR_TARGET / 1000}k/s`,
         vectorsPerEvent: (mem.vectors / events.length).toFixed(2),
         newEntitiesPerEvent: (memoryEntities / events.length).toFixed(2),
@@ -359,8 +368,8 @@ export const featuresSuite: BenchSuite = {
         bytesPerEntity: Math.round(memoryBytes / memoryEntities),
         cpuUsPerEvent: (mem.applyCpuMicros / events.length).toFixed(2),
         vectorDigest: mem.digest,
-      },
-    });
+      }),
+    );
     await memory.close();
 
     // The same file again, `--repeat` times, each through a fresh store: the same vectors batch for batch,
@@ -370,38 +379,26 @@ export const featuresSuite: BenchSuite = {
     const bySeconds = [...passes].sort((a, b) => a.seconds - b.seconds);
     const median = lowerMedian(bySeconds);
     const cpuMedian = lowerMedian(passes.map((p) => p.applyCpuMicros).sort((a, b) => a - b));
-    results.push({
-      suite: 'features',
-      name: `memory store, same file again (median of ${repeat})`,
-      count: events.length,
-      seconds: median.seconds,
-      perSecond: events.length / median.seconds,
-      floorPerSecond: floor.perSecond,
-      extra: {
+    results.push(
+      corpusResult(`memory store, same file again (median of ${repeat})`, median.seconds, true, {
         best: `${(events.length / bySeconds[0]!.seconds / 1000).toFixed(1)}k/s`,
         worst: `${(events.length / bySeconds[bySeconds.length - 1]!.seconds / 1000).toFixed(1)}k/s`,
         cpuUsPerEvent: (cpuMedian / events.length).toFixed(2),
         vectorDigest: median.digest,
         identicalVectors: passes.every((p) => p.digest === mem.digest) ? 'yes' : 'NO',
-      },
-    });
+      }),
+    );
 
     // How much of the target's budget the id lookups alone take (median of `--repeat` runs).
     const lookups = Array.from({ length: repeat }, () => idLookupSeconds(events)).sort((a, b) => a - b);
     const lookupSeconds = lowerMedian(lookups);
-    results.push({
-      suite: 'features',
-      name: 'memory ceiling: entity-id lookups only (warm Maps)',
-      count: events.length,
-      seconds: lookupSeconds,
-      perSecond: events.length / lookupSeconds,
-      floorPerSecond: floor.perSecond,
-      extra: {
+    results.push(
+      corpusResult('memory ceiling: entity-id lookups only (warm Maps)', lookupSeconds, true, {
         target: `${MEMORY_FLOOR_TARGET / 1000}k/s`,
         usPerEvent: ((lookupSeconds / events.length) * 1e6).toFixed(2),
         shareOfTargetBudget: `${Math.round((lookupSeconds / events.length) * MEMORY_FLOOR_TARGET * 100)}%`,
-      },
-    });
+      }),
+    );
 
     const redis = await redisForBench(ctx);
     try {
@@ -421,14 +418,8 @@ export const featuresSuite: BenchSuite = {
       const scriptUs = loadAfter.scriptMicros - loadBefore.scriptMicros;
       const bytesPerEntity = Math.round((after - before) / memoryEntities);
       const innerUs = loadAfter.innerMicros - loadBefore.innerMicros;
-      results.push({
-        suite: 'features',
-        name: 'redis store',
-        count: events.length,
-        seconds: red.seconds,
-        perSecond: events.length / red.seconds,
-        floorPerSecond: floor.perSecond,
-        extra: {
+      results.push(
+        corpusResult('redis store', red.seconds, true, {
           target: `${REDIS_TARGET / 1000}k/s`,
           roundTripsPerBatch: (red.roundTrips / red.batches).toFixed(2),
           pipelinesPerBatch: (red.pipelines / red.batches).toFixed(2),
@@ -447,46 +438,35 @@ export const featuresSuite: BenchSuite = {
           scriptBoundPerS: Math.round(events.length / (scriptUs / 1e6)),
           vectorDigest: red.digest,
           identicalToMemory: red.digest === mem.digest ? 'yes' : 'NO',
-        },
-      });
+        }),
+      );
       // Replay of the same stream: every batch is recognised by its offsets, nothing counts twice.
       const replayStore = new RedisWindowStore({ client, keyPrefix: prefix, ownsClient: false });
       const replay = await feed(replayStore, events);
-      results.push({
-        suite: 'features',
-        name: 'redis store, replay (all duplicates)',
-        count: events.length,
-        seconds: replay.seconds,
-        perSecond: events.length / replay.seconds,
-        extra: {
+      results.push(
+        corpusResult('redis store, replay (all duplicates)', replay.seconds, false, {
           roundTripsPerBatch: (replay.roundTrips / replay.batches).toFixed(2),
           // A new store instance knows no offsets; Redis does: every entity update of the replay is found
           // already applied by its stored offset, so nothing is counted a second time.
           entityUpdates: replay.vectors,
           foundAlreadyApplied: replayStore.stats().duplicateEntities,
-        },
-      });
+        }),
+      );
       // The ceiling of any one-value-per-entity protocol on this machine: the same entity updates as bare
       // reads and writes of a blob of the measured size.
       const ceilingLoad = await serverLoad(client);
       const ceiling = await redisCeiling(client, prefix, entityUpdates, bytesPerEntity);
       const ceilingLoadAfter = await serverLoad(client);
-      results.push({
-        suite: 'features',
-        name: 'redis ceiling: 1 read + 1 write per entity update, no logic',
-        count: events.length,
-        seconds: ceiling.seconds,
-        perSecond: events.length / ceiling.seconds,
-        floorPerSecond: floor.perSecond,
-        extra: {
+      results.push(
+        corpusResult('redis ceiling: 1 read + 1 write per entity update, no logic', ceiling.seconds, true, {
           target: `${REDIS_TARGET / 1000}k/s`,
           entityUpdates: ceiling.updates,
           updatesPerS: Math.round(ceiling.updates / ceiling.seconds),
           blobBytes: bytesPerEntity,
           keysPerCommand: CEILING_KEYS_PER_COMMAND,
           serverCpuS: (ceilingLoadAfter.cpuSeconds - ceilingLoad.cpuSeconds).toFixed(2),
-        },
-      });
+        }),
+      );
       client.disconnect();
     } finally {
       await redis.stop();
