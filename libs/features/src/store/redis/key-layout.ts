@@ -8,21 +8,33 @@
  *                                                        d = msgpack distinct-count window places (inline elements)
  *   <prefix>{ip:203.0.113.7}:d:principals:<w>      HLL   distinct elements of hopping window w, once past a few
  *
- * Ids that could break the tag (braces) or are long (route templates) are replaced by a 64-bit digest.
+ * An id goes into the tag as it is, unless it holds a character that would break the tag (`{`, `}`) or
+ * the encoding (`%`, `#`): those are percent-encoded (`GET /accounts/{id}` → `GET /accounts/%7Bid%7D`), so
+ * keys stay readable and the mapping stays one-to-one. An id still longer than MAX_TAG_ID after that
+ * becomes `#` + 128 bits of its SHA-256: a digest no crafted id can collide with, and that no id written
+ * as it is can spell (a literal `#` is always encoded).
  */
-import { murmur64a, murmurResult } from '../../hll/murmur64a';
+import { createHash } from 'node:crypto';
 import type { EntityLayout } from '../../registry/layout';
 
 // vf3: distinct-count windows inline in field d, a HyperLogLog key only for a window past a few elements
 // (vf2 kept every window in a key; vf1 kept one text field per register).
 export const DEFAULT_KEY_PREFIX = 'vf3:';
-const encoder = new TextEncoder();
+
+/** Longest id (after encoding) kept readable in a key; a longer one becomes a digest. */
+export const MAX_TAG_ID = 96;
+const RESERVED = /[{}%#]/;
+const RESERVED_ALL = /[{}%#]/g;
+const ESCAPES: Readonly<Record<string, string>> = { '{': '%7B', '}': '%7D', '%': '%25', '#': '%23' };
 
 export function entityTag(layout: EntityLayout, id: string): string {
-  if (id.length <= 96 && id.indexOf('{') < 0 && id.indexOf('}') < 0) return `{${layout.type}:${id}}`;
-  const bytes = encoder.encode(id);
-  murmur64a(bytes, bytes.length, 0x9747b28c);
-  return `{${layout.type}:#${murmurResult.hi.toString(16).padStart(8, '0')}${murmurResult.lo.toString(16).padStart(8, '0')}}`;
+  if (id.length <= MAX_TAG_ID) {
+    if (!RESERVED.test(id)) return `{${layout.type}:${id}}`;
+    const encoded = id.replace(RESERVED_ALL, (c) => ESCAPES[c]!);
+    if (encoded.length <= MAX_TAG_ID) return `{${layout.type}:${encoded}}`;
+  }
+  const digest = createHash('sha256').update(id, 'utf8').digest('hex').slice(0, 32);
+  return `{${layout.type}:#${digest}}`;
 }
 
 export function stateKey(prefix: string, tag: string): string {
