@@ -10,7 +10,6 @@ import {
   DEFAULT_ALLOWED_LATENESS_MS,
   ENTITY_TYPES,
   FEATURE_REGISTRY,
-  featureRecord,
   MemoryWindowStore,
   RedisWindowStore,
   type EntityType,
@@ -18,6 +17,7 @@ import {
 } from '@vigil/features';
 import { UsageError } from '../errors';
 import { formatCount, Progress } from '../progress';
+import { featureLine } from './feature-line';
 import { addSourceOptions, buildSourceDecoder, type SourceOptions } from '../source-options';
 
 interface FeaturesOptions extends SourceOptions {
@@ -187,14 +187,7 @@ export async function computeFeatures(opts: FeaturesOptions): Promise<FeaturesSu
       watermark = result.watermark;
       for (const v of result.vectors) {
         if (only && !only.has(v.entity)) continue;
-        out.write({
-          entity: v.entity,
-          id: v.id,
-          at: v.at,
-          batch: batches,
-          registry: FEATURE_REGISTRY.version,
-          features: featureRecord(v),
-        });
+        out.writeLine(featureLine(v, batches));
         vectors++;
       }
       batches++;
