@@ -8,6 +8,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { NdjsonWriter, openInput, readEventBatches } from '@vigil/connectors';
 import {
   DEFAULT_ALLOWED_LATENESS_MS,
+  DEFAULT_KEY_PREFIX,
   ENTITY_TYPES,
   FEATURE_REGISTRY,
   MemoryWindowStore,
@@ -81,7 +82,7 @@ Entities: ${ENTITY_TYPES.join(', ')}.`,
     .addOption(new Option('--store <kind>', 'where windows live').choices(['memory', 'redis']).default('memory'))
     .option('--redis-url <url>', 'standalone Redis for --store redis (redis://host:port/db)')
     .option('--redis-cluster <nodes>', 'Redis Cluster seed nodes for --store redis: host:port,host:port')
-    .option('--key-prefix <prefix>', 'prefix of the Redis keys (default vf3:)')
+    .option('--key-prefix <prefix>', `prefix of the Redis keys (default ${DEFAULT_KEY_PREFIX})`)
     .option('--batch <events>', 'events per batch (one Redis round trip each)', '4096')
     .option(
       '--allowed-lateness-ms <ms>',
@@ -126,6 +127,10 @@ async function openStore(opts: FeaturesOptions, allowedLatenessMs: number): Prom
   if (!opts.redisUrl === !opts.redisCluster) {
     throw new UsageError('--store redis needs exactly one of --redis-url or --redis-cluster');
   }
+  if (opts.keyPrefix !== undefined && /[{}]/.test(opts.keyPrefix))
+    throw new UsageError(
+      `--key-prefix must not contain { or } (got "${opts.keyPrefix}"): braces would put every entity in one Cluster slot`,
+    );
   const ioredis = await import('ioredis');
   let client: Redis | Cluster;
   if (opts.redisUrl) {

@@ -164,6 +164,13 @@ describe('normalizer', () => {
     expect(e.sanitized).toEqual(['invalid_utf8']);
   });
 
+  it('replaces lone surrogates (JSON escapes with no pair) with U+FFFD, keeping whole pairs', () => {
+    const e = ok(normalizer(), raw({ userAgent: 'x\ud800y\udc00z \ud83d\ude00' }));
+    expect(e.userAgent).toBe('x\uFFFDy\uFFFDz \ud83d\ude00');
+    expect(e.userAgent!.isWellFormed()).toBe(true);
+    expect(e.sanitized).toEqual(['invalid_utf8']);
+  });
+
   it('dead-letters an unparseable client address with the reason', () => {
     const r = normalizer().normalize(raw({ remoteAddr: 'unix:/var/run/x.sock' }));
     expect(r.ok ? 'ok' : r.reason).toBe('invalid_ip');

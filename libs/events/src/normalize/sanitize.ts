@@ -1,6 +1,9 @@
 /**
  * Hostile strings are kept, not dropped (an attack's odd paths are exactly what detection must see),
- * but made safe: control characters become U+FFFD, lengths are capped, and the event says so.
+ * but made safe: control characters and lone UTF-16 surrogates (a JSON `\ud800` escape with no pair)
+ * become U+FFFD, lengths are capped, and the event says so. Well-formed strings are what every later
+ * step can rely on: UTF-8 on the wire (Avro, Kafka, Redis keys and values) would fold a lone surrogate
+ * into U+FFFD anyway, so a replay from a file and the live path could otherwise disagree on an id.
  */
 import type { SanitizeNote } from '../access-event';
 
@@ -21,6 +24,10 @@ export function cleanString(
     const last = s.charCodeAt(s.length - 1);
     if (last >= 0xd800 && last <= 0xdbff) s = s.slice(0, -1);
     pushOnce(notes, truncatedNote);
+  }
+  if (!s.isWellFormed()) {
+    s = s.toWellFormed();
+    pushOnce(notes, 'invalid_utf8');
   }
   if (CONTROL_TEST_RE.test(s)) {
     s = s.replace(CONTROL_RE, '\uFFFD');

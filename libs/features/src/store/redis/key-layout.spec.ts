@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { LAYOUTS } from '../../registry/layout';
-import { MAX_TAG_ID, entityTag } from './key-layout';
+import { DEFAULT_KEY_PREFIX, MAX_TAG_ID, dimensionKey, entityTag, stateKey } from './key-layout';
 import { keySlot } from './key-slot';
 
 const route = LAYOUTS.route;
 const principal = LAYOUTS.principal;
+/** What Redis compares: the key's UTF-8 bytes. */
+const bytes = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
 
 describe('entityTag', () => {
   it('keeps a plain id as it is', () => {
@@ -28,17 +30,35 @@ describe('entityTag', () => {
     expect(entityTag(principal, '{'.repeat(40))).toMatch(/^\{principal:#[0-9a-f]{32}\}$/);
   });
 
-  it('gives distinct ids distinct tags, each one Cluster slot for all of the entity’s keys', () => {
-    // Pieces that spell each other's encodings, so that near-collisions ("{" against "%7B") are common.
-    const alphabet = fc.constantFrom('a', '{', '}', '%', '#', '%7B', '%7D', '%25', '%23', '#0f', ' ', 'é');
+  it('gives distinct ids keys with distinct bytes, all of an entity’s keys in one Cluster slot', () => {
+    // Pieces that spell each other's encodings ("{" against "%7B"), and non-ASCII whole code points
+    // (U+FFFD, a surrogate pair), so near-collisions are common.
+    const alphabet = fc.constantFrom(
+      'a',
+      '{',
+      '}',
+      '%',
+      '#',
+      '%7B',
+      '%7D',
+      '%25',
+      '%23',
+      '#0f',
+      ' ',
+      'é',
+      '\uFFFD',
+      '😀',
+    );
     fc.assert(
       fc.property(fc.uniqueArray(fc.string({ unit: alphabet, maxLength: MAX_TAG_ID + 8 }), { minLength: 2 }), (ids) => {
-        const tags = ids.map((id) => entityTag(principal, id));
-        expect(new Set(tags).size).toBe(ids.length);
-        for (const tag of tags) {
-          expect(tag.indexOf('{')).toBe(0);
-          expect(tag.indexOf('}')).toBe(tag.length - 1);
-          expect(keySlot(`vf3:${tag}:d:ips:123`)).toBe(keySlot(`vf3:${tag}`));
+        const keys = ids.map((id) => stateKey(DEFAULT_KEY_PREFIX, entityTag(principal, id)));
+        expect(new Set(keys.map(bytes)).size).toBe(ids.length);
+        for (const key of keys) {
+          // The tag is the key's only braces, so Cluster hashes the whole of it for every key of the entity.
+          expect(key.split('{').length).toBe(2);
+          expect(key.endsWith('}')).toBe(true);
+          expect(keySlot(dimensionKey(key, 'ips', 5_908_140))).toBe(keySlot(key));
+          expect(keySlot(key)).toBe(keySlot(key.slice(DEFAULT_KEY_PREFIX.length)));
         }
       }),
       { numRuns: 300 },

@@ -12,14 +12,17 @@
  * the encoding (`%`, `#`): those are percent-encoded (`GET /accounts/{id}` → `GET /accounts/%7Bid%7D`), so
  * keys stay readable and the mapping stays one-to-one. An id still longer than MAX_TAG_ID after that
  * becomes `#` + 128 bits of its SHA-256: a digest no crafted id can collide with, and that no id written
- * as it is can spell (a literal `#` is always encoded).
+ * as it is can spell (a literal `#` is always encoded). One-to-one holds for well-formed strings, which
+ * is what the decoders hand on (sanitize.ts replaces lone surrogates): Redis sees UTF-8, where a lone
+ * surrogate and U+FFFD are the same bytes.
  */
 import { createHash } from 'node:crypto';
 import type { EntityLayout } from '../../registry/layout';
 
-// vf3: distinct-count windows inline in field d, a HyperLogLog key only for a window past a few elements
-// (vf2 kept every window in a key; vf1 kept one text field per register).
-export const DEFAULT_KEY_PREFIX = 'vf3:';
+// vf4: ids percent-encoded in the tag, SHA-256 for long ones (vf3 digested every id with a brace with
+// MurmurHash64A); vf3: distinct-count windows inline in field d, a HyperLogLog key only for a window past
+// a few elements (vf2 kept every window in a key; vf1 kept one text field per register).
+export const DEFAULT_KEY_PREFIX = 'vf4:';
 
 /** Longest id (after encoding) kept readable in a key; a longer one becomes a digest. */
 export const MAX_TAG_ID = 96;

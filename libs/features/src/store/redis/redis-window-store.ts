@@ -37,7 +37,8 @@ export type RedisClient = Redis | Cluster;
 
 export interface RedisWindowStoreOptions extends WindowStoreOptions {
   readonly client: RedisClient;
-  /** Prefix of every key; default `vf3:` (bump with an incompatible layout). */
+  /** Prefix of every key; default DEFAULT_KEY_PREFIX (bump with an incompatible layout). No braces: they
+   * would make the prefix the Cluster hash tag and put every entity in one slot. */
   readonly keyPrefix?: string;
   /** Entities per script call: bounds how long one call holds Redis (default 64). */
   readonly entitiesPerCall?: number;
@@ -70,6 +71,10 @@ export class RedisWindowStore implements WindowStore {
   constructor(options: RedisWindowStoreOptions) {
     this.client = options.client;
     this.prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    if (/[{}]/.test(this.prefix))
+      throw new Error(
+        `keyPrefix must not contain { or } (got ${JSON.stringify(this.prefix)}): the braces would become the Cluster hash tag of every key`,
+      );
     this.perCall = options.entitiesPerCall ?? 64;
     this.clock = new BatchClock(options.allowedLatenessMs);
     this.ownsClient = options.ownsClient ?? true;
