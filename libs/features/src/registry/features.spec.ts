@@ -8,6 +8,8 @@ describe('feature registry', () => {
       const names = FEATURE_REGISTRY.byEntity[t].map((d) => d.name);
       expect(names.length).toBeGreaterThan(0);
       expect(new Set(names).size).toBe(names.length);
+      // Names are identifiers: an integer-like key would reorder a JSON object of the features.
+      for (const name of names) expect(name).toMatch(/^[a-z][A-Za-z0-9]*$/);
     }
     expect(FEATURE_REGISTRY.version).toBe(1);
     expect(FEATURE_REGISTRY.fingerprint).toMatch(/^[0-9a-f]{16}$/);
