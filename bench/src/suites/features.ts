@@ -38,6 +38,7 @@ import {
   LAYOUTS,
   MemoryWindowStore,
   RedisWindowStore,
+  RouteIdMemo,
   entityIdOf,
   entityTag,
   type ApplyResult,
@@ -219,19 +220,12 @@ async function serverLoad(client: { info(section: string): Promise<string> }): P
 /**
  * The first step of any store keyed by entity: each event's entity ids resolved to a slot in one warm
  * Map per entity type, and nothing else — as the memory store does it: `entityIdOf`, except route ids,
- * which come out of a method → template memo instead of a new string per event. Returns the seconds of
+ * which come out of the same RouteIdMemo instead of a new string per event. Returns the seconds of
  * the second of two passes (the first fills the maps).
  */
 function idLookupSeconds(events: readonly AccessEvent[]): number {
   const maps = ENTITY_TYPES.map(() => new Map<string, number>());
-  const routeIds = new Map<string, Map<string, string>>();
-  const routeId = (e: AccessEvent): string => {
-    let byTemplate = routeIds.get(e.method);
-    if (!byTemplate) routeIds.set(e.method, (byTemplate = new Map()));
-    let id = byTemplate.get(e.routeTemplate);
-    if (id === undefined) byTemplate.set(e.routeTemplate, (id = entityIdOf('route', e)!));
-    return id;
-  };
+  const routeIds = new RouteIdMemo();
   let seconds = 0;
   let found = 0;
   for (let pass = 0; pass < 2; pass++) {
@@ -239,12 +233,12 @@ function idLookupSeconds(events: readonly AccessEvent[]): number {
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       for (let t = 0; t < ENTITY_TYPES.length; t++) {
-        const id = t === ROUTE ? routeId(e) : entityIdOf(ENTITY_TYPES[t]!, e);
+        const id = t === ROUTE ? routeIds.get(e.method, e.routeTemplate) : entityIdOf(ENTITY_TYPES[t]!, e);
         if (id === null) continue;
         const map = maps[t]!;
         const slot = map.get(id);
         if (slot === undefined) map.set(id, map.size);
-        else found += slot >= 0 ? 1 : 0;
+        else found++;
       }
     }
     seconds = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -1,5 +1,5 @@
 /** @vigil/features: the feature registry, event-time windows per entity, and the WindowStore port. */
-export { ENTITY_TYPES, LOGIN_FLOW_ID, entityIdOf } from './registry/entities';
+export { ENTITY_TYPES, LOGIN_FLOW_ID, RouteIdMemo, entityIdOf } from './registry/entities';
 export type { EntityType } from './registry/entities';
 export { COUNTERS, GAP_CAP_MS, SENSITIVE_AFTER_LOGIN_MS, SEQUENTIAL_ID_MAX_STEP } from './registry/counters';
 export type { CounterName } from './registry/counters';
@@ -37,4 +37,4 @@ export { RedisWindowStore } from './store/redis/redis-window-store';
 export type { RedisWindowStoreOptions, RedisClient } from './store/redis/redis-window-store';
 export { APPLY_SCRIPT } from './store/redis/apply-script';
 export { keySlot } from './store/redis/key-slot';
-export { DEFAULT_KEY_PREFIX, entityTag } from './store/redis/key-layout';
+export { DEFAULT_KEY_PREFIX, entityTag, keyPrefixProblem } from './store/redis/key-layout';

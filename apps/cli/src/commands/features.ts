@@ -11,6 +11,7 @@ import {
   DEFAULT_KEY_PREFIX,
   ENTITY_TYPES,
   FEATURE_REGISTRY,
+  keyPrefixProblem,
   MemoryWindowStore,
   RedisWindowStore,
   type EntityType,
@@ -127,10 +128,8 @@ async function openStore(opts: FeaturesOptions, allowedLatenessMs: number): Prom
   if (!opts.redisUrl === !opts.redisCluster) {
     throw new UsageError('--store redis needs exactly one of --redis-url or --redis-cluster');
   }
-  if (opts.keyPrefix !== undefined && /[{}]/.test(opts.keyPrefix))
-    throw new UsageError(
-      `--key-prefix must not contain { or } (got "${opts.keyPrefix}"): braces would put every entity in one Cluster slot`,
-    );
+  const prefixProblem = opts.keyPrefix === undefined ? null : keyPrefixProblem(opts.keyPrefix);
+  if (prefixProblem) throw new UsageError(`--key-prefix ${prefixProblem}`);
   const ioredis = await import('ioredis');
   let client: Redis | Cluster;
   if (opts.redisUrl) {

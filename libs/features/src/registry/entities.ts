@@ -23,6 +23,33 @@ export function routeEntityId(method: string, routeTemplate: string): string {
   return `${method} ${routeTemplate}`;
 }
 
+/**
+ * routeEntityId memoized per method and template, so that a store does not build the same string for
+ * every event; bounded (cleared when it holds `limit` ids), so hostile templates cannot grow it.
+ */
+export class RouteIdMemo {
+  private readonly byMethod = new Map<string, Map<string, string>>();
+  private count = 0;
+
+  constructor(private readonly limit = 100_000) {}
+
+  get(method: string, template: string): string {
+    let byTemplate = this.byMethod.get(method);
+    if (!byTemplate) this.byMethod.set(method, (byTemplate = new Map()));
+    let id = byTemplate.get(template);
+    if (id === undefined) {
+      if (this.count >= this.limit) {
+        for (const m of this.byMethod.values()) m.clear();
+        this.count = 0;
+      }
+      id = routeEntityId(method, template);
+      byTemplate.set(template, id);
+      this.count++;
+    }
+    return id;
+  }
+}
+
 /** The id of the single global login-flow entity. */
 export const LOGIN_FLOW_ID = 'global';
 

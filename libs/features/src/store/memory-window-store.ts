@@ -29,7 +29,7 @@ import {
   SEQUENTIAL_ID_MAX_STEP,
 } from '../registry/counters';
 import { countryCentroid } from '../registry/country-centroids';
-import { ENTITY_TYPES, entityIdOf, routeEntityId } from '../registry/entities';
+import { ENTITY_TYPES, RouteIdMemo, entityIdOf } from '../registry/entities';
 import { DIMENSIONS, MEMORY_KINDS, dimensionElement } from '../registry/layout';
 import { DISTINCT_HOP_MS, distinctViewWindow } from '../registry/windows';
 import { EntityTable } from '../state/entity-table';
@@ -152,8 +152,7 @@ export class MemoryWindowStore implements WindowStore {
   private readonly entryScratch: number[] = [];
   private readonly patterns = new Map<string, number>();
   private readonly uaDigests = new Map<string, string>();
-  private readonly routeIds = new Map<string, Map<string, string>>();
-  private routeIdCount = 0;
+  private readonly routeIds = new RouteIdMemo(MEMO_LIMIT);
   private batchSeq = 0;
   private nextOffset = 0;
   private lastSweepWatermark = -Infinity;
@@ -259,24 +258,7 @@ export class MemoryWindowStore implements WindowStore {
   }
 
   private idOf(t: number, e: AccessEvent): string | null {
-    return t === ROUTE ? this.routeId(e.method, e.routeTemplate) : entityIdOf(ENTITY_TYPES[t]!, e);
-  }
-
-  /** routeEntityId, memoized so a batch does not build the same string per event. */
-  private routeId(method: string, template: string): string {
-    let byTemplate = this.routeIds.get(method);
-    if (!byTemplate) this.routeIds.set(method, (byTemplate = new Map()));
-    let id = byTemplate.get(template);
-    if (id === undefined) {
-      if (this.routeIdCount >= MEMO_LIMIT) {
-        for (const m of this.routeIds.values()) m.clear();
-        this.routeIdCount = 0;
-      }
-      id = routeEntityId(method, template);
-      byTemplate.set(template, id);
-      this.routeIdCount++;
-    }
-    return id;
+    return t === ROUTE ? this.routeIds.get(e.method, e.routeTemplate) : entityIdOf(ENTITY_TYPES[t]!, e);
   }
 
   private pattern(element: string): number {

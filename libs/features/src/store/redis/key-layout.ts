@@ -24,6 +24,13 @@ import type { EntityLayout } from '../../registry/layout';
 // a few elements (vf2 kept every window in a key; vf1 kept one text field per register).
 export const DEFAULT_KEY_PREFIX = 'vf4:';
 
+/** Why `prefix` cannot prefix entity keys, or null: braces would make it every key's Cluster hash tag. */
+export function keyPrefixProblem(prefix: string): string | null {
+  return /[{}]/.test(prefix)
+    ? `must not contain { or } (got ${JSON.stringify(prefix)}): braces would put every entity in one Cluster slot`
+    : null;
+}
+
 /** Longest id (after encoding) kept readable in a key; a longer one becomes a digest. */
 export const MAX_TAG_ID = 96;
 const RESERVED = /[{}%#]/;

@@ -30,7 +30,7 @@ import { BatchClock, type ClassifiedBatch } from '../batch-clock';
 import type { ApplyResult, BatchPosition, WindowStore, WindowStoreOptions, WindowStoreStats } from '../window-store';
 import { APPLY_SCRIPT, REGISTER_FIELD, storedRegister } from './apply-script';
 import { keySlot } from './key-slot';
-import { DEFAULT_KEY_PREFIX, entityTag, hwmField, stateKey } from './key-layout';
+import { DEFAULT_KEY_PREFIX, entityTag, hwmField, keyPrefixProblem, stateKey } from './key-layout';
 import { MsgpackWriter, unpack } from './msgpack';
 
 export type RedisClient = Redis | Cluster;
@@ -71,10 +71,8 @@ export class RedisWindowStore implements WindowStore {
   constructor(options: RedisWindowStoreOptions) {
     this.client = options.client;
     this.prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-    if (/[{}]/.test(this.prefix))
-      throw new Error(
-        `keyPrefix must not contain { or } (got ${JSON.stringify(this.prefix)}): the braces would become the Cluster hash tag of every key`,
-      );
+    const problem = keyPrefixProblem(this.prefix);
+    if (problem) throw new Error(`keyPrefix ${problem}`);
     this.perCall = options.entitiesPerCall ?? 64;
     this.clock = new BatchClock(options.allowedLatenessMs);
     this.ownsClient = options.ownsClient ?? true;
