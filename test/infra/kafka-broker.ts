@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { describeExit, spawnOwned, type OwnedProcess } from './owned-process';
+import { missingPackageError, requireCommand } from './system-packages';
 
 const run = promisify(execFile);
 
@@ -40,23 +41,30 @@ export interface KafkaMock {
  * Compiles mock-broker.c unless the binary is newer than the source. Safe to call from parallel Jest
  * workers: each compiles to its own temporary name and renames it into place atomically, so a reader
  * sees either no binary or a complete one. globalSetup calls it once so workers normally find it built.
+ * A missing gcc, pkg-config, librdkafka-dev or libc6-dev is reported by its Debian package name.
  */
 export async function ensureMockBrokerBinary(): Promise<string> {
   const [source, binary] = await Promise.all([stat(MOCK_BROKER_SOURCE), stat(MOCK_BROKER_BINARY).catch(() => null)]);
   if (binary && binary.mtimeMs >= source.mtimeMs) return MOCK_BROKER_BINARY;
 
+  const gcc = requireCommand('gcc', 'gcc');
+  const flags = await rdkafkaFlags();
   await mkdir(dirname(MOCK_BROKER_BINARY), { recursive: true });
   const temporary = join(
     dirname(MOCK_BROKER_BINARY),
     `.mock-broker.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`,
   );
-  const flags = await rdkafkaFlags();
   try {
-    await run('gcc', ['-O2', '-Wall', '-Wextra', '-std=c11', '-o', temporary, MOCK_BROKER_SOURCE, ...flags]);
+    await run(gcc, ['-O2', '-Wall', '-Wextra', '-std=c11', '-o', temporary, MOCK_BROKER_SOURCE, ...flags]);
     await rename(temporary, MOCK_BROKER_BINARY);
   } catch (error) {
     await rm(temporary, { force: true });
     const stderr = (error as { stderr?: string }).stderr ?? '';
+    // gcc without libc6-dev finds no standard headers (or crt1.o / -lc when linking).
+    if (/stdio\.h|stdlib\.h|crt1\.o|cannot find -lc\b/.test(stderr)) {
+      throw missingPackageError('the C library headers (stdio.h)', 'libc6-dev');
+    }
+    if (/rdkafka\.h|cannot find -lrdkafka/.test(stderr)) throw missingPackageError('librdkafka', 'librdkafka-dev');
     throw new Error(
       `cannot compile ${MOCK_BROKER_SOURCE} (needs gcc and librdkafka-dev): ${(error as Error).message}\n${stderr}`,
     );
@@ -65,11 +73,13 @@ export async function ensureMockBrokerBinary(): Promise<string> {
 }
 
 async function rdkafkaFlags(): Promise<string[]> {
+  const pkgConfig = requireCommand('pkg-config', 'pkg-config');
   try {
-    const { stdout } = await run('pkg-config', ['--cflags', '--libs', 'rdkafka']);
+    const { stdout } = await run(pkgConfig, ['--cflags', '--libs', 'rdkafka']);
     return stdout.trim().split(/\s+/).filter(Boolean);
   } catch {
-    return ['-lrdkafka'];
+    // pkg-config knows rdkafka through librdkafka-dev's rdkafka.pc.
+    throw missingPackageError('librdkafka (pkg-config rdkafka)', 'librdkafka-dev');
   }
 }
 

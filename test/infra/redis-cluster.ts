@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { getFreePort } from './free-port';
 import { startRedisServer, type RedisServer } from './redis-server';
+import { requireCommand } from './system-packages';
 
 const run = promisify(execFile);
 
@@ -30,6 +31,7 @@ export interface RedisClusterOptions {
  */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
   const masters = options.masters ?? 3;
+  requireCommand('redis-cli', 'redis-tools');
   const servers: RedisServer[] = [];
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {

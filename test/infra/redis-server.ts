@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getFreePort } from './free-port';
 import { describeExit, spawnOwned, type OwnedProcess } from './owned-process';
+import { requireCommand } from './system-packages';
 
 export interface RedisServerOptions {
   /** The redis-server executable; default `redis-server` from PATH. */
@@ -32,6 +33,7 @@ const PORT_ATTEMPTS = 3;
  * machine's own Redis on 6379. The server dies with the test process (see owned-process.ts).
  */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  if (options.binary === undefined) requireCommand('redis-server', 'redis-server');
   let lastError: Error | undefined;
   // The free port can be taken between getFreePort() and redis-server's bind: try a fresh one.
   for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {

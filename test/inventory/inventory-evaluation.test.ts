@@ -15,12 +15,13 @@
  * Run: npx jest --selectProjects integration --testPathPatterns test/inventory/inventory-evaluation
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createWriter, Simulation, simulateToDirectory, type RoutesFile, type SimRequest } from '@vigil/simulator';
 import type { InventoryReport } from '@vigil/inventory';
 import { main } from '../../apps/cli/src/main';
+import { requireExecutable } from '../infra/system-packages';
 
 const ART = join(__dirname, '..', '.artifacts', 'inventory');
 const SIM = { seed: 3, minutes: 5, scale: 1 } as const;
@@ -282,61 +283,58 @@ describe('vigil inventory on vigil simulate traffic with a scanner flood', () =>
   });
 
   const chromium = '/usr/bin/chromium';
-  (existsSync(chromium) ? it : it.skip)(
-    'renders the HTML report in headless Chromium: no console errors, sortable, filterable, detail with factors',
-    async () => {
-      const { chromium: pw } = await import('playwright-core');
-      const browser = await pw.launch({
-        executablePath: chromium,
-        args: [
-          '--no-sandbox',
-          '--headless',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
-      try {
-        const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-        const problems: string[] = [];
-        const requests: string[] = [];
-        page.on(
-          'console',
-          (m) => (m.type() === 'error' || m.type() === 'warning') && problems.push(`${m.type()}: ${m.text()}`),
-        );
-        page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-        page.on('request', (r) => requests.push(r.url()));
-        await page.goto(`file://${join(ART, 'inventory.html')}`);
-        const rows = page.locator('#endpoints tbody tr');
-        expect(await rows.count()).toBe(report.endpoints.length);
-        // Sorted by risk, highest first.
-        const risks = (await page.locator('#endpoints tbody tr td:first-child').allTextContents()).map(Number);
-        expect(risks).toEqual([...risks].sort((a, b) => b - a));
-        // Sort by template.
-        await page.click('th[data-key="template"]');
-        const templates = await page.locator('#endpoints tbody td.tpl').allTextContents();
-        expect(templates).toEqual([...templates].sort((a, b) => a.localeCompare(b)));
-        // Filter: shadow only.
-        await page.selectOption('#f-doc', 'shadow');
-        expect(await rows.count()).toBe(OMITTED.length);
-        await page.selectOption('#f-doc', '');
-        await page.fill('#f-text', '/v1/payments');
-        expect(await rows.count()).toBeGreaterThan(0);
-        await rows.first().click();
-        expect(await page.locator('#detail').isVisible()).toBe(true);
-        expect(await page.locator('#detail-body h4').first().textContent()).toBe('Risk factors');
-        expect(await page.locator('#detail-body').textContent()).toContain('sensitive_flow');
-        await page.fill('#f-text', '');
-        await page.screenshot({ path: join(ART, 'inventory-report.png'), fullPage: false });
-        expect(problems).toEqual([]);
-        expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
-        figures['screenshot'] = join(ART, 'inventory-report.png');
-      } finally {
-        await browser.close();
-      }
-    },
-    60_000,
-  );
+  it('renders the HTML report in headless Chromium: no console errors, sortable, filterable, detail with factors', async () => {
+    requireExecutable(chromium, 'chromium');
+    const { chromium: pw } = await import('playwright-core');
+    const browser = await pw.launch({
+      executablePath: chromium,
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      const problems: string[] = [];
+      const requests: string[] = [];
+      page.on(
+        'console',
+        (m) => (m.type() === 'error' || m.type() === 'warning') && problems.push(`${m.type()}: ${m.text()}`),
+      );
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+      page.on('request', (r) => requests.push(r.url()));
+      await page.goto(`file://${join(ART, 'inventory.html')}`);
+      const rows = page.locator('#endpoints tbody tr');
+      expect(await rows.count()).toBe(report.endpoints.length);
+      // Sorted by risk, highest first.
+      const risks = (await page.locator('#endpoints tbody tr td:first-child').allTextContents()).map(Number);
+      expect(risks).toEqual([...risks].sort((a, b) => b - a));
+      // Sort by template.
+      await page.click('th[data-key="template"]');
+      const templates = await page.locator('#endpoints tbody td.tpl').allTextContents();
+      expect(templates).toEqual([...templates].sort((a, b) => a.localeCompare(b)));
+      // Filter: shadow only.
+      await page.selectOption('#f-doc', 'shadow');
+      expect(await rows.count()).toBe(OMITTED.length);
+      await page.selectOption('#f-doc', '');
+      await page.fill('#f-text', '/v1/payments');
+      expect(await rows.count()).toBeGreaterThan(0);
+      await rows.first().click();
+      expect(await page.locator('#detail').isVisible()).toBe(true);
+      expect(await page.locator('#detail-body h4').first().textContent()).toBe('Risk factors');
+      expect(await page.locator('#detail-body').textContent()).toContain('sensitive_flow');
+      await page.fill('#f-text', '');
+      await page.screenshot({ path: join(ART, 'inventory-report.png'), fullPage: false });
+      expect(problems).toEqual([]);
+      expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+      figures['screenshot'] = join(ART, 'inventory-report.png');
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
