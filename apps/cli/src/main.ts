@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@vigil/events';
 import { ConfigFileError } from '@vigil/platform';
+import { registerAudit } from './commands/audit';
 import { registerEvaluate } from './commands/evaluate';
 import { registerFeatures } from './commands/features';
 import { registerInventory } from './commands/inventory';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEvaluate(program);
   registerModels(program);
+  registerAudit(program);
   return program;
 }
 
@@ -41,7 +43,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);
-    return 0;
+    // A command that found a problem (models validate, audit verify) sets process.exitCode.
+    return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof ConfigFileError) {
