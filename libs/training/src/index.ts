@@ -34,3 +34,5 @@ export { trainDetectorModel, saveDetectorModel } from './train/train-pipeline';
 export type { PipelineOptions, TrainedDetector } from './train/train-pipeline';
 export { evaluateDetector, scoreDataset, summarize } from './evaluate/evaluate';
 export type { DetectorEvaluation, StyleResult, CampaignResult, TrapResult } from './evaluate/evaluate';
+export { WholePathEvaluator } from './evaluate/whole-path';
+export type { WholePathReport, StyleFigures, TrapFigures } from './evaluate/whole-path';

@@ -17,10 +17,13 @@ import {
   type LayoutSpec,
 } from '@vigil/training';
 import { UsageError } from '../errors';
+import { evaluateWholePath } from './evaluate-path';
 import { backendOption, buildData, fileSource, parseNumberList, positive, simulationSources } from './train';
 
 interface EvaluateOptions {
   model: string[];
+  modelsOnly?: boolean;
+  requestLabels?: string;
   input?: string;
   source?: string;
   config?: string;
@@ -37,12 +40,16 @@ interface EvaluateOptions {
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
-    .description('measure trained models on labeled traffic: precision, recall, PR-AUC, confusion, time-to-detect')
+    .description(
+      'measure detection on labeled traffic: the whole path (decisions a proxy would enforce), or the models alone',
+    )
     .option('-m, --model <dir...>', 'model directories (models/<detector>/<version>) or a models root', ['models'])
     .option('-i, --input <file>', 'labeled gateway log (e.g. traffic.kong.log from vigil simulate)')
     .option('-s, --source <format>', 'gateway log format of --input')
     .option('-c, --config <file>', 'source mapping config of --input')
     .option('-l, --labels <file>', 'labels of --input: labels.json from vigil simulate, or confirmed incidents')
+    .option('--request-labels <file>', 'request-labels.ndjson of --input (default: beside --labels)')
+    .option('--models-only', 'score the models alone at the entity level (no policy, no baselines)')
     .option('--inject-attacks [seed]', 'inject simulated campaigns into --input (benign history) and evaluate on them')
     .option('--simulate-seeds <list>', 'evaluate on fresh simulations with these seeds instead of --input', undefined)
     .option('--minutes <m>', 'minutes per simulation', '60')
@@ -58,12 +65,20 @@ Examples:
   vigil evaluate --model models --input sim/traffic.kong.log --source kong --labels sim/labels.json --json eval.json
   vigil evaluate --model models/scraping/1.0.0 --simulate-seeds 2001-2003
 
-Entity level: an entity (an IP, an account) is alerted when any of its decision points scores at or above
-the alert threshold; precision and recall count entities, not rows. Time-to-detect runs from a campaign's
-first request to its first alert.`,
+Whole path (default): the traffic goes through decode → windows → detectors → policy as in vigil replay,
+and every request is judged against the decisions in force at its own event time. Per attack type and
+style: recall (attacking entities alerted, decided on, or stopped), the share of attack requests an
+enforcing proxy would have stopped (blocked, challenged, stepped up, revoked), time to detect; per trap
+kind the users affected and the enforcing decisions on them; plain customers affected; block precision.
+With several sources the worst value of each figure is printed last. The policy is --config's policy:.
+
+--models-only: an entity (an IP, an account) is alerted when any of its decision points scores at or
+above the model's alert threshold; precision and recall count entities, not rows. Time-to-detect runs
+from a campaign's first request to its first alert.`,
     )
     .action(async (opts: EvaluateOptions) => {
-      await evaluate(opts);
+      if (opts.modelsOnly || opts.injectAttacks !== undefined) await evaluate(opts);
+      else await evaluateWholePath(opts);
     });
 }
 

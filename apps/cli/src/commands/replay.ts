@@ -1,6 +1,8 @@
 /**
- * `vigil replay`: gateway logs → canonical AccessEvents (NDJSON) + dead letters, streaming in constant
- * memory. The same decode path as the live detector, so a replay shows exactly what production sees.
+ * `vigil replay`: gateway logs → the whole detection path in one process (decode → feature windows in
+ * memory → detectors → policy), in event time, as fast as it can. Decisions, alerts and the audit trail
+ * go to NDJSON files; canonical events only with --events-out; bad records to a dead-letter file. The same
+ * decoders, windows, detectors and policy as the live detector, so a replay shows what production decides.
  */
 import type { Command } from 'commander';
 import {
@@ -11,13 +13,30 @@ import {
   type EventBatch,
   type PooledBatch,
 } from '@vigil/connectors';
+import { DetectionPipeline, type Alert, type Decision } from '@vigil/detection';
 import type { DeadLetterReason } from '@vigil/events';
+import { MemoryWindowStore } from '@vigil/features';
+import { readConfigFile } from '@vigil/platform';
+import { openAudit, type AuditHandle } from '../audit-setup';
+import { setupDetection, splitConfigSections } from '../detection-setup';
+import { DetectionTally, printTally, type TallySummary } from '../detection-tally';
+import { PrincipalMap } from '../principal-map';
 import { formatCount, Progress } from '../progress';
 import { addSourceOptions, decodeWorkers, loadSource, type SourceOptions } from '../source-options';
+import { backendOption } from './train';
 
-interface ReplayOptions extends SourceOptions {
+export interface ReplayOptions extends SourceOptions {
   eventsOut?: string;
   deadLetter?: string;
+  decisions?: string;
+  alerts?: string;
+  audit?: string;
+  principalMap?: string;
+  models?: string;
+  shadowModels?: string[];
+  detect: boolean;
+  backend?: string;
+  batchSeconds?: string;
   progress: boolean;
   summaryJson?: string;
   workers?: string;
@@ -38,25 +57,45 @@ export interface ReplaySummary {
   readonly deadLetterOut: string | null;
   readonly developmentHashKey: boolean;
   readonly decodeWorkers: number;
+  /** Null with --no-detect. */
+  readonly detection: TallySummary | null;
+  readonly decisionsOut: string | null;
+  readonly alertsOut: string | null;
+  readonly auditOut: string | null;
+  readonly principalMapOut: string | null;
 }
 
 export function registerReplay(program: Command): void {
   const cmd = program
     .command('replay')
-    .description('decode gateway access logs into canonical AccessEvents; bad records go to a dead-letter file')
+    .description('run detection over gateway access logs: decisions, alerts, an audit trail (and events)')
     .addHelpText(
       'after',
       `
 Examples:
-  vigil replay --source kong --input kong.ndjson --events-out events.ndjson --dead-letter dead.ndjson
-  zcat envoy.log.gz | vigil replay --source envoy --input - --events-out - > events.ndjson
+  vigil replay --source kong --input kong.ndjson --decisions decisions.ndjson --alerts alerts.ndjson --audit audit.ndjson
+  zcat envoy.log.gz | vigil replay --source envoy --input - --alerts - > alerts.ndjson
+  vigil replay --source nginx --input access.log --no-detect --events-out events.ndjson
 
-Every input line becomes either one event or one dead-letter record with a reason code
-(malformed_json, missing_field, invalid_ip, record_too_large, ...). Without --dead-letter, dead
-letters go to <events-out>.dead-letter.ndjson, or ./vigil-dead-letter.ndjson. Set VIGIL_HASH_KEY
-(or hashing.key in --config) to the HMAC key used to pseudonymise principals and sessions.`,
+Runs decode → feature windows (in memory) → detectors → policy in event time, in one process: no
+Kafka or Redis. Every input line becomes either one event or one dead-letter record with a reason code
+(malformed_json, missing_field, invalid_ip, record_too_large, ...). Without --dead-letter, dead letters
+go to <events-out>.dead-letter.ndjson, or ./vigil-dead-letter.ndjson. Principals, sessions, devices and
+API keys are HMAC ids in every output; --principal-map writes raw value → id for the entities that
+decisions and alerts name (for analysts; keep it as secret as the logs). The policy comes from the
+\`policy:\` section of --config. Set VIGIL_HASH_KEY (or hashing.key) for real data, and VIGIL_AUDIT_KEY
+to sign the audit trail's checkpoints.`,
     );
   addSourceOptions(cmd)
+    .option('--decisions <file>', 'write decisions (NDJSON) here; - for stdout')
+    .option('--alerts <file>', 'write alerts (NDJSON) here; - for stdout')
+    .option('--audit <file>', 'append the hash-chained audit trail here (VIGIL_AUDIT_KEY signs checkpoints)')
+    .option('--principal-map <file>', 'write raw → HMAC id for entities named in decisions and alerts')
+    .option('--models <dir>', 'models root (models/<detector>/<version>); none for baselines only')
+    .option('--shadow-models <dir...>', 'model directories scored in shadow beside the active ones')
+    .option('--no-detect', 'only decode (events and dead letters), no detection')
+    .option('--batch-seconds <s>', 'event-time span of a detection batch', '10')
+    .option('--backend <name>', 'TF.js backend to start from: tensorflow, wasm or cpu')
     .option('-o, --events-out <file>', 'write AccessEvents as NDJSON here; - for stdout')
     .option('-d, --dead-letter <file>', 'write dead-letter records as NDJSON here')
     .option('--summary-json <file>', 'also write the summary as JSON')
@@ -77,10 +116,17 @@ letters go to <events-out>.dead-letter.ndjson, or ./vigil-dead-letter.ndjson. Se
 }
 
 export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
-  const { gateway, config, decoder } = loadSource(opts);
-  const workers = decodeWorkers(opts.workers);
+  const raw = opts.config ? readConfigFile(opts.config) : {};
+  const sections = splitConfigSections(raw);
+  const { gateway, config, decoder } = loadSource(opts, process.env, sections.source);
+  const principalMap = opts.principalMap ? new PrincipalMap() : null;
+  // Raw values are seen only where hashing happens: with a principal map, decode on this thread.
+  const workers = principalMap ? 0 : decodeWorkers(opts.workers);
+  if (principalMap) principalMap.observe(decoder);
   const input = openInput(opts.input);
   const eventsOut = opts.eventsOut ? NdjsonWriter.open(opts.eventsOut) : null;
+  const decisionsOut = opts.detect && opts.decisions ? NdjsonWriter.open(opts.decisions) : null;
+  const alertsOut = opts.detect && opts.alerts ? NdjsonWriter.open(opts.alerts) : null;
   const deadLetterPath =
     opts.deadLetter ??
     (opts.eventsOut && opts.eventsOut !== '-'
@@ -89,12 +135,39 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   // Opened on the first dead letter, so a clean replay leaves no empty file behind.
   let deadOut: NdjsonWriter | null = null;
   const reasons: Partial<Record<DeadLetterReason, number>> = {};
-  const progress = new Progress({
-    label: 'replay',
-    unit: 'events',
-    total: input.size,
-    enabled: opts.progress,
-  });
+  const progress = new Progress({ label: 'replay', unit: 'events', total: input.size, enabled: opts.progress });
+
+  let audit: AuditHandle | null = null;
+  const tally = new DetectionTally();
+  const setup = opts.detect
+    ? await setupDetection(sections.policy, config, {
+        models: opts.models,
+        shadowModels: opts.shadowModels,
+        backend: backendOption(opts.backend),
+        onRecord: (r, watermark) => audit?.append(r, watermark),
+      })
+    : null;
+  if (setup && opts.audit) audit = await openAudit(opts.audit, setup, process.env);
+  if (setup && opts.progress) process.stderr.write(`replay: ${setup.describe()}\n`);
+  const batchSeconds = Number(opts.batchSeconds ?? '10');
+  if (!(batchSeconds > 0 && batchSeconds <= 600)) throw new Error('--batch-seconds must be in (0, 600]');
+  const pipeline = setup
+    ? new DetectionPipeline({
+        store: new MemoryWindowStore(),
+        engine: setup.engine,
+        batchSpanMs: batchSeconds * 1000,
+        sinks: {
+          decisions: (ds: readonly Decision[]) => {
+            tally.decisions(ds);
+            if (decisionsOut) for (const d of ds) decisionsOut.write(d);
+          },
+          alerts: (as: readonly Alert[]) => {
+            tally.alerts(as);
+            if (alertsOut) for (const a of as) alertsOut.write(a);
+          },
+        },
+      })
+    : null;
 
   const started = process.hrtime.bigint();
   let records = 0;
@@ -102,13 +175,11 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   let dead = 0;
   let blank = 0;
   let bytes = 0;
-  const pool =
-    workers > 0
-      ? new DecodePool({ gateway, config, workers, sourceName: input.name, output: eventsOut ? 'ndjson' : 'count' })
-      : null;
+  const output = pipeline ? 'objects' : eventsOut ? 'ndjson' : 'count';
+  const pool = workers > 0 ? new DecodePool({ gateway, config, workers, sourceName: input.name, output }) : null;
   const batches: AsyncIterable<PooledBatch> = pool
     ? pool.read(input.stream)
-    : serializeOnMainThread(readEventBatches(input.stream, decoder, { sourceName: input.name }), eventsOut !== null);
+    : fromMainThread(readEventBatches(input.stream, decoder, { sourceName: input.name }), output);
   try {
     for await (const batch of batches) {
       records += batch.records;
@@ -116,7 +187,9 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
       bytes = batch.bytesRead;
       events += batch.eventCount;
       if (eventsOut) {
-        eventsOut.writeSerialized(batch.eventsNdjson, batch.eventCount);
+        if (output === 'objects') {
+          for (const e of batch.events) eventsOut.write(e);
+        } else eventsOut.writeSerialized(batch.eventsNdjson, batch.eventCount);
         await eventsOut.flush();
       }
       if (batch.deadLetters.length) {
@@ -128,15 +201,36 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
         dead += batch.deadLetters.length;
         await deadOut.flush();
       }
-      progress.update(events, bytes, dead ? `dead-lettered ${formatCount(dead)}` : '');
+      if (pipeline) {
+        await pipeline.push(batch.events);
+        await decisionsOut?.flush();
+        await alertsOut?.flush();
+      }
+      const found = pipeline
+        ? `alerts ${formatCount(tally.alertCount)}, decisions ${formatCount(tally.decisionCount)}`
+        : '';
+      progress.update(
+        events,
+        bytes,
+        [found, dead ? `dead-lettered ${formatCount(dead)}` : ''].filter(Boolean).join(', '),
+      );
     }
+    await pipeline?.flush();
   } finally {
     await pool?.close();
     progress.finish();
     await eventsOut?.close();
     await deadOut?.close();
+    await decisionsOut?.close();
+    await alertsOut?.close();
+    await audit?.close();
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  let principalMapOut: string | null = null;
+  if (principalMap && opts.principalMap) {
+    await principalMap.write(opts.principalMap, tally.namedEntities());
+    principalMapOut = opts.principalMap;
+  }
   return {
     input: input.name,
     source: decoder.gateway,
@@ -152,22 +246,28 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     deadLetterOut: deadOut ? deadLetterPath : null,
     developmentHashKey: decoder.normalizer?.info.usingDevelopmentKey ?? false,
     decodeWorkers: workers,
+    detection: setup ? tally.summary(setup.engine.policy.counters) : null,
+    decisionsOut: decisionsOut ? decisionsOut.target : null,
+    alertsOut: alertsOut ? alertsOut.target : null,
+    auditOut: audit ? audit.path : null,
+    principalMapOut,
   };
 }
 
-async function* serializeOnMainThread(
+async function* fromMainThread(
   source: AsyncIterable<EventBatch>,
-  serialize: boolean,
+  output: 'objects' | 'ndjson' | 'count',
 ): AsyncGenerator<PooledBatch> {
   for await (const b of source) {
     yield {
-      events: [],
+      events: output === 'objects' ? b.events : [],
       deadLetters: b.deadLetters,
       records: b.records,
       blankLines: b.blankLines,
       bytesRead: b.bytesRead,
       eventCount: b.events.length,
-      eventsNdjson: serialize && b.events.length ? b.events.map((e) => JSON.stringify(e)).join('\n') + '\n' : '',
+      eventsNdjson:
+        output === 'ndjson' && b.events.length ? b.events.map((e) => JSON.stringify(e)).join('\n') + '\n' : '',
     };
   }
 }
@@ -180,6 +280,11 @@ function printSummary(s: ReplaySummary): void {
   ];
   const reasons = Object.entries(s.deadLetterReasons).sort((a, b) => b[1] - a[1]);
   if (reasons.length) lines.push(`  dead letters by reason: ${reasons.map(([r, n]) => `${r}=${n}`).join(', ')}`);
+  if (s.detection) lines.push(...printTally(s.detection));
+  if (s.decisionsOut) lines.push(`  decisions:    ${s.decisionsOut}`);
+  if (s.alertsOut) lines.push(`  alerts:       ${s.alertsOut}`);
+  if (s.auditOut) lines.push(`  audit trail:  ${s.auditOut}`);
+  if (s.principalMapOut) lines.push(`  principal map: ${s.principalMapOut}`);
   if (s.eventsOut) lines.push(`  events:       ${s.eventsOut}`);
   if (s.deadLetterOut) lines.push(`  dead letters: ${s.deadLetterOut}`);
   if (s.developmentHashKey) {

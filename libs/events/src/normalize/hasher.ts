@@ -16,6 +16,9 @@ export class IdHasher {
     k: new Map(),
   };
 
+  /** Told of every value hashed on a memo miss (the CLI's principal map); null on the hot path. */
+  observer: ((kind: HashKind, value: string, digest: string) => void) | null = null;
+
   constructor(
     private readonly key: string,
     private readonly hexChars: number = 24,
@@ -32,6 +35,7 @@ export class IdHasher {
     // just means hashing at full cost, with memory bounded either way.
     if (memo.size >= this.memoCapPerKind) memo.clear();
     memo.set(value, digest);
+    this.observer?.(kind, value, digest);
     return digest;
   }
 }

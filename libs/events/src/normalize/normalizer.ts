@@ -49,7 +49,8 @@ export interface NormalizerInfo {
 export class Normalizer {
   readonly info: NormalizerInfo;
   private readonly trusted: CidrSet;
-  private readonly hasher: IdHasher;
+  /** Public for observers (IdHasher.observer): raw → id maps for analysts, opt-in. */
+  readonly hasher: IdHasher;
   private readonly masker: Masker;
   private readonly templater: RouteTemplater;
   private readonly classifier: RouteClassifier;

@@ -18,12 +18,15 @@ export interface SimulatedRunOptions extends SimulationOptions {
   readonly format?: SimFormat;
   /** Only the attack campaigns' requests (for injection into other traffic). */
   readonly attacksOnly?: boolean;
+  /** Remember each labeled request's group (campaign or trap id) for groupOf(). */
+  readonly trackGroups?: boolean;
 }
 
 export class SimulatedRun {
   private readonly sim: Simulation;
   readonly format: SimFormat;
   deadLetters = 0;
+  private readonly groups = new Map<string, string>();
 
   constructor(readonly options: SimulatedRunOptions) {
     this.sim = new Simulation(options);
@@ -46,6 +49,7 @@ export class SimulatedRun {
     let out: AccessEvent[] = [];
     for (const r of this.sim.requests()) {
       if (this.options.attacksOnly && r.kind !== 'attack') continue;
+      if (this.options.trackGroups && r.group !== null) this.groups.set(r.request.requestId, r.group);
       const d = decoder.decode(writer.write(r.request));
       if (!d.ok) {
         this.deadLetters++;
@@ -58,6 +62,11 @@ export class SimulatedRun {
       }
     }
     if (out.length) yield out;
+  }
+
+  /** The campaign or trap a request belongs to (with trackGroups), null for plain traffic. */
+  groupOf(requestId: string | null): string | null {
+    return requestId === null ? null : (this.groups.get(requestId) ?? null);
   }
 
   /** The labels of a run with these options, without writing or decoding its traffic (deterministic). */

@@ -1,0 +1,228 @@
+/**
+ * `vigil evaluate` (whole path, the default): labeled traffic through decode → windows → detectors →
+ * policy exactly as `vigil replay` runs it, every request judged against the decisions in force at its
+ * event time (WholePathEvaluator). One report per source (a log with its labels, or a fresh simulation
+ * per seed), then the worst figure across sources for each target, because a mean hides the bad seed.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { openInput, readEventBatches } from '@vigil/connectors';
+import { DetectionPipeline } from '@vigil/detection';
+import { DEVELOPMENT_HASH_KEY, parseSourceConfig, type AccessEvent } from '@vigil/events';
+import { MemoryWindowStore } from '@vigil/features';
+import { readConfigFile } from '@vigil/platform';
+import { Simulation, sourceConfigFor, type LabelsFile } from '@vigil/simulator';
+import { SimulatedRun, WholePathEvaluator, type WholePathReport } from '@vigil/training';
+import { UsageError } from '../errors';
+import { setupDetection, splitConfigSections } from '../detection-setup';
+import { formatCount, Progress } from '../progress';
+import { loadSource } from '../source-options';
+import { backendOption, parseNumberList, positive } from './train';
+
+export interface EvaluatePathOptions {
+  model: string[];
+  input?: string;
+  source?: string;
+  config?: string;
+  labels?: string;
+  requestLabels?: string;
+  simulateSeeds?: string;
+  minutes: string;
+  scales: string;
+  json?: string;
+  backend?: string;
+  progress: boolean;
+}
+
+interface SourceRun {
+  readonly name: string;
+  readonly labels: () => LabelsFile;
+  readonly groupOf: (requestId: string | null) => string | null;
+  readonly batches: () => AsyncIterable<readonly AccessEvent[]>;
+  readonly sourceConfig: ReturnType<typeof parseSourceConfig>;
+  readonly policyRaw: unknown;
+}
+
+export async function evaluateWholePath(
+  opts: EvaluatePathOptions,
+): Promise<{ name: string; report: WholePathReport }[]> {
+  const runs = sourcesOf(opts);
+  const results: { name: string; report: WholePathReport }[] = [];
+  for (const run of runs) {
+    const models = opts.model.length === 1 ? opts.model[0] : undefined;
+    if (opts.model.length > 1) throw new UsageError('the whole-path evaluation takes one models root (--model DIR)');
+    const setup = await setupDetection(run.policyRaw, run.sourceConfig, {
+      models: models === 'models' && !existsSync('models') ? undefined : models,
+      backend: backendOption(opts.backend),
+    });
+    if (opts.progress) process.stderr.write(`evaluate ${run.name}: ${setup.describe()}\n`);
+    const evaluator = new WholePathEvaluator(run.groupOf);
+    const pipeline = new DetectionPipeline({
+      store: new MemoryWindowStore(),
+      engine: setup.engine,
+      sinks: {
+        decisions: (ds) => evaluator.onDecisions(ds),
+        alerts: (as) => evaluator.onAlerts(as),
+      },
+      afterBatch: (events) => evaluator.onEvents(events, setup.engine.policy),
+    });
+    const progress = new Progress({ label: `evaluate ${run.name}`, unit: 'events', enabled: opts.progress });
+    let n = 0;
+    try {
+      for await (const events of run.batches()) {
+        await pipeline.push(events);
+        n += events.length;
+        progress.update(n, undefined, `decisions ${formatCount(setup.engine.totals.decisions)}`);
+      }
+      await pipeline.flush();
+    } finally {
+      progress.finish();
+    }
+    results.push({ name: run.name, report: evaluator.report(run.labels()) });
+  }
+  printReports(results);
+  if (opts.json) {
+    writeFileSync(opts.json, `${JSON.stringify({ results, worst: worstOf(results.map((r) => r.report)) }, null, 2)}\n`);
+    process.stderr.write(`evaluate: report written to ${opts.json}\n`);
+  }
+  return results;
+}
+
+function sourcesOf(opts: EvaluatePathOptions): SourceRun[] {
+  const raw = opts.config ? readConfigFile(opts.config) : {};
+  const sections = splitConfigSections(raw);
+  if (opts.simulateSeeds) {
+    const seeds = parseNumberList(opts.simulateSeeds, '--simulate-seeds');
+    const minutes = positive(opts.minutes, '--minutes');
+    const scales = parseNumberList(opts.scales, '--scales');
+    return seeds.map((seed, i) => {
+      const run = new SimulatedRun({ seed, minutes, scale: scales[i % scales.length]!, trackGroups: true });
+      const trusted = Simulation.networks().trustedProxies;
+      const sourceConfig = parseSourceConfig(sourceConfigFor('kong', {}, { trustedProxies: trusted }), 'simulator');
+      return {
+        name: run.name,
+        labels: () => run.labels(),
+        groupOf: (id) => run.groupOf(id),
+        batches: async function* () {
+          yield* run.events();
+        },
+        sourceConfig,
+        policyRaw: sections.policy,
+      };
+    });
+  }
+  if (!opts.input || !opts.labels) throw new UsageError('give --input with --source and --labels, or --simulate-seeds');
+  if (!opts.source) throw new UsageError('--input needs --source <format>');
+  const { config, decoder } = loadSource({ input: opts.input, source: opts.source }, process.env, sections.source);
+  let labels: LabelsFile;
+  try {
+    labels = JSON.parse(readFileSync(opts.labels, 'utf8')) as LabelsFile;
+  } catch {
+    throw new UsageError(`labels file ${opts.labels} cannot be read as vigil simulate's labels.json`);
+  }
+  if (!Array.isArray(labels.campaigns)) throw new UsageError(`${opts.labels} has no campaigns: not a labels.json`);
+  const key = config.hashing.key ?? DEVELOPMENT_HASH_KEY;
+  if (
+    labels.hashing &&
+    'key' in labels.hashing &&
+    (labels.hashing as { key?: string }).key !== undefined &&
+    (labels.hashing as { key?: string }).key !== key
+  )
+    process.stderr.write(
+      'evaluate: the labels were hashed with another key; principal and session labels will not match\n',
+    );
+  const requestLabels = opts.requestLabels ?? join(dirname(opts.labels), 'request-labels.ndjson');
+  if (!existsSync(requestLabels))
+    throw new UsageError(
+      `request labels ${requestLabels} not found (vigil simulate writes them; or --request-labels FILE)`,
+    );
+  const groups = new Map<string, string>();
+  for (const line of readFileSync(requestLabels, 'utf8').split('\n')) {
+    if (!line) continue;
+    const r = JSON.parse(line) as { requestId: string; group: string };
+    groups.set(r.requestId, r.group);
+  }
+  const input = opts.input;
+  return [
+    {
+      name: input,
+      labels: () => labels,
+      groupOf: (id) => (id === null ? null : (groups.get(id) ?? null)),
+      batches: async function* () {
+        const opened = openInput(input);
+        for await (const b of readEventBatches(opened.stream, decoder, { sourceName: opened.name })) yield b.events;
+      },
+      sourceConfig: config,
+      policyRaw: sections.policy,
+    },
+  ];
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+export function printReports(results: readonly { name: string; report: WholePathReport }[]): void {
+  const out: string[] = [];
+  for (const { name, report: r } of results) {
+    out.push(`== ${name}: ${formatCount(r.events)} events`);
+    out.push(
+      `${'attack'.padEnd(40)} ${'camp'.padStart(4)} ${'entities'.padStart(8)} ${'recall'.padStart(7)} ${'stopped'.padStart(8)} ${'logins stopped'.padStart(15)} ${'TTD med/worst s'.padStart(16)}`,
+    );
+    for (const [k, s] of Object.entries(r.byStyle).sort()) {
+      out.push(
+        `${k.padEnd(40)} ${String(s.campaigns).padStart(4)} ${`${s.detected}/${s.entities}`.padStart(8)} ${pct(s.recall).padStart(7)} ${pct(s.stoppedShare).padStart(8)} ${`${s.loginAttemptsStopped}/${s.loginAttempts}`.padStart(15)} ${`${s.medianTimeToDetectSec ?? '-'}/${s.worstTimeToDetectSec ?? '-'}`.padStart(16)}`,
+      );
+    }
+    out.push(
+      `${'trap'.padEnd(40)} ${'users'.padStart(6)} ${'affected'.padStart(8)} ${'enforcing decisions'.padStart(20)} ${'alerts'.padStart(7)}`,
+    );
+    for (const [k, t] of Object.entries(r.traps).sort()) {
+      out.push(
+        `${k.padEnd(40)} ${String(t.users).padStart(6)} ${String(t.usersAffected).padStart(8)} ${String(t.enforcingDecisions).padStart(20)} ${String(t.alerts).padStart(7)}`,
+      );
+    }
+    const p = r.plainCustomers;
+    const d = r.decisions;
+    out.push(
+      `plain customers: ${p.affected} of ${p.users} affected (${pct(p.share)}), ${p.requestsStopped} requests stopped`,
+    );
+    for (const [k, n] of Object.entries(p.stoppedBy)) out.push(`  stopped by ${k}: ${n}`);
+    for (const [k, n] of Object.entries(r.trapDecisionsBy)) out.push(`  trap decision ${k}: ${n}`);
+    out.push(
+      `decisions: ${d.total}; enforcing on entities ${d.enforcingEntity}, on attackers ${d.onAttackers} (block precision ${pct(d.blockPrecision)}); ` +
+        `signatures ${d.signatures}, matched ${d.signatureRequestsMatched} requests, ${pct(d.signaturePrecision)} of them attacks`,
+    );
+    out.push('');
+  }
+  if (results.length > 1) {
+    const w = worstOf(results.map((r) => r.report));
+    out.push('== worst across sources');
+    for (const [k, v] of Object.entries(w)) out.push(`${k.padEnd(50)} ${v}`);
+    out.push('');
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** Per target, the worst value any source gave: min recall / stopped share, max harm and time to detect. */
+export function worstOf(reports: readonly WholePathReport[]): Record<string, number | null> {
+  const w: Record<string, number | null> = {};
+  const min = (k: string, v: number) => (w[k] = w[k] === undefined || w[k] === null ? v : Math.min(w[k]!, v));
+  const max = (k: string, v: number | null) => {
+    if (v === null) return;
+    w[k] = w[k] === undefined || w[k] === null ? v : Math.max(w[k]!, v);
+  };
+  for (const r of reports) {
+    for (const [k, s] of Object.entries(r.byStyle)) {
+      min(`${k} recall`, s.recall);
+      min(`${k} requests stopped`, s.stoppedShare);
+      if (s.loginAttempts) min(`${k} login attempts stopped`, s.loginAttemptsStopped / s.loginAttempts);
+      max(`${k} median TTD s`, s.medianTimeToDetectSec);
+    }
+    for (const [k, t] of Object.entries(r.traps)) {
+      max(`trap ${k} users affected`, t.usersAffected);
+      max(`trap ${k} enforcing decisions`, t.enforcingDecisions);
+    }
+    max('plain customers affected share', r.plainCustomers.share);
+    min('block precision', r.decisions.blockPrecision);
+  }
+  return w;
+}

@@ -1,0 +1,245 @@
+/**
+ * Statistical baselines beside the models: rules on an entity's OWN behaviour, in counts and ratios that
+ * hold on any bank's traffic (a person does not fail twenty logins in ten minutes; a browser session does
+ * not change both its address and its browser). Each returns a score in [0, 1] — 0.5 is worth an alert,
+ * 0.9 is worth enforcing (the default rule thresholds) — and the features that drove it with the value a
+ * normal client shows beside them. The population (the site-wide login flow) is never part of an
+ * entity's score: it is context for the login-population detector.
+ */
+import type { FeatureVector } from '@vigil/features';
+import type { Reason } from '../records/records';
+import type { EntityRule, RuleResult } from './composite-detector';
+import { FeatureReader, ramp, round } from './feature-reader';
+import type { BatchView } from './finding';
+
+function rule<N extends string>(
+  name: string,
+  reader: FeatureReader<N>,
+  evaluate: (get: (n: N) => number, why: (n: N, baseline: number) => Reason) => RuleResult | null,
+): EntityRule {
+  return {
+    name,
+    evaluate(v: FeatureVector) {
+      return evaluate(
+        (n) => reader.get(v, n),
+        (n, b) => reader.reason(v, n, b),
+      );
+    },
+    features(v: FeatureVector) {
+      return reader.record(v);
+    },
+  };
+}
+
+const clamp01 = (x: number) => Math.max(0, Math.min(1, x));
+
+const ipLogin = new FeatureReader('ip', [
+  'loginAttempts1m',
+  'loginFailures1m',
+  'loginFailures10m',
+  'loginFailures1h',
+  'loginSuccesses1h',
+  'failedLoginRatio10m',
+  'distinctPrincipals10m',
+  'neverSucceededPrincipalShare10m',
+  'loginsWithoutPriorRequestShare10m',
+]);
+
+/**
+ * Many failed logins from one address, mostly failing: stuffing (many accounts) or cracking (few). A
+ * burst in the last minute counts as much as a slow pile-up over ten, so a fast attack is caught fast.
+ */
+export const ipLoginFailures = rule('ip-login-failures', ipLogin, (get, why) => {
+  const fails10 = get('loginFailures10m');
+  const fails1 = get('loginFailures1m');
+  const ratio = get('failedLoginRatio10m');
+  if (fails10 < 5 || ratio < 0.5) return null;
+  const volume = Math.max(ramp(fails10, 4, 20), ramp(fails1, 3, 12));
+  const spread = get('distinctPrincipals10m') >= 3 && get('neverSucceededPrincipalShare10m') >= 0.5 ? 1 : 0.95;
+  const score = clamp01(volume * (0.75 + 0.25 * ramp(ratio, 0.5, 0.9)) * spread);
+  return {
+    score: round(score),
+    reasons: [
+      why('loginFailures10m', 0),
+      why('failedLoginRatio10m', 0.1),
+      why('distinctPrincipals10m', 1),
+      why('neverSucceededPrincipalShare10m', 0),
+    ],
+  };
+});
+
+const principalLogin = new FeatureReader('principal', [
+  'loginFailures10m',
+  'loginFailures1h',
+  'consecutiveFailures',
+  'distinctIps10m',
+  'loginSuccesses1h',
+]);
+
+/** Credential cracking: failure after failure against one account. */
+export const principalLoginFailures = rule('principal-login-failures', principalLogin, (get, why) => {
+  const run = Math.max(get('consecutiveFailures'), get('loginFailures10m'));
+  if (run < 6) return null;
+  return {
+    score: round(ramp(run, 2, 10)),
+    reasons: [why('consecutiveFailures', 0), why('loginFailures10m', 0), why('distinctIps10m', 1)],
+  };
+});
+
+const principalRisk = new FeatureReader('principal', [
+  'failuresBeforeLastSuccess',
+  'newCountry1h',
+  'newAsn1h',
+  'newDevice1h',
+  'knownDevices30d',
+  'distinctCountries24h',
+  'maxTravelSpeedKmh1h',
+  'sensitiveAfterLogin10m',
+  'sensitiveActions10m',
+]);
+
+/** Speed between consecutive logins no airliner makes. */
+const IMPOSSIBLE_KMH = 1000;
+
+/**
+ * Account takeover: a login that only someone else could have made (impossible travel), or a new place
+ * after a run of failures, followed by sensitive actions (payee, e-mail change, transfer).
+ */
+export const principalTakeover = rule('principal-takeover', principalRisk, (get, why) => {
+  const sensitive = get('sensitiveAfterLogin10m');
+  const travel = get('maxTravelSpeedKmh1h');
+  const impossible = travel >= IMPOSSIBLE_KMH && get('distinctCountries24h') >= 2;
+  const newPlace = get('newCountry1h') + get('newAsn1h') > 0 && get('knownDevices30d') >= 1;
+  const afterFailures = get('failuresBeforeLastSuccess') >= 3;
+  // Travellers and VPN users trip both signals on their own; only the two together, followed by a
+  // sensitive action, are enforced. Either alone is an alert.
+  let score = 0;
+  if (impossible || (afterFailures && newPlace)) score = 0.6;
+  if (afterFailures && (impossible || get('distinctCountries24h') >= 2) && sensitive > 0) score = 0.92;
+  if (score === 0) return null;
+  return {
+    score,
+    reasons: [
+      why('maxTravelSpeedKmh1h', 0),
+      why('failuresBeforeLastSuccess', 0),
+      why('newCountry1h', 0),
+      why('sensitiveAfterLogin10m', 0),
+    ],
+  };
+});
+
+const sessionPlaces = new FeatureReader('session', [
+  'distinctIps1h',
+  'distinctUserAgents1h',
+  'sensitiveActions10m',
+  'requests10m',
+]);
+
+/**
+ * Session hijack: one session seen from two addresses AND two browsers is a copied cookie (a device keeps
+ * its browser when it changes networks). Two addresses alone only alert when the session does something
+ * sensitive: phones move between networks all day.
+ */
+export const sessionTwoPlaces = rule('session-two-places', sessionPlaces, (get, why) => {
+  const ips = get('distinctIps1h');
+  const uas = get('distinctUserAgents1h');
+  if (ips < 2) return null;
+  let score = 0;
+  if (uas >= 2) score = 0.95;
+  else if (get('sensitiveActions10m') > 0) score = 0.55;
+  if (score === 0) return null;
+  return {
+    score,
+    reasons: [why('distinctIps1h', 1), why('distinctUserAgents1h', 1), why('sensitiveActions10m', 0)],
+  };
+});
+
+const ipScrape = new FeatureReader('ip', [
+  'requests10m',
+  'sequentialIdRatio10m',
+  'status403Ratio10m',
+  'status404Ratio10m',
+  'distinctResources10m',
+  'staticAssetRatio10m',
+  'interArrivalCv10m',
+  'loginAttempts10m',
+]);
+
+/** Enumeration: stepping through ids, answered mostly 403/404 (the ids are not the caller's). */
+export const ipEnumeration = rule('ip-enumeration', ipScrape, (get, why) => {
+  const requests = get('requests10m');
+  const sequential = get('sequentialIdRatio10m');
+  const denied = get('status403Ratio10m') + get('status404Ratio10m');
+  if (requests < 20 || sequential < 0.5 || denied < 0.4) return null;
+  return {
+    score: round(clamp01(ramp(requests, 10, 40) * (0.8 + 0.2 * ramp(denied, 0.4, 0.8)))),
+    reasons: [
+      why('sequentialIdRatio10m', 0),
+      why('status404Ratio10m', 0.02),
+      why('status403Ratio10m', 0.01),
+      why('requests10m', 10),
+    ],
+  };
+});
+
+/** Machine-regular reading of many distinct resources, with no page assets: a script, not a person. */
+export const ipRegularBreadth = rule('ip-regular-breadth', ipScrape, (get, why) => {
+  const cv = get('interArrivalCv10m');
+  const resources = get('distinctResources10m');
+  if (cv < 0 || cv > 0.15 || resources < 12 || get('staticAssetRatio10m') > 0 || get('loginAttempts10m') > 0)
+    return null;
+  return {
+    score: round(clamp01(ramp(resources, 8, 30) * (1 - cv))),
+    reasons: [why('interArrivalCv10m', 1), why('distinctResources10m', 5), why('staticAssetRatio10m', 0.5)],
+  };
+});
+
+const keyScrape = new FeatureReader('apiKey', [
+  'requests10m',
+  'distinctIps10m',
+  'distinctResources10m',
+  'sequentialIdRatio10m',
+  'status404Ratio10m',
+  'status403Ratio10m',
+  'interArrivalCv10m',
+]);
+
+/**
+ * A key shared by a fleet of addresses reading broadly: acted on as the key, since each address alone
+ * makes only a few requests. A partner's key comes from its few registered addresses.
+ */
+export const apiKeyFleet = rule('api-key-fleet', keyScrape, (get, why) => {
+  const ips = get('distinctIps10m');
+  const resources = get('distinctResources10m');
+  const sequential = get('sequentialIdRatio10m');
+  const denied = get('status404Ratio10m') + get('status403Ratio10m');
+  if (ips < 8 || resources < 40 || (sequential < 0.3 && denied < 0.2)) return null;
+  return {
+    score: round(clamp01(ramp(ips, 4, 20) * ramp(resources, 20, 100))),
+    reasons: [
+      why('distinctIps10m', 2),
+      why('distinctResources10m', 10),
+      why('sequentialIdRatio10m', 0),
+      why('status404Ratio10m', 0.02),
+    ],
+  };
+});
+
+/** Facts the shared-address guard reads for an IP finding. */
+export function ipFacts(v: FeatureVector, _batch: BatchView): Record<string, number> {
+  return {
+    loginSuccesses1h: ipLogin.get(v, 'loginSuccesses1h'),
+    failedLoginRatio10m: ipLogin.get(v, 'failedLoginRatio10m'),
+    distinctPrincipals10m: ipLogin.get(v, 'distinctPrincipals10m'),
+  };
+}
+
+/** An address's own login evidence before a stuffing model score counts: two failures of its own. */
+export function ownLoginEvidence(v: FeatureVector): boolean {
+  return ipLogin.get(v, 'loginFailures10m') >= 2 || ipLogin.get(v, 'loginFailures1h') >= 3;
+}
+
+/** An address's own reading before a scraping model score counts. */
+export function ownReadingEvidence(v: FeatureVector): boolean {
+  return ipScrape.get(v, 'requests10m') >= 4;
+}

@@ -1,0 +1,323 @@
+/**
+ * Population-level credential stuffing: a campaign spread over thousands of addresses, one attempt each,
+ * shows in no single address — only in what its failing logins share. Per login request field a proxy
+ * sees (user agent, TLS fingerprint, country, ASN, path, …, and pairs of them), this keeps the failures of
+ * the last ten minutes and the successes of the last hour per value. A value (or pair) is a signature
+ * when its failures are many, nearly all its logins fail, and it is many times more common among
+ * failures than among the successful logins that stand for normal customers ("lift"), while matching
+ * almost none of them ("collateral"). The signature becomes a `challenge` on every login request that
+ * matches all its fields, renewed while the campaign lasts and left to expire when it stops.
+ *
+ * The site-wide login flow's own departure from its baseline (robust z of failures per minute, EWMA) is
+ * reported beside each signature as context; a signature needs no such departure to fire, because a
+ * low-and-slow campaign adds too few failures per minute to move the flow as a whole.
+ */
+import type { AccessEvent } from '@vigil/events';
+import { FEATURE_REGISTRY, LOGIN_FLOW_ID, type FeatureVector } from '@vigil/features';
+import type { Reason, Signature, SignatureField } from '../records/records';
+import { decisionValueKey } from '../records/records';
+import { FeatureReader, ramp, round } from './feature-reader';
+import type { BatchView, Detector, Finding } from './finding';
+
+export interface LoginPopulationOptions {
+  /** Failures of a value in the last ten minutes before it can be a signature. */
+  readonly minFailures: number;
+  /** Share of the value's logins (last ten minutes) that failed. */
+  readonly minFailureRatio: number;
+  /** Share among failures / share among successes. */
+  readonly minLift: number;
+  /** Most of normal customers' successful logins (last hour) a signature may match. */
+  readonly maxCollateral: number;
+  /** …and all chosen signatures together. */
+  readonly maxTotalCollateral: number;
+  /** Values kept per field or pair; a flood of new values beyond it is counted, not kept. */
+  readonly maxValuesPerField: number;
+  readonly ttlSeconds: number;
+  readonly maxSignatures: number;
+}
+
+export const DEFAULT_LOGIN_POPULATION: LoginPopulationOptions = {
+  minFailures: 10,
+  minFailureRatio: 0.8,
+  minLift: 8,
+  maxCollateral: 0.003,
+  maxTotalCollateral: 0.005,
+  maxValuesPerField: 4096,
+  ttlSeconds: 600,
+  maxSignatures: 16,
+};
+
+/** Single fields, then pairs of the fields that vary between clients. */
+const SINGLE: readonly SignatureField[] = ['userAgent', 'tlsFingerprint', 'country', 'asn', 'path', 'host', 'method'];
+const PAIRABLE: readonly SignatureField[] = ['userAgent', 'tlsFingerprint', 'country', 'asn', 'path'];
+const COMBOS: readonly (readonly SignatureField[])[] = [
+  ...SINGLE.map((f) => [f]),
+  ...PAIRABLE.flatMap((a, i) => PAIRABLE.slice(i + 1).map((b) => [a, b])),
+];
+
+const MINUTE = 60_000;
+const FAIL_MINUTES = 10;
+/** Successes decay with this half-life: the last hour of normal logins, weighted to the recent. */
+const SUCCESS_HALF_LIFE_MS = 30 * MINUTE;
+
+function fieldValue(e: AccessEvent, f: SignatureField): string | null {
+  if (f === 'asn') return e.asn === null ? null : String(e.asn);
+  return e[f];
+}
+
+/** Ten one-minute buckets of counts, rolled forward by event time. */
+class MinuteRing {
+  readonly counts = new Float64Array(FAIL_MINUTES);
+  minute = -Infinity;
+  total = 0;
+
+  add(minute: number, n: number): void {
+    this.roll(minute);
+    this.counts[((minute % FAIL_MINUTES) + FAIL_MINUTES) % FAIL_MINUTES]! += n;
+    this.total += n;
+  }
+
+  roll(minute: number): void {
+    if (minute <= this.minute) return;
+    if (minute - this.minute >= FAIL_MINUTES) {
+      this.counts.fill(0);
+      this.total = 0;
+    } else {
+      for (let m = this.minute + 1; m <= minute; m++) {
+        const i = ((m % FAIL_MINUTES) + FAIL_MINUTES) % FAIL_MINUTES;
+        this.total -= this.counts[i]!;
+        this.counts[i] = 0;
+      }
+    }
+    this.minute = minute;
+  }
+}
+
+class Decayed {
+  value = 0;
+  at = -Infinity;
+
+  add(ts: number, n: number): void {
+    this.decayTo(ts);
+    this.value += n;
+  }
+
+  decayTo(ts: number): number {
+    if (ts > this.at) {
+      if (Number.isFinite(this.at)) this.value *= Math.pow(0.5, (ts - this.at) / SUCCESS_HALF_LIFE_MS);
+      this.at = ts;
+    }
+    return this.value;
+  }
+}
+
+class ValueStats {
+  readonly failures = new MinuteRing();
+  readonly successes10m = new MinuteRing();
+  readonly successes = new Decayed();
+}
+
+interface Candidate {
+  readonly signature: Signature;
+  readonly key: string;
+  readonly failures: number;
+  readonly ratio: number;
+  readonly lift: number;
+  readonly collateral: number;
+  readonly score: number;
+}
+
+const flowReader = new FeatureReader('loginFlow', [
+  'loginFailures10m',
+  'failedLoginRatio10m',
+  'loginFailuresRobustZ',
+  'loginFailuresEwma',
+  'loginFailuresLastMinute',
+  'neverSucceededPrincipalShare10m',
+]);
+
+export class LoginPopulationDetector implements Detector {
+  readonly id = 'login-population';
+  private readonly stats: Map<string, ValueStats>[] = COMBOS.map(() => new Map());
+  private readonly failures = new MinuteRing();
+  private readonly successes10m = new MinuteRing();
+  private readonly successes = new Decayed();
+  /** Combo index + value keys with failures in the last ten minutes. */
+  private readonly hot = new Set<string>();
+  /** New values not kept because a field's map was full (a flood of distinct values). */
+  overflowed = 0;
+
+  constructor(private readonly o: LoginPopulationOptions = DEFAULT_LOGIN_POPULATION) {
+    if (!FEATURE_REGISTRY.byEntity.loginFlow.length) throw new Error('login flow features missing');
+  }
+
+  detect(batch: BatchView): Finding[] {
+    for (const e of batch.events) if (e.routeClass === 'login') this.count(e);
+    const minute = Math.floor(batch.watermark / MINUTE);
+    this.failures.roll(minute);
+    this.successes10m.roll(minute);
+    const totalFailures = this.failures.total;
+    const totalSuccesses = this.successes.decayTo(batch.watermark);
+    if (totalFailures < this.o.minFailures) return [];
+    const candidates: Candidate[] = [];
+    for (const hotKey of this.hot) {
+      const sep = hotKey.indexOf('\u0001');
+      const combo = Number(hotKey.slice(0, sep));
+      const valueKey = hotKey.slice(sep + 1);
+      const s = this.stats[combo]!.get(valueKey);
+      if (!s) {
+        this.hot.delete(hotKey);
+        continue;
+      }
+      s.failures.roll(minute);
+      s.successes10m.roll(minute);
+      const fails = s.failures.total;
+      if (fails === 0) {
+        this.hot.delete(hotKey);
+        continue;
+      }
+      if (fails < this.o.minFailures) continue;
+      const ratio = fails / (fails + s.successes10m.total);
+      const succ = s.successes.decayTo(batch.watermark);
+      const collateral = totalSuccesses > 0 ? succ / totalSuccesses : 0;
+      const lift = fails / totalFailures / ((succ + 1) / (totalSuccesses + 1));
+      if (ratio < this.o.minFailureRatio || lift < this.o.minLift || collateral > this.o.maxCollateral) continue;
+      const fields = COMBOS[combo]!;
+      const values = valueKey.split('\u0000');
+      const signature: Record<string, string> = { routeClass: 'login' };
+      fields.forEach((f, i) => (signature[f] = values[i]!));
+      const score = round(
+        0.5 +
+          0.5 *
+            ramp(lift, this.o.minLift, this.o.minLift * 5) *
+            ramp(fails, this.o.minFailures, 3 * this.o.minFailures),
+      );
+      candidates.push({
+        signature,
+        key: decisionValueKey('signature', signature),
+        failures: fails,
+        ratio,
+        lift,
+        collateral,
+        score: Math.max(score, 0.8),
+      });
+    }
+    return this.choose(candidates).map((c) => this.finding(c, batch, totalFailures, totalSuccesses));
+  }
+
+  /**
+   * Single fields first, then pairs (a pair only refines what no chosen single covers), most failures
+   * first, within a budget of normal logins that all chosen signatures together may touch.
+   */
+  private choose(candidates: Candidate[]): Candidate[] {
+    const width = (c: Candidate) => Object.keys(c.signature).length;
+    candidates.sort(
+      (a, b) => width(a) - width(b) || b.failures - a.failures || b.lift - a.lift || (a.key < b.key ? -1 : 1),
+    );
+    const chosen: Candidate[] = [];
+    let collateral = 0;
+    for (const c of candidates) {
+      const refines = chosen.some((k) =>
+        Object.entries(k.signature).every(([f, v]) => c.signature[f as SignatureField] === v),
+      );
+      if (refines || collateral + c.collateral > this.o.maxTotalCollateral) continue;
+      chosen.push(c);
+      collateral += c.collateral;
+      if (chosen.length >= this.o.maxSignatures) break;
+    }
+    return chosen;
+  }
+
+  private finding(c: Candidate, batch: BatchView, totalFailures: number, totalSuccesses: number): Finding {
+    const flow: FeatureVector | undefined = batch.vector('loginFlow', LOGIN_FLOW_ID);
+    const reasons: Reason[] = [
+      { feature: 'signature.loginFailures10m', value: c.failures, baseline: 0 },
+      { feature: 'signature.failedLoginRatio10m', value: round(c.ratio), baseline: round(this.globalRatio()) },
+      { feature: 'signature.liftOverSuccessfulLogins', value: round(c.lift, 2), baseline: 1 },
+      { feature: 'signature.shareOfNormalLogins', value: round(c.collateral, 6), baseline: 0 },
+    ];
+    if (flow) reasons.push(flowReader.reason(flow, 'loginFailuresRobustZ', 0));
+    const features: Record<string, number> = {
+      'signature.loginFailures10m': c.failures,
+      'signature.failedLoginRatio10m': round(c.ratio),
+      'signature.lift': round(c.lift, 2),
+      'signature.collateral': round(c.collateral, 6),
+      'population.loginFailures10m': totalFailures,
+      'population.successfulLogins1hDecayed': round(totalSuccesses, 2),
+    };
+    if (flow) flowReader.record(flow, features);
+    return {
+      detector: this.id,
+      entity: { type: 'signature', id: c.key },
+      score: c.score,
+      alert: true,
+      enforce: true,
+      action: 'challenge',
+      target: { scope: 'signature', value: c.signature },
+      reasons,
+      rule: 'signature-lift',
+      modelVersion: 'baseline-1',
+      manifestDigest: null,
+      thresholds: { alert: 0.5, enforce: 0.8 },
+      features,
+      shadow: false,
+    };
+  }
+
+  private globalRatio(): number {
+    const all = this.failures.total + this.successes10m.total;
+    return all > 0 ? this.failures.total / all : 0;
+  }
+
+  private count(e: AccessEvent): void {
+    const failed = e.status >= 400 && e.status < 500;
+    const ok = e.status < 400;
+    if (!failed && !ok) return;
+    const minute = Math.floor(e.ts / MINUTE);
+    if (failed) this.failures.add(minute, 1);
+    else {
+      this.successes.add(e.ts, 1);
+      this.successes10m.add(minute, 1);
+    }
+    for (let c = 0; c < COMBOS.length; c++) {
+      const fields = COMBOS[c]!;
+      let key = '';
+      let complete = true;
+      for (let i = 0; i < fields.length; i++) {
+        const v = fieldValue(e, fields[i]!);
+        if (v === null || v === '') {
+          complete = false;
+          break;
+        }
+        key = i === 0 ? v : `${key}\u0000${v}`;
+      }
+      if (!complete) continue;
+      const map = this.stats[c]!;
+      let s = map.get(key);
+      if (!s) {
+        if (map.size >= this.o.maxValuesPerField && !this.sweep(map, e.ts)) {
+          this.overflowed++;
+          continue;
+        }
+        map.set(key, (s = new ValueStats()));
+      }
+      if (failed) {
+        s.failures.add(minute, 1);
+        this.hot.add(`${c}\u0001${key}`);
+      } else {
+        s.successes10m.add(minute, 1);
+        s.successes.add(e.ts, 1);
+      }
+    }
+  }
+
+  /** Frees values with no recent failure and almost no success weight; true if room was made. */
+  private sweep(map: Map<string, ValueStats>, ts: number): boolean {
+    const minute = Math.floor(ts / MINUTE);
+    for (const [k, s] of map) {
+      s.failures.roll(minute);
+      if (s.failures.total === 0 && s.successes.decayTo(ts) < 0.5) map.delete(k);
+    }
+    return map.size < this.o.maxValuesPerField;
+  }
+}
