@@ -67,6 +67,7 @@ export function* benchRequests(options: Omit<BenchCorpusOptions, 'format'>): Gen
         protocol: mobile ? 'HTTP/2' : 'HTTP/1.1',
         extraCookies,
         deviceId: mobile ? rng.uuid() : null,
+        tlsFingerprint: null,
       },
       session: {
         sid,
@@ -88,6 +89,7 @@ export function* benchRequests(options: Omit<BenchCorpusOptions, 'format'>): Gen
       protocol: 'HTTP/1.1',
       extraCookies: null,
       deviceId: null,
+      tlsFingerprint: null,
     });
   }
   const scraper: ClientContext = { ...attackers[0]!, clientIp: '185.220.101.7', userAgent: rng.pick(BOT_USER_AGENTS) };

@@ -26,7 +26,7 @@ export const CAMPAIGN_STYLES = {
   credential_cracking: ['targeted_accounts'],
   account_takeover: ['post_stuffing'],
   session_hijacking: ['stolen_cookie'],
-  scraping: ['id_enumeration', 'catalog_rotating'],
+  scraping: ['id_enumeration', 'catalog_rotating', 'api_key_fleet'],
 } as const satisfies Record<CampaignType, readonly string[]>;
 
 /** Benign traffic that fools naive rules; a detector must recommend no block on any of it. */
@@ -37,6 +37,7 @@ export const TRAP_KINDS = [
   'uptime_monitor',
   'search_crawler',
   'traveller',
+  'api_client',
 ] as const;
 export type TrapKind = (typeof TRAP_KINDS)[number];
 

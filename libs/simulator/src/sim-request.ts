@@ -97,6 +97,8 @@ export interface SimRequest {
   readonly authorization: string | null;
   /** CDN country header `cf-ipcountry`, or null. */
   readonly country: string | null;
+  /** CDN header `x-ja4`: the JA4 fingerprint of the client's TLS ClientHello, or null. */
+  readonly tlsFingerprint: string | null;
   /** The gateway-authenticated caller (after login), or null. */
   readonly consumer: SimConsumer | null;
   /** The route the gateway matched; null when none matched (404 from the gateway itself). */

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSourceDecoder, DEVELOPMENT_HASH_KEY, parseSourceConfig, type AccessEvent } from '@vigil/events';
-import { createWriter } from './formats';
+import { createWriter, FORMAT_CAPABILITIES, SIM_FORMATS } from './formats';
 import { CAMPAIGN_STYLES, hashEntities, TRAP_KINDS, type LabelsFile, type RequestLabel } from './labels';
 import { simulateToDirectory, type SimulationManifest } from './output/directory';
 import { Simulation, type LabeledRequest, type RoutesFile } from './simulation';
@@ -123,6 +123,26 @@ describe('Simulation', () => {
     );
     expect(observed).toEqual(new Set(called));
   });
+
+  it.each(SIM_FORMATS)(
+    'writes %s traffic whose decoded events carry the TLS fingerprint the format can log',
+    async (format) => {
+      const dir = tmp();
+      await simulateToDirectory({ outDir: dir, format, seed: 5, minutes: 6, scale: 0.05 });
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as SimulationManifest;
+      const decoder = createSourceDecoder(format, parseSourceConfig(manifest.sourceConfig));
+      const lines = readFileSync(join(dir, manifest.files.traffic), 'utf8').trim().split('\n');
+      let fingerprinted = 0;
+      for (const line of lines) {
+        const e = decoder.decode(line);
+        if (!e.ok) throw new Error(`${e.reason}: ${e.detail}`);
+        if (e.value.tlsFingerprint !== null) fingerprinted++;
+      }
+      if (FORMAT_CAPABILITIES[format].tlsFingerprint) expect(fingerprinted).toBeGreaterThan(lines.length * 0.4);
+      else expect(fingerprinted).toBe(0);
+    },
+    20_000,
+  );
 
   it('writes request labels that all point at requests in the traffic file', async () => {
     const dir = tmp();

@@ -21,7 +21,7 @@ import {
 import { Random } from './random';
 import { stepTime, type ActorScript, type ActorStep, type Group } from './scenario/actor';
 import { campaignPlanner } from './scenario/attacks';
-import { aggregator, crawler, monitors, visitArrivals } from './scenario/benign';
+import { aggregator, apiClients, crawler, monitors, visitArrivals } from './scenario/benign';
 import { RunContext } from './scenario/context';
 import { CDN_CIDR, NETWORKS, type Network } from './scenario/networks';
 import { World } from './scenario/world';
@@ -124,6 +124,7 @@ export class Simulation {
     start(monitors(ctx), this.startMs);
     start(crawler(ctx), this.startMs);
     start(aggregator(ctx), this.startMs);
+    start(apiClients(ctx), this.startMs);
     if (this.options.attacks !== false) start(campaignPlanner(ctx), this.startMs);
 
     let clock = this.startMs;

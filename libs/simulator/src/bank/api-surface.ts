@@ -601,6 +601,22 @@ export function fillTemplate(template: string, rng: Random, ids: readonly (strin
   });
 }
 
+/** The product catalog: ids from CATALOG_FIRST_ID to CATALOG_LAST_ID, minus retired ones (404). */
+export const CATALOG_FIRST_ID = 1000;
+export const CATALOG_LAST_ID = 1400;
+
+export function productExists(id: number): boolean {
+  return id >= CATALOG_FIRST_ID && id <= CATALOG_LAST_ID && id % 7 !== 3;
+}
+
+/** A product id that exists. */
+export function existingProduct(rng: Random): number {
+  for (;;) {
+    const id = rng.int(CATALOG_FIRST_ID, CATALOG_LAST_ID);
+    if (productExists(id)) return id;
+  }
+}
+
 /** A response size for one request to `e` with status `status`. */
 export function responseBytes(e: EndpointSpec, status: number, rng: Random): number {
   const headers = 290 + rng.int(0, 60);

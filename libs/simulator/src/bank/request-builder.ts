@@ -18,6 +18,11 @@ export interface ClientContext {
   /** Extra cookies besides `sid` (analytics, consent), or null. */
   readonly extraCookies: string | null;
   readonly deviceId: string | null;
+  /**
+   * The JA4 fingerprint of the client's TLS stack as the CDN edge passes it on (`x-ja4`), or null when no
+   * edge fingerprints the connection (direct partners, monitors).
+   */
+  readonly tlsFingerprint: string | null;
 }
 
 /** What the client holds after logging in. */
@@ -78,7 +83,8 @@ export function buildRequest(
     (client.userAgent?.length ?? 0) +
     (cookie?.length ?? 0) +
     (session.authorization?.length ?? 0) +
-    (client.deviceId ? 50 : 0);
+    (client.deviceId ? 50 : 0) +
+    (client.tlsFingerprint ? 43 : 0);
   const isStatic = e.route.name.startsWith('static-');
   return {
     ts,
@@ -113,6 +119,7 @@ export function buildRequest(
     apiKey: call.apiKey ?? null,
     authorization: session.authorization,
     country: client.country,
+    tlsFingerprint: client.tlsFingerprint,
     consumer: session.consumer,
     route: routed ? e.route : null,
   };

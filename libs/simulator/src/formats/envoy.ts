@@ -7,7 +7,8 @@
  *   response_code, response_flags, bytes_received, bytes_sent, duration, upstream_service_time
  *   %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% (a string), x_forwarded_for, user_agent, request_id, authority,
  *   upstream_host, upstream_cluster, downstream_remote_address (ip:port), route_name,
- *   x_login_username, x_device_id, x_session_id, cookie, apikey, authorization, cf_ipcountry.
+ *   x_login_username, x_device_id, x_session_id, cookie, apikey, authorization, cf_ipcountry, x_ja4 (the
+ *   CDN's JA4 header, %REQ(X-JA4)%; Envoy's own %DOWNSTREAM_TLS_JA4_FINGERPRINT% would fingerprint the CDN).
  * Unset operators are written as null, as Envoy does in JSON formats.
  */
 import type { SimRequest } from '../sim-request';
@@ -84,6 +85,8 @@ export class EnvoyWriter {
     s += opt(r.authorization);
     s += ',"cf_ipcountry":';
     s += opt(r.country);
+    s += ',"x_ja4":';
+    s += opt(r.tlsFingerprint);
     s += '}';
     return s;
   }

@@ -52,14 +52,30 @@ export interface FormatCapabilities {
   readonly millis: boolean;
   /** The client address logged is the TCP peer: a CDN in front needs `trustedProxies`. */
   readonly peerAddress: boolean;
+  /** The CDN's TLS fingerprint header (`x-ja4`) is logged, so events carry `tlsFingerprint`. */
+  readonly tlsFingerprint: boolean;
 }
 
 export const FORMAT_CAPABILITIES: Readonly<Record<SimFormat, FormatCapabilities>> = {
-  kong: { headers: true, consumer: true, jwtSubject: true, millis: true, peerAddress: false },
-  envoy: { headers: true, consumer: false, jwtSubject: true, millis: true, peerAddress: true },
-  nginx: { headers: true, consumer: false, jwtSubject: false, millis: false, peerAddress: true },
-  'nginx-json': { headers: true, consumer: false, jwtSubject: true, millis: true, peerAddress: true },
-  apigw: { headers: false, consumer: true, jwtSubject: false, millis: true, peerAddress: false },
+  kong: { headers: true, consumer: true, jwtSubject: true, millis: true, peerAddress: false, tlsFingerprint: true },
+  envoy: { headers: true, consumer: false, jwtSubject: true, millis: true, peerAddress: true, tlsFingerprint: true },
+  nginx: { headers: true, consumer: false, jwtSubject: false, millis: false, peerAddress: true, tlsFingerprint: true },
+  'nginx-json': {
+    headers: true,
+    consumer: false,
+    jwtSubject: true,
+    millis: true,
+    peerAddress: true,
+    tlsFingerprint: true,
+  },
+  apigw: {
+    headers: false,
+    consumer: true,
+    jwtSubject: false,
+    millis: true,
+    peerAddress: false,
+    tlsFingerprint: false,
+  },
 };
 
 export interface SourceConfigHints {

@@ -192,6 +192,10 @@ function requestHeaders(r: SimRequest): string {
     s += r.country;
     s += '"';
   }
+  if (r.tlsFingerprint !== null) {
+    s += ',"x-ja4":';
+    s += lit(r.tlsFingerprint);
+  }
   if (r.deviceId !== null) {
     s += ',"x-device-id":';
     s += lit(r.deviceId);

@@ -25,13 +25,14 @@ export const NGINX_COMBINED_FORMAT =
 
 /**
  * `combined` plus what attribution needs (host, forwarded-for, timing, sizes, the login, device and
- * session headers, the API key, the CDN country, the request id). `vigil simulate --format nginx` writes
+ * session headers, the API key, the CDN country and TLS fingerprint, the request id). `vigil simulate --format nginx` writes
  * this; pass it as `nginxLogFormat` in the source config to read the lines back (it is also in the
  * manifest).
  */
 export const NGINX_VIGIL_FORMAT =
   `${NGINX_COMBINED_FORMAT} "$http_x_forwarded_for" $host $request_time $request_length $request_id ` +
-  '"$http_x_login_username" "$http_x_device_id" "$http_x_session_id" "$cookie_sid" "$http_apikey" "$http_cf_ipcountry"';
+  '"$http_x_login_username" "$http_x_device_id" "$http_x_session_id" "$cookie_sid" "$http_apikey" "$http_cf_ipcountry" ' +
+  '"$http_x_ja4"';
 
 /** Headers sent back by the (simulated) upstream, counted in $bytes_sent but not in $body_bytes_sent. */
 const RESPONSE_HEADER_BYTES = 310;
@@ -79,6 +80,7 @@ const VARIABLES: Readonly<Record<string, Var>> = {
   http_apikey: (r) => r.apiKey,
   http_authorization: (r) => r.authorization,
   http_cf_ipcountry: (r) => r.country,
+  http_x_ja4: (r) => r.tlsFingerprint,
   http_accept_language: (r) => r.acceptLanguage,
 };
 
@@ -169,6 +171,7 @@ export const NGINX_JSON_KEYS = [
   'http_apikey',
   'http_authorization',
   'http_cf_ipcountry',
+  'http_x_ja4',
 ] as const;
 
 /** Variables whose values repeat request after request (client headers): escaped through a memo. */
@@ -185,6 +188,7 @@ const REPEATING = new Set([
   'http_apikey',
   'http_authorization',
   'http_cf_ipcountry',
+  'http_x_ja4',
   'upstream_addr',
 ]);
 

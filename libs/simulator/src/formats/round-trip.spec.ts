@@ -65,6 +65,13 @@ describe('gateway writers round-trip through the events decoders', () => {
     expect(requests.filter(uuidMasked)).toEqual([]);
   });
 
+  it.each(SIM_FORMATS)('%s carries the CDN TLS fingerprint header where the format logs headers', (format) => {
+    const ja4 = 't13d1517h2_8daaf6152771_b1ff8ab2d16f';
+    const [withJa4, without] = decodeAll(format, [{ ...viaCdn, tlsFingerprint: ja4 }, viaCdn]);
+    expect(withJa4!.tlsFingerprint).toBe(FORMAT_CAPABILITIES[format].tlsFingerprint ? ja4 : null);
+    expect(without!.tlsFingerprint).toBeNull();
+  });
+
   it('writes Kong records of realistic size (1.5-2.5 KB)', () => {
     const writer = createWriter('kong');
     const sizes = requests.map((r) => Buffer.byteLength(writer.write(r)));

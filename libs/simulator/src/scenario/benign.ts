@@ -3,13 +3,19 @@
  * clients that look like attacks to a naive rule — carrier and corporate NAT, the licensed aggregator,
  * uptime monitors, the search crawler, travellers.
  */
-import { STATIC_ASSETS } from '../bank/api-surface';
-import { NO_SESSION, type ClientContext, type SessionState } from '../bank/request-builder';
-import type { Random } from '../random';
-import { AGGREGATOR_USER_AGENT, CRAWLER_USER_AGENT, MONITOR_USER_AGENTS } from '../population/user-agents';
+import { CATALOG_FIRST_ID, CATALOG_LAST_ID, existingProduct, productExists, STATIC_ASSETS } from '../bank/api-surface';
+import { bearerFor, NO_SESSION, type ClientContext, type SessionState } from '../bank/request-builder';
+import { drawInt, drawLog, type Random } from '../random';
+import { CRAWLER_JA4, ja4ForUserAgent } from '../population/tls-fingerprints';
+import {
+  AGGREGATOR_USER_AGENT,
+  API_CLIENT_USER_AGENTS,
+  CRAWLER_USER_AGENT,
+  MONITOR_USER_AGENTS,
+} from '../population/user-agents';
 import { emit, spawn, type ActorScript, type Group } from './actor';
 import type { RunContext } from './context';
-import { addressAt, addressIn, network, networksOf } from './networks';
+import { addressAt, addressIn, network, networksOf, rentableDatacenters } from './networks';
 import type { User } from './world';
 
 /** Human think time between two actions, ms. */
@@ -44,6 +50,8 @@ export interface VisitOptions {
   readonly sid?: string;
   /** Stay logged in at least this long (ms): the hijacker needs a live session. */
   readonly minDurationMs?: number;
+  /** Preset logged-in session (a hijacker replays the victim's exact cookie or token). */
+  readonly session?: SessionState;
 }
 
 export function* visit(ctx: RunContext, user: User, t0: number, rng: Random, opts: VisitOptions = {}): ActorScript {
@@ -54,7 +62,7 @@ export function* visit(ctx: RunContext, user: User, t0: number, rng: Random, opt
     client = { ...client, clientIp: addressIn(net, rng), country: net.country };
   }
   const group = trapOf(ctx, user, abroad);
-  const session = ctx.world.session(user, rng, t0, opts.sid ?? null);
+  const session = opts.session ?? ctx.world.session(user, rng, t0, opts.sid ?? null);
   const web = user.channel === 'web';
   // Before login a web client has its anonymous sid cookie; mobile sends nothing yet.
   const anon: SessionState = web ? { ...session, consumer: null } : NO_SESSION;
@@ -76,7 +84,7 @@ export function* visit(ctx: RunContext, user: User, t0: number, rng: Random, opt
       );
     }
     t += think(rng, 6000);
-  } else if (rng.chance(0.6)) {
+  } else if (rng.chance(ctx.world.params.appTokenRefreshShare)) {
     // The app still holds a refresh token: no password login at all.
     yield emit(ctx.call(rng, t, 'auth-token-refresh', client, session, { status: 200 }), group);
     yield* reads(ctx, rng, user, client, session, t + think(rng, 1500), group, opts.minDurationMs ?? 0);
@@ -135,9 +143,9 @@ function* reads(
   yield emit(ctx.call(rng, t, 'accounts-list', client, session, { status: 200 }), group);
   t += rng.int(50, 400);
   yield emit(ctx.call(rng, t, 'accounts-balances', client, session, { status: 200, ids: [acct] }), group);
-  const actions = rng.int(1, 8);
+  const actions = Math.max(1, Math.round(rng.logNormal(user.actionsMedian, 0.6)));
   for (let i = 0; i < actions || t - start < minDurationMs; i++) {
-    t += think(rng);
+    t += think(rng, user.thinkMedianMs);
     const x = rng.float();
     if (x < 0.35) {
       yield emit(
@@ -197,7 +205,10 @@ function* reads(
     } else if (x < 0.97) {
       yield emit(ctx.call(rng, t, 'products-list', client, session, { status: 200 }), group);
       t += think(rng, 5000);
-      yield emit(ctx.call(rng, t, 'products-get', client, session, { status: 200, ids: [rng.int(1000, 1400)] }), group);
+      yield emit(
+        ctx.call(rng, t, 'products-get', client, session, { status: 200, ids: [existingProduct(rng)] }),
+        group,
+      );
     } else {
       yield emit(ctx.call(rng, t, 'auth-token-refresh', client, session, { status: 200 }), group);
     }
@@ -224,6 +235,7 @@ export function* monitors(ctx: RunContext): ActorScript {
       protocol: 'HTTP/1.1',
       extraCookies: null,
       deviceId: null,
+      tlsFingerprint: null,
     };
     yield spawn(ctx.startMs, probe(ctx, rng.fork(`probe${i}`), client, period, group));
   }
@@ -240,24 +252,53 @@ function* probe(ctx: RunContext, rng: Random, client: ClientContext, period: num
   }
 }
 
-/** A search-engine crawler on the public web host: pages, robots.txt, sitemap, a few dead links. */
+/**
+ * A search-engine crawler from its own range, with its own user agent, direct to the gateway: the web
+ * host's pages, robots.txt, sitemap and a few dead links, and the product catalog read in id order at a
+ * steady rate (retired ids answer 404) — what sequential-id enumeration looks like to a naive rule.
+ */
 export function* crawler(ctx: RunContext): ActorScript {
   const rng = ctx.rng.fork('crawler');
-  const rate = rng.range(0.1, 0.6);
-  const group = ctx.trap('search_crawler', { requestsPerSecond: Number(rate.toFixed(3)) });
+  const pagesPerSecond = drawLog(rng, { min: 0.05, max: 0.5 });
+  const catalogPeriodMs = drawLog(rng, { min: 800, max: 15_000 });
+  const jitter = rng.range(0.02, 0.3);
   const net = network('Search crawler');
-  const client: ClientContext = {
+  // Through the CDN (which fingerprints it and adds the country) or to the origin directly.
+  const viaCdn = rng.chance(0.7);
+  const clients: ClientContext[] = Array.from({ length: drawInt(rng, { min: 1, max: 6 }) }, () => ({
     clientIp: addressIn(net, rng),
-    proxyIp: null,
+    proxyIp: viaCdn ? rng.pick(ctx.world.cdnEdges) : null,
     userAgent: CRAWLER_USER_AGENT,
     acceptLanguage: null,
-    country: null,
+    country: viaCdn ? net.country : null,
     protocol: 'HTTP/1.1',
     extraCookies: null,
     deviceId: null,
-  };
+    tlsFingerprint: viaCdn ? CRAWLER_JA4 : null,
+  }));
+  const withRates = rng.chance(0.5);
+  const group = ctx.trap('search_crawler', {
+    requestsPerSecond: Number(pagesPerSecond.toFixed(3)),
+    catalogPeriodMs: Math.round(catalogPeriodMs),
+    catalogJitter: Number(jitter.toFixed(3)),
+    ips: clients.length,
+    withRates,
+    viaCdn,
+  });
+  yield spawn(ctx.startMs, crawlPages(ctx, rng.fork('pages'), clients, pagesPerSecond, group));
+  yield spawn(ctx.startMs, crawlCatalog(ctx, rng.fork('catalog'), clients, catalogPeriodMs, jitter, withRates, group));
+}
+
+function* crawlPages(
+  ctx: RunContext,
+  rng: Random,
+  clients: readonly ClientContext[],
+  rate: number,
+  group: Group,
+): ActorScript {
   const pages = ['static-robots', 'web-sitemap', 'web-home', 'web-products', 'web-sign-in', 'static-favicon'];
   for (let t = ctx.startMs + rng.int(0, 10_000); t < ctx.endMs; t += rng.exp(1000 / rate)) {
+    const client = rng.pick(clients);
     if (rng.chance(0.06)) {
       // An old link: no route knows it, the gateway answers 404.
       yield emit(
@@ -271,6 +312,33 @@ export function* crawler(ctx: RunContext): ActorScript {
     } else {
       yield emit(ctx.call(rng, t, rng.pick(pages), client, NO_SESSION, { status: 200 }), group);
     }
+  }
+}
+
+/** Product ids in increasing order from where the last crawl stopped, a little past the end, then again. */
+function* crawlCatalog(
+  ctx: RunContext,
+  rng: Random,
+  clients: readonly ClientContext[],
+  periodMs: number,
+  jitter: number,
+  withRates: boolean,
+  group: Group,
+): ActorScript {
+  let id = rng.int(CATALOG_FIRST_ID, CATALOG_LAST_ID);
+  const overshoot = rng.int(3, 30);
+  let t = ctx.startMs + rng.int(0, 60_000);
+  for (;;) {
+    t += periodMs * (1 + rng.range(-jitter, jitter));
+    if (t >= ctx.endMs) return;
+    const client = rng.pick(clients);
+    const exists = productExists(id);
+    yield emit(ctx.call(rng, t, 'products-get', client, NO_SESSION, { status: exists ? 200 : 404, ids: [id] }), group);
+    if (exists && withRates) {
+      t += periodMs * rng.range(0.2, 0.6);
+      yield emit(ctx.call(rng, t, 'products-rates', client, NO_SESSION, { status: 200, ids: [id] }), group);
+    }
+    id = id >= CATALOG_LAST_ID + overshoot ? CATALOG_FIRST_ID : id + 1;
   }
 }
 
@@ -315,6 +383,7 @@ function* aggregatorSync(
     protocol: 'HTTP/1.1',
     extraCookies: null,
     deviceId: null,
+    tlsFingerprint: null,
   };
   let t = t0;
   const ok = !rng.chance(0.03);
@@ -341,5 +410,90 @@ function* aggregatorSync(
       }),
       group,
     );
+  }
+}
+
+/**
+ * Business customers and fintech apps with keys the bank issued: each syncs its own accounts from a few
+ * cloud addresses on a schedule (lists, balances, transaction pages, FX rates, now and then a batch of
+ * payments), with a script's user agent. Benign: an API key with `python-requests` from a datacenter is
+ * not an attack by itself.
+ */
+export function* apiClients(ctx: RunContext): ActorScript {
+  const rng = ctx.rng.fork('api-clients');
+  const count = drawInt(rng, { min: 2, max: 6 });
+  for (let i = 0; i < count; i++) {
+    yield spawn(ctx.startMs, apiClient(ctx, rng.fork(`client${i}`), i));
+  }
+}
+
+/** One key holder (one trap label each, with its drawn shape). */
+function* apiClient(ctx: RunContext, rng: Random, index: number): ActorScript {
+  const apiKey = `pk_live_${rng.token(32)}`;
+  const net = rng.chance(0.5) ? network('Cumulus Cloud') : rng.pick(rentableDatacenters());
+  const userAgent = rng.pick(API_CLIENT_USER_AGENTS);
+  const viaCdn = rng.chance(0.4);
+  const clients: ClientContext[] = Array.from({ length: drawInt(rng, { min: 1, max: 4 }) }, () => ({
+    clientIp: addressIn(net, rng),
+    proxyIp: viaCdn ? rng.pick(ctx.world.cdnEdges) : null,
+    userAgent,
+    acceptLanguage: null,
+    country: viaCdn ? net.country : null,
+    protocol: rng.chance(0.5) ? 'HTTP/2' : 'HTTP/1.1',
+    extraCookies: null,
+    deviceId: null,
+    tlsFingerprint: viaCdn ? ja4ForUserAgent(userAgent) : null,
+  }));
+  const username = `svc-${rng.pick(['ledgerly', 'payrollpilot', 'treasurydesk', 'acme-books', 'northwind'])}-${index}`;
+  const accounts = Array.from({ length: drawInt(rng, { min: 1, max: 25 }) }, () =>
+    String(rng.int(10_000_000, 99_999_999)),
+  );
+  const periodMs = drawLog(rng, { min: 15_000, max: 600_000 });
+  const periodJitter = rng.range(0.02, 0.5);
+  const paymentShare = rng.range(0, 0.2);
+  const group = ctx.trap('api_client', {
+    network: net.org,
+    ips: clients.length,
+    accounts: accounts.length,
+    syncPeriodMs: Math.round(periodMs),
+    periodJitter: Number(periodJitter.toFixed(3)),
+    paymentShare: Number(paymentShare.toFixed(3)),
+    viaCdn,
+    userAgent,
+  });
+  const consumer = { id: rng.uuid(), username };
+  let t = ctx.startMs + rng.int(0, Math.round(periodMs));
+  let issuedAt = -Infinity;
+  let session: SessionState = NO_SESSION;
+  while (t < ctx.endMs) {
+    const client = rng.pick(clients);
+    if (t - issuedAt > 900_000) {
+      issuedAt = t;
+      session = { sid: null, sessionHeader: null, authorization: bearerFor(rng, username, t), consumer, cookie: null };
+    }
+    const call = (name: string, status: number, ids: (string | number)[] = [], query: string | null = null) =>
+      ctx.call(rng, t, name, client, session, { status, ids, apiKey, query });
+    yield emit(call('accounts-list', 200), group);
+    const subset = rng.shuffle([...accounts]).slice(0, rng.int(1, accounts.length));
+    for (const a of subset) {
+      t += rng.int(40, 900);
+      yield emit(call('accounts-balances', 200, [a]), group);
+      if (rng.chance(0.6)) {
+        t += rng.int(40, 900);
+        const page = rng.int(1, 4);
+        yield emit(call('accounts-transactions', 200, [a], `page=${page}&limit=${rng.pick([50, 100, 200])}`), group);
+      }
+    }
+    if (rng.chance(0.3)) {
+      t += rng.int(50, 2000);
+      yield emit(call(rng.pick(['fx-rates', 'products-list']), 200), group);
+    }
+    if (rng.chance(paymentShare)) {
+      for (let i = rng.int(1, 5); i > 0; i--) {
+        t += rng.int(200, 3000);
+        yield emit(call('payments-create', rng.chance(0.04) ? 422 : 201), group);
+      }
+    }
+    t += periodMs * (1 + rng.range(-periodJitter, periodJitter));
   }
 }

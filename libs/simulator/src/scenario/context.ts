@@ -25,9 +25,26 @@ export class RunContext {
     /** Multiplies benign volume. */
     readonly scale: number,
   ) {
+    const p = world.params;
+    const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
     this.traps = {
-      carrier_nat: this.trap('carrier_nat', { networks: 'mobile_cgnat' }),
-      corporate_nat: this.trap('corporate_nat', { networks: 'corporate_nat' }),
+      carrier_nat: this.trap('carrier_nat', {
+        networks: 'mobile_cgnat',
+        mobileShare: p.mobileShare,
+        cgnatShareOfMobile: p.cgnatShareOfMobile,
+        phoneWebShare: p.phoneWebShare,
+        usersPerEgressAddress: p.cgnatUsersPerAddress,
+        egressAddresses: sum(p.cgnatEgressAddresses),
+        egressPerCarrier: p.cgnatEgressAddresses.join('+'),
+        poolAddresses: p.cgnatPoolAddresses,
+        appTokenRefreshShare: p.appTokenRefreshShare,
+      }),
+      corporate_nat: this.trap('corporate_nat', {
+        networks: 'corporate_nat',
+        corporateShare: p.corporateShare,
+        egressAddresses: sum(p.corporateEgressAddresses),
+        egressPerNetwork: p.corporateEgressAddresses.join('+'),
+      }),
       traveller: this.trap('traveller', {}),
     };
   }

@@ -27,12 +27,15 @@ export const NETWORKS: readonly Network[] = [
   { cidr: '83.44.0.0/16', kind: 'residential', asn: 64613, org: 'Iberia Hogar', country: 'ES' },
   { cidr: '31.94.0.0/24', kind: 'mobile_cgnat', asn: 64620, org: 'Unity Mobile (CGNAT)', country: 'GB' },
   { cidr: '31.95.8.0/24', kind: 'mobile_cgnat', asn: 64621, org: 'Kestrel Wireless (CGNAT)', country: 'GB' },
+  { cidr: '31.120.0.0/22', kind: 'mobile_cgnat', asn: 64622, org: 'Meridian Mobile (CGNAT pool)', country: 'GB' },
   { cidr: '195.10.20.0/28', kind: 'corporate_nat', asn: 64630, org: 'Carrow Insurance plc', country: 'GB' },
   { cidr: '212.44.8.0/29', kind: 'corporate_nat', asn: 64631, org: 'Westgate University', country: 'GB' },
+  { cidr: '194.60.12.0/27', kind: 'corporate_nat', asn: 64632, org: 'Northgate Council', country: 'GB' },
   { cidr: '45.146.164.0/22', kind: 'datacenter', asn: 64700, org: 'Nimbus VPS', country: 'NL' },
   { cidr: '193.32.160.0/22', kind: 'datacenter', asn: 64701, org: 'Steelrack Hosting', country: 'DE' },
   { cidr: '5.188.10.0/24', kind: 'datacenter', asn: 64702, org: 'Frostbyte Cloud', country: 'RU' },
   { cidr: '104.28.64.0/20', kind: 'datacenter', asn: 64703, org: 'Prism Proxy Network', country: 'US' },
+  { cidr: '34.240.0.0/14', kind: 'datacenter', asn: 64704, org: 'Cumulus Cloud', country: 'IE' },
   { cidr: '177.32.0.0/12', kind: 'residential', asn: 64710, org: 'Vale Net', country: 'BR' },
   { cidr: '14.160.0.0/12', kind: 'residential', asn: 64711, org: 'Song Hong Broadband', country: 'VN' },
   { cidr: '49.32.0.0/12', kind: 'residential', asn: 64712, org: 'Deccan Fiber', country: 'IN' },
@@ -75,6 +78,11 @@ export function addressAt(network: Network, index: number): string {
 
 export function networksOf(kind: NetworkKind, country?: string): Network[] {
   return NETWORKS.filter((n) => n.kind === kind && (country === undefined || n.country === country));
+}
+
+/** Datacenter ranges anyone can rent (attackers and honest API clients alike). */
+export function rentableDatacenters(): Network[] {
+  return NETWORKS.filter((n) => n.kind === 'datacenter' && n.asn < 64800);
 }
 
 export function network(org: string): Network {

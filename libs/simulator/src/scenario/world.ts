@@ -4,9 +4,10 @@
  * lower-case it, so a raw label and a hashed event agree.
  */
 import { bearerFor, cookieHeader, type ClientContext, type SessionState } from '../bank/request-builder';
-import type { Random } from '../random';
+import { drawLog, type Random } from '../random';
 import type { SimConsumer } from '../sim-request';
-import { MOBILE_USER_AGENTS, pickUserAgent } from '../population/user-agents';
+import { ja4ForUserAgent } from '../population/tls-fingerprints';
+import { MOBILE_USER_AGENTS, pickPhoneBrowserUserAgent, pickUserAgent } from '../population/user-agents';
 import { addressAt, addressIn, CDN_CIDR, network, networksOf, type Network } from './networks';
 
 export type Channel = 'web' | 'mobile';
@@ -31,6 +32,10 @@ export interface User {
   readonly traveller: boolean;
   /** Chance of mistyping the password on a login. */
   readonly typoRate: number;
+  /** Median number of actions in a logged-in visit. */
+  readonly actionsMedian: number;
+  /** Median think time between two actions, ms. */
+  readonly thinkMedianMs: number;
 }
 
 const FIRST = [
@@ -79,18 +84,88 @@ const LAST = [
 ];
 const MAIL = ['mail.example', 'inbox.example', 'post.example', 'webmail.example'];
 
+/**
+ * The population's shape, drawn per run from wide ranges (so that a model does not learn one NAT size or
+ * one mobile share) and written into the NAT traps' labels.
+ */
+export interface WorldParams {
+  /** Share of customers who bank through the app. */
+  readonly mobileShare: number;
+  /** Share of app users whose phone is on a carrier-grade NAT. */
+  readonly cgnatShareOfMobile: number;
+  /** Share of web users browsing on their phone over a carrier (behind its NAT). */
+  readonly phoneWebShare: number;
+  /** Fixed-egress carriers: customers per egress address (sets how few addresses there are). */
+  readonly cgnatUsersPerAddress: number;
+  /** Egress addresses per fixed-egress carrier. */
+  readonly cgnatEgressAddresses: readonly number[];
+  /** The pooled carrier: each visit leaves through any of `cgnatPoolAddresses` (port-block allocation). */
+  readonly cgnatPoolAddresses: number;
+  /** Share of web users at a workplace behind a corporate NAT. */
+  readonly corporateShare: number;
+  readonly corporateEgressAddresses: readonly number[];
+  /** Share of app visits that resume with a refresh token (no password login). */
+  readonly appTokenRefreshShare: number;
+}
+
+/** How a NAT's customers map to its egress addresses. */
+interface NatShape {
+  /** Number of egress addresses (the first ones of the range). */
+  readonly addresses: number;
+  /** True: each visit draws an egress address; false: a customer keeps one. */
+  readonly pooled: boolean;
+}
+
 export class World {
   readonly users: readonly User[];
   /** The CDN edge addresses requests arrive through. */
   readonly cdnEdges: readonly string[];
+  readonly params: WorldParams;
   private readonly byName = new Map<string, User>();
+  private readonly nat = new Map<string, NatShape>();
 
   constructor(rng: Random, userCount: number) {
     const cdn: Network = { cidr: CDN_CIDR, kind: 'cdn', asn: 64900, org: 'Edge CDN', country: 'GB' };
     this.cdnEdges = Array.from({ length: 12 }, (_, i) => addressAt(cdn, 10 + i * 7));
     const residentialGb = networksOf('residential', 'GB');
     const carriers = networksOf('mobile_cgnat');
+    const fixedCarriers = carriers.filter((n) => !n.org.includes('pool'));
     const corporates = networksOf('corporate_nat');
+    const shape = rng.fork('shape');
+    const mobileShare = shape.range(0.35, 0.6);
+    const cgnatShareOfMobile = shape.range(0.45, 0.85);
+    const phoneWebShare = shape.range(0.03, 0.15);
+    const corporateShare = shape.range(0.04, 0.14);
+    // Egress pools sized from the customers behind them, so that the load per address (what a rule sees)
+    // does not depend on --scale: tens to hundreds of customers per address.
+    // The fixed-egress carriers take 40% of the carrier customers each, the pooled one 20%.
+    const carrierWeights = carriers.map((n) => (fixedCarriers.includes(n) ? 0.4 : 0.2));
+    const onCarriers = userCount * (mobileShare * cgnatShareOfMobile + (1 - mobileShare) * phoneWebShare);
+    const cgnatUsersPerAddress = drawLog(shape, { min: 100, max: 1500 });
+    const cgnatEgressAddresses = fixedCarriers.map(() =>
+      Math.max(1, Math.round(((onCarriers * 0.4) / cgnatUsersPerAddress) * shape.range(0.6, 1.4))),
+    );
+    const cgnatPoolAddresses = Math.max(8, Math.round((onCarriers * 0.2) / drawLog(shape, { min: 8, max: 60 })));
+    const perCorporate = (userCount * (1 - mobileShare) * corporateShare) / corporates.length;
+    const corporateEgressAddresses = corporates.map(() =>
+      Math.max(1, Math.min(8, Math.round(perCorporate / drawLog(shape, { min: 20, max: 300 })))),
+    );
+    this.params = {
+      mobileShare: round3(mobileShare),
+      cgnatShareOfMobile: round3(cgnatShareOfMobile),
+      phoneWebShare: round3(phoneWebShare),
+      cgnatUsersPerAddress: Math.round(cgnatUsersPerAddress),
+      cgnatEgressAddresses,
+      cgnatPoolAddresses,
+      corporateShare: round3(corporateShare),
+      corporateEgressAddresses,
+      appTokenRefreshShare: round3(shape.range(0.35, 0.7)),
+    };
+    fixedCarriers.forEach((n, i) => this.nat.set(n.cidr, { addresses: cgnatEgressAddresses[i]!, pooled: false }));
+    for (const n of carriers)
+      if (!this.nat.has(n.cidr)) this.nat.set(n.cidr, { addresses: cgnatPoolAddresses, pooled: true });
+    corporates.forEach((n, i) => this.nat.set(n.cidr, { addresses: corporateEgressAddresses[i]!, pooled: false }));
+
     const users: User[] = [];
     for (let i = 0; i < userCount; i++) {
       const first = rng.pick(FIRST);
@@ -98,17 +173,24 @@ export class World {
       const username = rng.chance(0.7)
         ? `${first}.${last}${rng.int(1, 999)}@${rng.pick(MAIL)}`
         : `${first[0]}${last}${rng.int(10, 9999)}`;
-      const channel: Channel = rng.chance(0.45) ? 'mobile' : 'web';
+      const channel: Channel = rng.chance(mobileShare) ? 'mobile' : 'web';
       const x = rng.float();
       let homeNetwork: Network;
       let homeIp: string;
-      if (channel === 'mobile' && x < 0.55) {
-        // Carrier-grade NAT: thousands of subscribers behind a few dozen egress addresses.
-        homeNetwork = rng.pick(carriers);
-        homeIp = addressAt(homeNetwork, rng.int(0, 23));
-      } else if (x < 0.12) {
+      let userAgent = channel === 'mobile' ? rng.pick(MOBILE_USER_AGENTS) : pickUserAgent(rng);
+      let typoRate = channel === 'mobile' ? rng.range(0.003, 0.04) : rng.range(0.02, 0.15);
+      if (channel === 'mobile' ? x < cgnatShareOfMobile : x < phoneWebShare) {
+        // Carrier-grade NAT: thousands of subscribers behind a few egress addresses.
+        homeNetwork = rng.weighted(carriers, carrierWeights);
+        homeIp = this.egressAddress(homeNetwork, rng);
+        if (channel === 'web') {
+          // On the phone: saved passwords, few typos.
+          userAgent = pickPhoneBrowserUserAgent(rng);
+          typoRate = rng.range(0.003, 0.04);
+        }
+      } else if (channel === 'web' && x < phoneWebShare + corporateShare) {
         homeNetwork = rng.pick(corporates);
-        homeIp = addressAt(homeNetwork, rng.int(0, 2));
+        homeIp = this.egressAddress(homeNetwork, rng);
       } else {
         homeNetwork = rng.chance(0.93) ? rng.pick(residentialGb) : rng.pick(networksOf('residential', 'FR'));
         homeIp = addressIn(homeNetwork, rng);
@@ -122,17 +204,25 @@ export class World {
         channel,
         homeNetwork,
         homeIp,
-        userAgent: channel === 'mobile' ? rng.pick(MOBILE_USER_AGENTS) : pickUserAgent(rng),
+        userAgent,
         deviceId: channel === 'mobile' ? rng.uuid() : null,
         acceptLanguage: homeNetwork.country === 'FR' ? 'fr-FR,fr;q=0.9,en;q=0.6' : 'en-GB,en;q=0.9',
         aggregatorConsent: rng.chance(0.3),
         traveller: rng.chance(0.03),
-        typoRate: rng.range(0.02, 0.15),
+        typoRate,
+        actionsMedian: rng.range(1.5, 7),
+        thinkMedianMs: rng.range(2500, 8000),
       };
       users.push(user);
       this.byName.set(username, user);
     }
     this.users = users;
+  }
+
+  /** One of a NAT's egress addresses (or any address for a network without a NAT shape). */
+  private egressAddress(net: Network, rng: Random): string {
+    const shape = this.nat.get(net.cidr);
+    return shape ? addressAt(net, rng.int(0, shape.addresses - 1)) : addressIn(net, rng);
   }
 
   user(username: string): User | undefined {
@@ -141,8 +231,9 @@ export class World {
 
   /** A client context for `user` at home, through the CDN. */
   homeClient(user: User, rng: Random): ClientContext {
+    const pooled = this.nat.get(user.homeNetwork.cidr)?.pooled === true;
     return {
-      clientIp: user.homeIp,
+      clientIp: pooled ? this.egressAddress(user.homeNetwork, rng) : user.homeIp,
       proxyIp: rng.pick(this.cdnEdges),
       userAgent: user.userAgent,
       acceptLanguage: user.acceptLanguage,
@@ -150,6 +241,7 @@ export class World {
       protocol: user.channel === 'mobile' ? 'HTTP/2' : rng.chance(0.7) ? 'HTTP/2' : 'HTTP/1.1',
       extraCookies: user.channel === 'web' ? `_ga=GA1.2.${user.index + 100000}.1767225600; consent=1` : null,
       deviceId: user.deviceId,
+      tlsFingerprint: ja4ForUserAgent(user.userAgent),
     };
   }
 
@@ -174,6 +266,10 @@ export class World {
       cookie: null,
     };
   }
+}
+
+function round3(x: number): number {
+  return Number(x.toFixed(3));
 }
 
 /** The aggregator's partner network. */
