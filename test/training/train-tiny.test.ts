@@ -26,7 +26,9 @@ describe('training on a short simulation', () => {
     const rt = await tfRuntime({ prefer: 'wasm' });
     const detectors: DetectorId[] = ['credential-stuffing', 'scraping'];
     const data = await buildTrainingData(
-      [1, 2].map((seed) => ({ kind: 'simulation' as const, options: { seed, minutes: 30, scale: 0.3 } })),
+      // Three runs, not two: campaign parameters are drawn from wide ranges, and two 30-minute runs hold
+      // too few scraping campaigns to cover their shapes (a few requests per IP, fleets sharing a key).
+      [1, 2, 3].map((seed) => ({ kind: 'simulation' as const, options: { seed, minutes: 30, scale: 0.3 } })),
       { detectors },
     );
     const heldOut = await buildTrainingData([{ kind: 'simulation', options: { seed: 99, minutes: 30, scale: 0.3 } }], {
