@@ -31,7 +31,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccessEvent, GatewayKind } from '@vigil/events';
-import { createSourceDecoder, parseSourceConfig } from '@vigil/events';
+import { ACCESS_EVENT_VERSION, createSourceDecoder, parseSourceConfig } from '@vigil/events';
 import { openInput, readEventBatches } from '@vigil/connectors';
 import {
   ENTITY_TYPES,
@@ -303,7 +303,7 @@ async function redisReference(
 /** One login attempt from each of `n` distinct IPs (a rotation flood), in batches. */
 function* floodBatches(n: number, start: number): Generator<AccessEvent[]> {
   const template: AccessEvent = {
-    v: 1,
+    v: ACCESS_EVENT_VERSION,
     ts: start,
     source: 'bench',
     gateway: 'kong',
@@ -332,6 +332,7 @@ function* floodBatches(n: number, start: number): Generator<AccessEvent[]> {
     latencyMs: 30,
     sensitive: [],
     sanitized: [],
+    malformed: null,
   };
   for (let i = 0; i < n; i += BATCH) {
     const batch: AccessEvent[] = [];

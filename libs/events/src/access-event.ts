@@ -4,8 +4,13 @@
  *
  * Versioned together with its Avro twin in `schema/access-event-avro.ts`: a field added here is added
  * there in the same change, with a default, and ACCESS_EVENT_VERSION is bumped.
+ *   v1  the first version
+ *   v2  `malformed` (a logged request that was not a valid HTTP request line); v1 events read as
+ *       `malformed: null`, since a v1 producer dead-lettered such requests
  */
-export const ACCESS_EVENT_VERSION = 1 as const;
+export const ACCESS_EVENT_VERSION = 2 as const;
+/** The versions `validateAccessEvent` reads (and upgrades to ACCESS_EVENT_VERSION). */
+export const READABLE_ACCESS_EVENT_VERSIONS: readonly number[] = [1, 2];
 
 export const GATEWAY_KINDS = ['kong', 'envoy', 'nginx', 'nginx-json', 'apigw', 'vigil'] as const;
 export type GatewayKind = (typeof GATEWAY_KINDS)[number];
@@ -45,6 +50,42 @@ export const SANITIZE_NOTES = [
   'invalid_utf8',
 ] as const;
 export type SanitizeNote = (typeof SANITIZE_NOTES)[number];
+
+/**
+ * Why a request the gateway logged is not a valid HTTP request line (scanners, exploit kits, other
+ * protocols spoken to an HTTP port). Such a record is an event, not a dead letter: the probe is evidence.
+ * One flag per event, the first problem in reading order (decoders/request-line.ts):
+ *   empty        no request line (NGINX `-`): the connection closed or timed out before sending one
+ *   binary       the first token is not text (control bytes, bytes that are not UTF-8): TLS to a plain
+ *                port, RDP, SMB and other binary protocols
+ *   h2_preface   `PRI * HTTP/2.0`: HTTP/2 with prior knowledge sent to an HTTP/1 listener
+ *   bad_method   the first token is not a registered HTTP method (`FOO`, lower-case `get`, `SSH-2.0-…`)
+ *   no_protocol  no HTTP version after the target (`GET /a b c`, HTTP/0.9 style)
+ *   bad_protocol the last token starts with `HTTP/` but is not HTTP/1.0, 1.1, 2(.0) or 3(.0)
+ *   bad_target   an empty target, spaces or control characters in it, or a target of no request form
+ *   truncated    no HTTP version and status 414: the gateway cut an over-long line at its buffer limit
+ */
+export const MALFORMED_REQUESTS = [
+  'empty',
+  'binary',
+  'h2_preface',
+  'bad_method',
+  'no_protocol',
+  'bad_protocol',
+  'bad_target',
+  'truncated',
+] as const;
+export type MalformedRequest = (typeof MALFORMED_REQUESTS)[number];
+
+/**
+ * The method of a malformed request whose first token could not be read as a method (`empty`, `binary`,
+ * an unreadable `bad_method`). Such an event's `path` is the whole request line as logged (sanitized,
+ * capped and masked like a path, not templated) and its `routeTemplate` is UNKNOWN_ROUTE_TEMPLATE, so
+ * that probes share one route instead of one per distinct garbage.
+ */
+export const UNKNOWN_METHOD = 'UNKNOWN';
+/** Cannot be a templated path (those start with `/`). */
+export const UNKNOWN_ROUTE_TEMPLATE = '-';
 
 export interface AccessEvent {
   readonly v: typeof ACCESS_EVENT_VERSION;
@@ -89,4 +130,10 @@ export interface AccessEvent {
   readonly latencyMs: number;
   readonly sensitive: readonly SensitiveKind[];
   readonly sanitized: readonly SanitizeNote[];
+  /**
+   * Null for a valid request line. Otherwise what was wrong with it; the event still carries the client,
+   * time, status, bytes and user agent as logged, method and path as far as they could be read, and
+   * `routeClass` `other` (the gateway mostly answers these itself, with 400, before any route).
+   */
+  readonly malformed: MalformedRequest | null;
 }

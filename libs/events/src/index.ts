@@ -10,6 +10,7 @@ export { AvroAccessEventDecoder, StaticSchemaResolver, confluentFrame, CONFLUENT
 export type { SchemaResolver } from './decoders/avro';
 export {
   ACCESS_EVENT_AVRO_SCHEMA_V1,
+  ACCESS_EVENT_AVRO_SCHEMA_V2,
   accessEventAvroType,
   encodeAccessEventAvro,
   decodeAccessEventAvro,

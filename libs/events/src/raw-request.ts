@@ -1,4 +1,4 @@
-import type { GatewayKind } from './access-event';
+import type { GatewayKind, MalformedRequest } from './access-event';
 
 /** Request headers as logged, keys lower case. Kong logs repeated headers as arrays. */
 export type HeaderMap = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -19,8 +19,13 @@ export interface RawRequest {
   readonly forwardedFor: string | null;
   readonly method: string;
   readonly host: string | null;
-  /** Path plus optional `?query`, as received (percent-encoding untouched). */
+  /**
+   * Path plus optional `?query`, as received (percent-encoding untouched). For a malformed request whose
+   * method is UNKNOWN_METHOD, the whole request line as logged.
+   */
   readonly uri: string;
+  /** Why the logged request line is not a valid one (decoders of formats that log it raw); null otherwise. */
+  readonly malformed: MalformedRequest | null;
   readonly status: number;
   readonly bytesIn: number | null;
   readonly bytesOut: number | null;

@@ -40,6 +40,7 @@ export function accessEvent(overrides: Partial<AccessEvent> = {}): AccessEvent {
     latencyMs: 20,
     sensitive: [],
     sanitized: [],
+    malformed: null,
     ...overrides,
   };
 }

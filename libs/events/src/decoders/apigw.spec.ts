@@ -94,6 +94,7 @@ describe('API Gateway decoder: RawRequest', () => {
       method: 'GET',
       host: null,
       uri: '/accounts/{accountId}',
+      malformed: null,
       status: 200,
       bytesIn: null,
       bytesOut: 2214,

@@ -167,6 +167,7 @@ class ApiGatewayDecoder {
         method: method.value,
         host: readFirstString(rec, f.domainName),
         uri,
+        malformed: null,
         status: status.value,
         bytesIn: null,
         bytesOut: bytesOut.value,

@@ -55,6 +55,7 @@ describe('Envoy decoder: RawRequest', () => {
       method: 'POST',
       host: 'api.bank.example',
       uri: '/v2/auth/login',
+      malformed: null,
       status: 200,
       bytesIn: 312,
       bytesOut: 1187,

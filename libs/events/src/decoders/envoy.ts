@@ -171,6 +171,7 @@ class EnvoyDecoder {
         method: method.value,
         host: readFirstString(rec, f.authority),
         uri,
+        malformed: null,
         status,
         bytesIn: bytesIn.value,
         bytesOut: bytesOut.value,

@@ -82,6 +82,7 @@ export function decodeKong(rec: Record<string, unknown>): DecodeResult<RawReques
       method: method.value,
       host: headerString(headers, 'host') ?? hostOfUrl(request['url']),
       uri,
+      malformed: null,
       status: status.value,
       bytesIn: bytesIn.value,
       bytesOut: bytesOut.value,

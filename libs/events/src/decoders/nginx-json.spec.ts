@@ -54,6 +54,7 @@ describe('NGINX JSON decoder: RawRequest', () => {
       method: 'POST',
       host: 'api.bank.example',
       uri: '/v2/auth/login',
+      malformed: null,
       status: 200,
       bytesIn: 540,
       bytesOut: 1187,
@@ -177,7 +178,7 @@ describe('NGINX JSON decoder: AccessEvent', () => {
 describe('NGINX JSON decoder: hostile records', () => {
   const decoder = createSourceDecoder('nginx-json', testConfig());
 
-  it('dead-letters or sanitises each line of nginx-hostile.ndjson', () => {
+  it('dead-letters, flags or sanitises each line of nginx-hostile.ndjson', () => {
     expect(gatewayFixture('nginx-hostile.ndjson').map((l) => outcomeOf(decoder.decode(l)))).toEqual([
       'malformed_json', // \xHH escapes: the format lacks escape=json
       'not_an_object',
@@ -185,11 +186,31 @@ describe('NGINX JSON decoder: hostile records', () => {
       'missing_field', // no remote_addr
       'invalid_ip', // not-an-ip
       'invalid_timestamp', // hour 25
-      'unparseable_line', // a TLS ClientHello as the request line
-      'ok control_chars', // BEL and ANSI escapes in the path, U+2028 in the user agent
+      'ok malformed:binary,control_chars', // a TLS ClientHello as the request line
+      'ok malformed:bad_target,control_chars', // BEL and ANSI escapes in the path, U+2028 in the user agent
       'ok', // ../../etc/passwd and <script> are kept for detection, as text
       'ok user_agent_truncated', // 10 KB user agent
       'invalid_field_type', // request_time "fast"
+    ]);
+  });
+
+  it.each([
+    ['no request line ("" in escape=json)', '', 'UNKNOWN', '', 'empty'],
+    ['no request line ("-")', '-', 'UNKNOWN', '', 'empty'],
+    ['a TLS ClientHello', '\u0016\u0003\u0001\u0002\u0000', 'UNKNOWN', '\uFFFD'.repeat(5), 'binary'],
+    ['the HTTP/2 preface', 'PRI * HTTP/2.0', 'PRI', '/*', 'h2_preface'],
+    ['a target with spaces and no protocol', 'GET /a b c', 'GET', '/a b c', 'no_protocol'],
+    ['a lower-case method', 'get /v2/payees HTTP/1.1', 'get', '/v2/payees', 'bad_method'],
+  ])('reads %s as an event flagged like the text decoder does', (_what, request, method, path, malformed) => {
+    const e = eventOf({ request, status: '400', http_user_agent: 'zgrab/0.x', http_x_login_username: '' });
+    expect([e.method, e.path, e.routeClass, e.malformed, e.status, e.userAgent, e.clientIp]).toEqual([
+      method,
+      path,
+      'other',
+      malformed,
+      400,
+      'zgrab/0.x',
+      '203.0.113.9',
     ]);
   });
 

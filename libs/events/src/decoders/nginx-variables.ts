@@ -5,8 +5,10 @@
  *
  *   remote_addr                           the TCP peer (or what the realip module made of it)
  *   msec | time_iso8601 | time_local      event time, tried in that order (msec is the most precise)
- *   request                               "GET /path?q HTTP/1.1", split; else request_method + request_uri
- *                                         (else uri + args/query_string)
+ *   request                               "GET /path?q HTTP/1.1", split by request-line.ts (a line that is
+ *                                         not a valid one is read as far as it goes and flagged
+ *                                         `malformed`); else request_method + request_uri (else uri +
+ *                                         args/query_string)
  *   status, request_length (bytes in), bytes_sent | body_bytes_sent (bytes out)
  *   request_time (s → ms), else the sum of upstream_response_time (s → ms)
  *   host | http_host | server_name, request_id
@@ -16,10 +18,12 @@
  *   cookie_<name>                         added to the request's cookie string
  * Unset variables are logged as `-` (or "" in escape=json) and read as absent.
  */
+import type { MalformedRequest } from '../access-event';
 import { fail, type DecodeFailure, type DecodeResult } from '../dead-letter';
 import type { HeaderMap, RawRequest } from '../raw-request';
 import { isAbsent, isSafeKey } from './field-lookup';
-import { preview, readMethod, readNonNegative, readStatus, typeName } from './json-fields';
+import { readMethod, readNonNegative, readStatus, typeName } from './json-fields';
+import { RequestLine } from './request-line';
 import { readTime } from './timestamps';
 
 /** The fixed variables the mapping reads, by slot. */
@@ -78,6 +82,8 @@ export class NginxValues {
   readonly vars: unknown[] = new Array<unknown>(VARIABLE_COUNT).fill(undefined);
   headers: Record<string, string> | null = null;
   cookies: string | null = null;
+  /** Where `request` is read into. */
+  readonly requestLine = new RequestLine();
 
   reset(): void {
     this.vars.fill(undefined);
@@ -87,7 +93,7 @@ export class NginxValues {
 
   /**
    * Absent values (`-`, "", null) are skipped; a repeated variable keeps its first value. Except the request
-   * line: `-` there is a connection that sent none (a probe, TLS to a plain port), kept to be dead-lettered.
+   * line: `-` there is a connection that sent none (a probe, a timeout), an event flagged `empty`.
    */
   set(target: NginxTarget, value: unknown): void {
     if (target.kind === 'var') {
@@ -131,26 +137,22 @@ export function nginxRequest(
     return ts.reason === 'missing_field' ? fail('missing_field', 'msec, time_iso8601 or time_local is missing') : ts;
   }
 
+  const status = readStatus(v[SLOT.status], 'status');
+  if (!status.ok) return status;
+
   let method: string;
   let uri: string;
+  let malformed: MalformedRequest | null = null;
   const requestLine = v[SLOT.request];
   if (requestLine !== undefined) {
     if (typeof requestLine !== 'string') {
       return fail('invalid_field_type', `request must be a string, got ${typeName(requestLine)}`);
     }
-    // "METHOD target PROTOCOL"; a target may hold spaces in a malformed request, so split at the outer ones.
-    const sp1 = requestLine.indexOf(' ');
-    const sp2 = requestLine.lastIndexOf(' ');
-    const protocolOk = sp2 > sp1 ? requestLine.startsWith('HTTP/', sp2 + 1) : requestLine.charCodeAt(sp1 + 1) === 47;
-    // Methods are short; a long first word is not one, and is not worth upper-casing to find out.
-    const m = sp1 > 0 && sp1 <= 16 ? readMethod(requestLine.slice(0, sp1), 'request method') : null;
-    if (m === null || !m.ok || !protocolOk) {
-      // TLS spoken to a plain-HTTP port, scanners, `-` for a connection closed before a request line.
-      return fail('unparseable_line', `request is not an HTTP request line: ${preview(requestLine)}`);
-    }
-    method = m.value;
-    uri = sp2 > sp1 ? requestLine.slice(sp1 + 1, sp2) : requestLine.slice(sp1 + 1);
-    if (uri.length === 0) return fail('unparseable_line', `request has no target: ${preview(requestLine)}`);
+    // Whatever the client sent is logged here; a line that is not HTTP is still a request, flagged.
+    const line = values.requestLine.read(requestLine, status.value);
+    method = line.method;
+    uri = line.target;
+    malformed = line.malformed;
   } else {
     const m = readMethod(v[SLOT.request_method], 'request_method');
     if (!m.ok)
@@ -161,8 +163,6 @@ export function nginxRequest(
     uri = target;
   }
 
-  const status = readStatus(v[SLOT.status], 'status');
-  if (!status.ok) return status;
   const bytesIn = readNonNegative(v[SLOT.request_length], 'request_length');
   if (!bytesIn.ok) return bytesIn;
   const outSlot = v[SLOT.bytes_sent] !== undefined ? SLOT.bytes_sent : SLOT.body_bytes_sent;
@@ -194,6 +194,7 @@ export function nginxRequest(
       method,
       host: text(v[SLOT.host]) ?? h?.['host'] ?? text(v[SLOT.server_name]),
       uri,
+      malformed,
       status: status.value,
       bytesIn: bytesIn.value,
       bytesOut: bytesOut.value,

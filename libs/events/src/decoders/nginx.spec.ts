@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  assertDecodesSafely,
   assertNeverThrows,
   gatewayFixture,
   hashed,
@@ -8,6 +9,7 @@ import {
   testConfig,
   valueOf,
 } from '../../../../test/fixtures/gateways';
+import type { AccessEvent } from '../access-event';
 import { ConfigError, type SourceConfigInput } from '../source-config';
 import { createSourceDecoder } from '../source-decoder';
 import { NGINX_COMBINED_FORMAT, compileNginxFormat, createNginxDecoder, decodeNginxEscapes } from './nginx';
@@ -117,6 +119,7 @@ describe('NGINX text decoder: RawRequest', () => {
       method: 'POST',
       host: null,
       uri: '/v2/auth/login',
+      malformed: null,
       status: 200,
       bytesIn: null,
       bytesOut: 1187,
@@ -148,23 +151,6 @@ describe('NGINX text decoder: RawRequest', () => {
       combinedLine({ request: 'GET /v2/payees?name=Fran\\xC3\\xA7ois HTTP/1.1', userAgent: 'a\\x22b' }),
     );
     expect([raw.uri, raw.userAgent]).toEqual(['/v2/payees?name=François', 'a"b']);
-  });
-
-  it('splits a request line at its outer spaces and accepts HTTP/0.9', () => {
-    expect(rawOf(combinedLine({ request: 'get /a b HTTP/1.0' })).uri).toBe('/a b');
-    expect(rawOf(combinedLine({ request: 'GET /' })).method).toBe('GET');
-  });
-
-  it.each([
-    ['TLS spoken to the plain port', '\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03'],
-    ['no request line', '-'],
-    ['an empty request line', ''],
-    ['a method alone', 'GET'],
-    ['no HTTP protocol', 'GET /x SSH-2.0'],
-    ['a binary method', '\\x16\\x03 / HTTP/1.1'],
-  ])('dead-letters %s as unparseable_line', (_what, request) => {
-    const result = createNginxDecoder(testConfig()).decode(combinedLine({ request }));
-    expect(result.ok ? 'ok' : result.reason).toBe('unparseable_line');
   });
 
   it('refuses config.fields, which the text format does not use', () => {
@@ -227,19 +213,122 @@ describe('NGINX text decoder: AccessEvent', () => {
   });
 });
 
+/** A probe as NGINX logs it: answered 400 by NGINX itself, nothing sent back but its error page. */
+const probeLine = (request: string, status = '400') =>
+  combinedLine({ remoteAddr: '198.51.100.66', request, status, bytes: '157', userAgent: '-' });
+
+describe('NGINX text decoder: malformed requests are events, flagged', () => {
+  const decoder = createSourceDecoder('nginx', testConfig());
+  const probe = (request: string, status?: string) => valueOf(decoder.decode(probeLine(request, status)));
+  const shape = (e: AccessEvent) => [e.method, e.path, e.query, e.routeTemplate, e.routeClass, e.malformed];
+
+  it('keeps the client, time, status, bytes and user agent of a probe as logged', () => {
+    const e = eventOf(
+      combinedLine({
+        request: '-',
+        status: '400',
+        bytes: '0',
+        userAgent: 'masscan/1.3 (https://github.com/robertdavidgraham/masscan)',
+      }),
+    );
+    expect([e.clientIp, e.subnet, e.ts, e.status, e.bytesOut, e.userAgent]).toEqual([
+      '203.0.113.24',
+      '203.0.113.0/24',
+      Date.UTC(2024, 5, 17, 9, 0, 1),
+      400,
+      0,
+      'masscan/1.3 (https://github.com/robertdavidgraham/masscan)',
+    ]);
+  });
+
+  it('reads "-" (a connection that sent no request line) as empty, method UNKNOWN, one route for all', () => {
+    expect(shape(probe('-'))).toEqual(['UNKNOWN', '', null, '-', 'other', 'empty']);
+  });
+
+  it('reads the bytes of a TLS ClientHello on the plain port as binary, the line kept sanitized as the path', () => {
+    const e = probe('\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03\\x9A\\x8F');
+    expect(shape(e)).toEqual(['UNKNOWN', '\uFFFD'.repeat(13), null, '-', 'other', 'binary']);
+    expect(e.sanitized).toEqual(['control_chars']);
+  });
+
+  it('reads another binary protocol (RDP) as binary, its readable bytes kept', () => {
+    const e = probe('\\x03\\x00\\x00/*\\xE0\\x00\\x00\\x00\\x00\\x00Cookie: mstshash=Administr');
+    expect([e.method, e.malformed, e.path.endsWith('Cookie: mstshash=Administr')]).toEqual(['UNKNOWN', 'binary', true]);
+  });
+
+  it('reads PRI * HTTP/2.0 (the HTTP/2 preface sent to an HTTP/1 port) as h2_preface', () => {
+    expect(shape(probe('PRI * HTTP/2.0'))).toEqual(['PRI', '/*', null, '/*', 'other', 'h2_preface']);
+  });
+
+  it('reads a target with spaces and no protocol as no_protocol, method and target as sent', () => {
+    expect(shape(probe('GET /a b c'))).toEqual(['GET', '/a b c', null, '/a b c', 'other', 'no_protocol']);
+  });
+
+  it('reads an unregistered or lower-case method as bad_method, kept as sent and never classified', () => {
+    expect(shape(probe('FOO / HTTP/1.1'))).toEqual(['FOO', '/', null, '/', 'other', 'bad_method']);
+    expect(shape(probe('get /v2/accounts/1234 HTTP/1.1'))).toEqual([
+      'get',
+      '/v2/accounts/1234',
+      null,
+      '/v2/accounts/{id}',
+      'other',
+      'bad_method',
+    ]);
+  });
+
+  it('reads a line NGINX cut at its buffer (414, no version) as truncated, capped like any path', () => {
+    const e = probe(`GET /v2/search?q=${'A'.repeat(8170)}`, '414');
+    expect([e.method, e.path, e.status, e.malformed]).toEqual(['GET', '/v2/search', 414, 'truncated']);
+    expect(e.query!.length).toBe(2048 - '/v2/search?'.length);
+    expect(e.sanitized).toEqual(['path_truncated']);
+  });
+
+  it('reads bytes that are not UTF-8 (\\xHH as NGINX writes them): a valid request noted invalid_utf8, binary as a method', () => {
+    const e = probe('GET /caf\\xE9?q=\\xFF\\xFE HTTP/1.1', '404');
+    expect([e.path, e.query, e.malformed, e.sanitized]).toEqual([
+      '/caf\uFFFD',
+      'q=\uFFFD\uFFFD',
+      null,
+      ['invalid_utf8'],
+    ]);
+    expect(probe('G\\xC9T / HTTP/1.1').malformed).toBe('binary');
+  });
+
+  it('produces events the canonical validator accepts, for every flag', () => {
+    for (const request of [
+      '-',
+      '\\x16\\x03\\x01',
+      'PRI * HTTP/2.0',
+      'GET /a b c',
+      'FOO / HTTP/1.1',
+      'GET /x HTTP/9.9',
+      'GET x HTTP/1.1',
+    ]) {
+      assertDecodesSafely(decoder, probeLine(request));
+    }
+    assertDecodesSafely(decoder, probeLine(`GET /${'A'.repeat(9000)}`, '414'));
+  });
+
+  it('still dead-letters what the log format cannot read, with its reason', () => {
+    expect(outcomeOf(decoder.decode(probeLine('GET / HTTP/1.1').slice(0, 70)))).toBe('unparseable_line');
+    expect(outcomeOf(decoder.decode(probeLine('-', '000')))).toBe('invalid_status');
+    expect(outcomeOf(decoder.decode(combinedLine({ remoteAddr: 'scanner', request: '-' })))).toBe('invalid_ip');
+  });
+});
+
 describe('NGINX text decoder: hostile lines', () => {
   const decoder = createSourceDecoder('nginx', testConfig());
 
-  it('dead-letters or sanitises each line of nginx-hostile.log', () => {
+  it('dead-letters, flags or sanitises each line of nginx-hostile.log', () => {
     expect(gatewayFixture('nginx-hostile.log').map((l) => outcomeOf(decoder.decode(l)))).toEqual([
-      'unparseable_line', // a TLS ClientHello on the plain-HTTP port
-      'unparseable_line', // "-": the connection sent no request line
+      'ok malformed:binary,control_chars', // a TLS ClientHello on the plain-HTTP port
+      'ok malformed:empty', // "-": the connection sent no request line
       'unparseable_line', // not an access log line
       'invalid_status', // 2OO
       'invalid_ip', // 999.168.0.1
       'invalid_timestamp', // 32/Jun
       'ok', // encoded ../ and <script> are kept for detection, as text
-      'ok control_chars', // \x00 and ANSI escapes in the path, CRLF in the user agent
+      'ok malformed:bad_target,control_chars', // \x00 and ANSI escapes in the path, CRLF in the user agent
       'ok user_agent_truncated', // 10 KB user agent
       'invalid_field_type', // negative byte count
     ]);
@@ -290,12 +379,13 @@ describe('NGINX text decoder: hostile lines', () => {
             }),
           ),
         );
-        expect([raw.remoteAddr, raw.method, raw.uri, raw.status, raw.bytesOut]).toEqual([
+        expect([raw.remoteAddr, raw.method, raw.uri, raw.status, raw.bytesOut, raw.malformed]).toEqual([
           r.ip,
           r.method,
           r.path,
           r.status,
           r.bytes,
+          null,
         ]);
       }),
     );

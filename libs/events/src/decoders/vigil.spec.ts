@@ -19,12 +19,21 @@ describe('canonical vigil JSON', () => {
     expect(r.ok && 'payload' in r.value).toBe(false);
   });
 
+  it('reads a v1 event (before malformed) as a valid request of the current version', () => {
+    const event = fc.sample(accessEventArb, 1)[0]!;
+    const { malformed: _absent, ...v1 } = { ...event, v: 1 };
+    const r = decodeVigilJson(JSON.stringify(v1));
+    expect(r.ok && r.value).toEqual({ ...event, malformed: null });
+  });
+
   it.each([
     ['a missing field', (e: Record<string, unknown>) => delete e['path'], 'missing_field'],
     ['a wrong type', (e: Record<string, unknown>) => (e['status'] = '200'), 'invalid_status'],
     ['a non-canonical ip', (e: Record<string, unknown>) => (e['clientIp'] = '010.1.1.1'), 'invalid_ip'],
     ['an unknown route class', (e: Record<string, unknown>) => (e['routeClass'] = 'admin'), 'invalid_event'],
-    ['another schema version', (e: Record<string, unknown>) => (e['v'] = 2), 'invalid_event'],
+    ['another schema version', (e: Record<string, unknown>) => (e['v'] = 3), 'invalid_event'],
+    ['an unknown malformed flag', (e: Record<string, unknown>) => (e['malformed'] = 'weird'), 'invalid_event'],
+    ['no malformed field in a v2 event', (e: Record<string, unknown>) => delete e['malformed'], 'missing_field'],
     ['a float timestamp', (e: Record<string, unknown>) => (e['ts'] = 1.5), 'invalid_timestamp'],
   ])('dead-letters an event with %s', (_name, mutate, reason) => {
     const event = { ...fc.sample(accessEventArb, 1)[0]! } as Record<string, unknown>;

@@ -7,7 +7,9 @@ import {
   ACCESS_EVENT_VERSION,
   AUTH_TYPES,
   GATEWAY_KINDS,
+  MALFORMED_REQUESTS,
   PRINCIPAL_SOURCES,
+  READABLE_ACCESS_EVENT_VERSIONS,
   ROUTE_CLASSES,
   SANITIZE_NOTES,
   SENSITIVE_KINDS,
@@ -27,6 +29,7 @@ const sets = {
   routeClass: new Set<string>(ROUTE_CLASSES),
   sensitive: new Set<string>(SENSITIVE_KINDS),
   sanitized: new Set<string>(SANITIZE_NOTES),
+  malformed: new Set<string>(MALFORMED_REQUESTS),
 };
 
 const REQUIRED_STRINGS = ['source', 'clientIp', 'subnet', 'method', 'host', 'path', 'routeTemplate'] as const;
@@ -51,8 +54,9 @@ export function decodeVigilJson(line: string): DecodeResult<AccessEvent> {
 export function validateAccessEvent(value: unknown): DecodeResult<AccessEvent> {
   if (!isRecord(value)) return fail('not_an_object', `an AccessEvent must be an object, got ${typeName(value)}`);
   const e = value;
-  if (e['v'] !== ACCESS_EVENT_VERSION)
-    return fail('invalid_event', `v must be ${ACCESS_EVENT_VERSION}, got ${preview(e['v'])}`);
+  const v = e['v'];
+  if (typeof v !== 'number' || !READABLE_ACCESS_EVENT_VERSIONS.includes(v))
+    return fail('invalid_event', `v must be one of ${READABLE_ACCESS_EVENT_VERSIONS.join(', ')}, got ${preview(v)}`);
   const ts = e['ts'];
   if (typeof ts !== 'number' || !Number.isInteger(ts))
     return fail('invalid_timestamp', `ts must be integer ms, got ${preview(ts)}`);
@@ -102,11 +106,16 @@ export function validateAccessEvent(value: unknown): DecodeResult<AccessEvent> {
     return fail('invalid_event', `sensitive must be an array of ${SENSITIVE_KINDS.join(', ')}`);
   if (!enumArrayOk(e['sanitized'], sets.sanitized))
     return fail('invalid_event', `sanitized must be an array of ${SANITIZE_NOTES.join(', ')}`);
-  return { ok: true, value: project(e) };
+  // v1 predates the field: its producers dead-lettered malformed requests, so every v1 event is a valid one.
+  const malformed = v === 1 ? null : e['malformed'];
+  if (malformed === undefined) return fail('missing_field', 'malformed is missing (use null)');
+  if (malformed !== null && !enumOk(malformed, sets.malformed))
+    return fail('invalid_event', `malformed is not null or one of ${MALFORMED_REQUESTS.join(', ')}`);
+  return { ok: true, value: project(e, malformed as AccessEvent['malformed']) };
 }
 
-/** Copies only the AccessEvent fields: unknown extra fields (and their size) stop here. */
-function project(e: Record<string, unknown>): AccessEvent {
+/** Copies only the AccessEvent fields (unknown extra fields, and their size, stop here), as the current version. */
+function project(e: Record<string, unknown>, malformed: AccessEvent['malformed']): AccessEvent {
   return {
     v: ACCESS_EVENT_VERSION,
     ts: e['ts'] as number,
@@ -137,6 +146,7 @@ function project(e: Record<string, unknown>): AccessEvent {
     latencyMs: e['latencyMs'] as number,
     sensitive: e['sensitive'] as AccessEvent['sensitive'],
     sanitized: e['sanitized'] as AccessEvent['sanitized'],
+    malformed,
   };
 }
 

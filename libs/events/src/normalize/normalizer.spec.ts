@@ -11,6 +11,7 @@ const raw = (o: Partial<RawRequest> = {}): RawRequest => ({
   method: 'GET',
   host: 'API.Bank.Example',
   uri: '/v1/accounts/42?page=2',
+  malformed: null,
   status: 200,
   bytesIn: 100,
   bytesOut: 2000,
@@ -149,6 +150,42 @@ describe('normalizer', () => {
       expect(e.routeTemplate).toBe('/v1/cards/{id}');
       expect(e.sensitive).toEqual(['email', 'pan']);
       expect(JSON.stringify(e)).not.toContain('4111111111111111');
+    });
+  });
+
+  describe('malformed requests', () => {
+    it('sets malformed null on a valid request', () => {
+      expect(ok(normalizer(), raw()).malformed).toBeNull();
+    });
+
+    it('templates what could be read as a target, classed other: the gateway answered it, not the route', () => {
+      const n = normalizer();
+      const e = ok(n, raw({ method: 'POST', uri: '/auth/login x', malformed: 'no_protocol', status: 400 }));
+      expect([e.method, e.path, e.routeTemplate, e.routeClass, e.malformed]).toEqual([
+        'POST',
+        '/auth/login x',
+        '/auth/login x',
+        'other',
+        'no_protocol',
+      ]);
+      expect(ok(n, raw({ uri: '/v1/accounts/7', malformed: 'bad_method', method: 'get' })).routeTemplate).toBe(
+        '/v1/accounts/{id}',
+      );
+    });
+
+    it('keeps an unread line whole as the path (sanitized, capped, masked, not split), one route for all', () => {
+      const n = normalizer();
+      const line = '\u0016\u0003\u0001 ?x=4111111111111111 /a/1';
+      const e = ok(n, raw({ method: 'UNKNOWN', uri: line, malformed: 'binary', status: 400 }));
+      expect([e.path, e.query, e.routeTemplate, e.routeClass]).toEqual([
+        '\uFFFD\uFFFD\uFFFD ?x=****1111 /a/1',
+        null,
+        '-',
+        'other',
+      ]);
+      expect(e.sanitized).toEqual(['control_chars']);
+      expect(e.sensitive).toEqual(['pan']);
+      expect(ok(n, raw({ method: 'UNKNOWN', uri: 'x'.repeat(5000), malformed: 'bad_method' })).path.length).toBe(2048);
     });
   });
 

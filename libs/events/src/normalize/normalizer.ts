@@ -3,8 +3,8 @@
  * principal/session/device/API-key attribution and hashing, masking, route templating and
  * classification, sanitising. Pure and synchronous; built once per source, then called per record.
  */
-import type { AccessEvent, AuthType, PrincipalSource, SanitizeNote } from '../access-event';
-import { ACCESS_EVENT_VERSION } from '../access-event';
+import type { AccessEvent, AuthType, PrincipalSource, RouteClass, SanitizeNote } from '../access-event';
+import { ACCESS_EVENT_VERSION, UNKNOWN_METHOD, UNKNOWN_ROUTE_TEMPLATE } from '../access-event';
 import { fail, type DecodeResult } from '../dead-letter';
 import { getPath } from '../decoders/json-fields';
 import type { RawRequest } from '../raw-request';
@@ -91,25 +91,42 @@ export class Normalizer {
     const client = this.realClient(peer, raw.forwardedFor);
 
     // --- URI: split, cap, clean, mask, template, classify
+    const malformed = raw.malformed;
     let uri = raw.uri;
     if (uri.length > limits.maxPathChars) uri = cleanString(uri, limits.maxPathChars, n(), 'path_truncated');
-    const q = uri.indexOf('?');
-    let path = q < 0 ? uri : uri.slice(0, q);
-    let query = q < 0 ? null : uri.slice(q + 1) || null;
-    if (path.length === 0 || path.charCodeAt(0) !== 47) {
-      // Absolute-form request targets (`GET http://host/path`) and garbage: keep the path part only.
-      const m = /^[a-z][a-z0-9+.-]*:\/\/[^/]*(\/.*)?$/i.exec(path);
-      path = m ? (m[1] ?? '/') : `/${path}`;
+    let path: string;
+    let query: string | null;
+    if (malformed !== null && raw.method === UNKNOWN_METHOD) {
+      // Nothing could be read as a target: the line itself is the evidence, kept as the path, untemplated.
+      path = cleanString(uri, limits.maxPathChars, n(), 'path_truncated');
+      query = null;
+    } else {
+      const q = uri.indexOf('?');
+      path = q < 0 ? uri : uri.slice(0, q);
+      query = q < 0 ? null : uri.slice(q + 1) || null;
+      if (path.length === 0 || path.charCodeAt(0) !== 47) {
+        // Absolute-form request targets (`GET http://host/path`) and garbage: keep the path part only.
+        const m = /^[a-z][a-z0-9+.-]*:\/\/[^/]*(\/.*)?$/i.exec(path);
+        path = m ? (m[1] ?? '/') : `/${path}`;
+      }
+      path = cleanString(path, limits.maxPathChars, n(), 'path_truncated');
+      if (query !== null) query = cleanString(query, limits.maxPathChars, n(), 'path_truncated');
     }
-    path = cleanString(path, limits.maxPathChars, n(), 'path_truncated');
-    if (query !== null) query = cleanString(query, limits.maxPathChars, n(), 'path_truncated');
     const masked = this.masker.mask(path, query);
     const hint = raw.routeTemplateHint;
-    const routeTemplate =
-      hint !== null && hint.length <= limits.maxPathChars && SAFE_TEMPLATE_RE.test(hint)
-        ? hint
-        : this.templater.template(masked.path);
-    const routeClass = this.classifier.classify(raw.method, routeTemplate);
+    let routeTemplate: string;
+    let routeClass: RouteClass;
+    if (malformed !== null) {
+      // Mostly answered by the gateway itself (400) before any route: not a login, payment or read.
+      routeTemplate = raw.method === UNKNOWN_METHOD ? UNKNOWN_ROUTE_TEMPLATE : this.templater.template(masked.path);
+      routeClass = 'other';
+    } else {
+      routeTemplate =
+        hint !== null && hint.length <= limits.maxPathChars && SAFE_TEMPLATE_RE.test(hint)
+          ? hint
+          : this.templater.template(masked.path);
+      routeClass = this.classifier.classify(raw.method, routeTemplate);
+    }
 
     // --- attribution
     const h = raw.headers;
@@ -170,6 +187,7 @@ export class Normalizer {
       latencyMs: raw.latencyMs ?? 0,
       sensitive: masked.sensitive,
       sanitized: notes ?? NO_NOTES,
+      malformed,
     };
     return { ok: true, value: event };
   }

@@ -4,15 +4,16 @@ import { accessEventArb } from '../../../../test/fixtures/access-event-arbitrary
 import { AvroAccessEventDecoder, confluentFrame, StaticSchemaResolver } from '../decoders/avro';
 import {
   ACCESS_EVENT_AVRO_SCHEMA_V1,
+  ACCESS_EVENT_AVRO_SCHEMA_V2,
   accessEventAvroType,
   decodeAccessEventAvro,
   encodeAccessEventAvro,
 } from './access-event-avro';
 
-describe('AccessEvent Avro schema v1', () => {
+describe('AccessEvent Avro schema v2', () => {
   it('has a field for every AccessEvent property, in the same order as the type', async () => {
     const sample = fc.sample(accessEventArb, 1)[0]!;
-    expect(ACCESS_EVENT_AVRO_SCHEMA_V1.fields.map((f) => f.name)).toEqual(Object.keys(sample));
+    expect(ACCESS_EVENT_AVRO_SCHEMA_V2.fields.map((f) => f.name)).toEqual(Object.keys(sample));
   });
 
   it('round-trips every valid event: decode(encode(x)) = x', () => {
@@ -45,8 +46,8 @@ describe('AccessEvent Avro schema v1', () => {
 
     it('reads events written with an older writer schema that lacked a defaulted field', () => {
       const older = {
-        ...ACCESS_EVENT_AVRO_SCHEMA_V1,
-        fields: ACCESS_EVENT_AVRO_SCHEMA_V1.fields.filter((f) => f.name !== 'sanitized'),
+        ...ACCESS_EVENT_AVRO_SCHEMA_V2,
+        fields: ACCESS_EVENT_AVRO_SCHEMA_V2.fields.filter((f) => f.name !== 'sanitized'),
       };
       const olderType = avro.Type.forSchema(older as unknown as avro.Schema);
       const event = fc.sample(accessEventArb, 1)[0]!;
@@ -54,6 +55,19 @@ describe('AccessEvent Avro schema v1', () => {
       const d = new AvroAccessEventDecoder(new StaticSchemaResolver([[3, olderType]]));
       const r = d.decodeConfluent(confluentFrame(3, olderType.toBuffer(rest)));
       expect(r.ok && r.value).toEqual({ ...event, sanitized: [] });
+    });
+
+    it('reads v1 events (written before malformed) as valid requests of the current version', () => {
+      const v1Type = avro.Type.forSchema(ACCESS_EVENT_AVRO_SCHEMA_V1 as unknown as avro.Schema);
+      const d = new AvroAccessEventDecoder(new StaticSchemaResolver([[1, v1Type]]));
+      fc.assert(
+        fc.property(accessEventArb, (event) => {
+          const { malformed: _new, ...v1 } = { ...event, v: 1 };
+          const r = d.decodeConfluent(confluentFrame(1, v1Type.toBuffer(v1)));
+          expect(r.ok && r.value).toEqual({ ...event, malformed: null });
+        }),
+        { numRuns: 100 },
+      );
     });
 
     it.each([

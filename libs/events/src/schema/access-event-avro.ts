@@ -1,12 +1,14 @@
 /**
- * The Avro twin of AccessEvent (record `vigil.AccessEvent`, schema version 1). Kept beside the type;
+ * The Avro twin of AccessEvent (record `vigil.AccessEvent`, schema version 2). Kept beside the type;
  * `access-event-avro.spec.ts` checks that every AccessEvent field is here and round-trips.
- * Evolution rule: new fields get a default, enums get a default symbol, so old readers keep working.
+ * Evolution rule: new fields get a default, enums get a default symbol, so old readers keep working;
+ * each version's schema stays here, since records written with it must stay readable (avsc resolver).
  */
 import avro from 'avsc';
 import {
   AUTH_TYPES,
   GATEWAY_KINDS,
+  MALFORMED_REQUESTS,
   PRINCIPAL_SOURCES,
   ROUTE_CLASSES,
   SANITIZE_NOTES,
@@ -16,6 +18,7 @@ import type { AccessEvent } from '../access-event';
 
 const nullable = (type: unknown) => ({ type: ['null', type], default: null });
 
+/** v1, as records were written with it. */
 export const ACCESS_EVENT_AVRO_SCHEMA_V1 = {
   type: 'record',
   name: 'AccessEvent',
@@ -73,12 +76,27 @@ export const ACCESS_EVENT_AVRO_SCHEMA_V1 = {
   ],
 } as const;
 
+/** v2: `malformed`, null by default, so a v1 record reads as a valid request. */
+export const ACCESS_EVENT_AVRO_SCHEMA_V2 = {
+  ...ACCESS_EVENT_AVRO_SCHEMA_V1,
+  doc: 'Canonical API access event (Vigil AccessEvent v2)',
+  fields: [
+    { name: 'v', type: 'int', default: 2 },
+    ...ACCESS_EVENT_AVRO_SCHEMA_V1.fields.slice(1),
+    {
+      name: 'malformed',
+      // The default symbol is what a reader that predates a newer writer's flag reads it as.
+      ...nullable({ type: 'enum', name: 'MalformedRequest', symbols: [...MALFORMED_REQUESTS], default: 'bad_target' }),
+    },
+  ],
+} as const;
+
 /**
  * avsc maps `timestamp-millis` to Date only with a logical type hook; we keep numbers, so the
  * logical type is informational for other readers (Spark, Flink, ksqlDB) and ts stays a long here.
  */
 export const accessEventAvroType: avro.Type = avro.Type.forSchema(
-  ACCESS_EVENT_AVRO_SCHEMA_V1 as unknown as avro.Schema,
+  ACCESS_EVENT_AVRO_SCHEMA_V2 as unknown as avro.Schema,
 );
 
 export function encodeAccessEventAvro(event: AccessEvent): Buffer {
