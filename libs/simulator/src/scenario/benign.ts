@@ -260,7 +260,7 @@ function* probe(ctx: RunContext, rng: Random, client: ClientContext, period: num
 export function* crawler(ctx: RunContext): ActorScript {
   const rng = ctx.rng.fork('crawler');
   const pagesPerSecond = drawLog(rng, { min: 0.05, max: 0.5 });
-  const catalogPeriodMs = drawLog(rng, { min: 800, max: 15_000 });
+  const catalogPeriodMs = drawLog(rng, { min: 1500, max: 20_000 });
   const jitter = rng.range(0.02, 0.3);
   const net = network('Search crawler');
   // Through the CDN (which fingerprints it and adds the country) or to the origin directly.
