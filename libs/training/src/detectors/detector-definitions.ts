@@ -25,7 +25,10 @@ export const DETECTOR_DEFINITIONS: Readonly<Record<DetectorId, DetectorDefinitio
     id: 'credential-stuffing',
     description: 'login attacks from an address: stuffing (bursts, botnets, low-and-slow) and cracking',
     primary: 'ip',
-    context: ['subnet', 'loginFlow'],
+    // Not the login flow: an address's score must rest on its own behaviour (and its subnet's), or every
+    // ordinary address scores high while a wave runs elsewhere. The population is the login-population
+    // detector's job.
+    context: ['subnet'],
     campaignTypes: ['credential_stuffing', 'credential_cracking'],
     labelEntity: 'ips',
   },
