@@ -69,6 +69,32 @@ export function describeWindowStoreContract(name: string, harness: StoreHarness)
       expect(r).toMatchObject({ events: 31, applied: 31, late: 0, duplicates: 0 });
     });
 
+    it('counts malformed requests per IP, subnet and ASN, beside the requests they are part of', async () => {
+      const store = await create();
+      const probes = (['empty', 'binary', 'bad_method', 'no_protocol'] as const).map((malformed, i) =>
+        event({ ts: at(i * 1000), ip: '198.51.100.66', asn: 64999, routeClass: 'other', status: 400, malformed }),
+      );
+      const r = await store.applyBatch(
+        [
+          ...probes,
+          event({ ts: at(5000), ip: '198.51.100.66', asn: 64999 }),
+          event({ ts: at(6000), ip: '198.51.100.9', asn: 64999 }),
+        ],
+        pos(0),
+      );
+      expect(vectorOf(r, 'ip', '198.51.100.66').features).toMatchObject({
+        requests10m: 5,
+        malformedRequests10m: 4,
+        malformedRatio10m: 0.8,
+      });
+      expect(vectorOf(r, 'ip', '198.51.100.9').features).toMatchObject({
+        malformedRequests10m: 0,
+        malformedRatio10m: 0,
+      });
+      expect(vectorOf(r, 'subnet', '198.51.100.0/24').features['malformedRequests10m']).toBe(4);
+      expect(vectorOf(r, 'asn', '64999').features['malformedRequests10m']).toBe(4);
+    });
+
     it('counts distinct elements exactly while a window grows past a few of them across batches; a replay adds none', async () => {
       const store = await create();
       const tries = (from: number, names: string[]) =>

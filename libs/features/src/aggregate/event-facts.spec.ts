@@ -1,5 +1,7 @@
 import type { AccessEvent } from '@vigil/events';
-import { numericIdOf } from './event-facts';
+import { COUNTERS } from '../registry/counters';
+import { COUNTER_INDEX } from '../registry/compiled-layout';
+import { fillEventFacts, numericIdOf } from './event-facts';
 import { travelSpeedKmh } from './travel';
 
 const e = (path: string, routeTemplate: string) => ({ path, routeTemplate }) as AccessEvent;
@@ -13,6 +15,19 @@ describe('numericIdOf', () => {
     expect(numericIdOf(e('/cards/****1234', '/cards/{id}'))).toBe(-1);
     expect(numericIdOf(e('/v1/products', '/v1/products'))).toBe(-1);
     expect(numericIdOf(e('/x/1234567890123456', '/x/{id}'))).toBe(-1);
+  });
+});
+
+describe('fillEventFacts', () => {
+  const facts = new Float64Array(COUNTERS.length);
+  const fill = (malformed: AccessEvent['malformed']) => {
+    const ev = { path: '-', routeTemplate: '-', routeClass: 'other', status: 400, bytesOut: 157, malformed };
+    fillEventFacts(facts, ev as AccessEvent, false, false, false, () => false);
+    return [facts[COUNTER_INDEX.requests], facts[COUNTER_INDEX.malformedRequests], facts[COUNTER_INDEX.clientErrors]];
+  };
+  it('counts a malformed request as a request, a client error and a malformed request', () => {
+    expect(fill('binary')).toEqual([1, 1, 1]);
+    expect(fill(null)).toEqual([1, 0, 1]);
   });
 });
 

@@ -85,5 +85,6 @@ export function fillEventFacts(
   if (sensitive) facts[C.sensitiveActions] = 1;
   if (e.routeClass === 'mfa') facts[C.mfaRequests] = 1;
   if (e.routeClass === 'password-reset') facts[C.passwordResets] = 1;
+  if (e.malformed !== null) facts[C.malformedRequests] = 1;
   return numericId;
 }

@@ -34,6 +34,8 @@ export const COUNTERS = [
   'travelMaxKmh',
   'mfaRequests',
   'passwordResets',
+  /** Requests whose logged request line was not a valid one (AccessEvent.malformed): scanners, probes. */
+  'malformedRequests',
 ] as const;
 export type CounterName = (typeof COUNTERS)[number];
 

@@ -14,7 +14,8 @@ type SimpleStatistics = typeof import('simple-statistics', { with: { 'resolution
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { median, medianAbsoluteDeviation } = require('simple-statistics') as SimpleStatistics;
 
-export const FEATURE_REGISTRY_VERSION = 1;
+/** v2: malformed requests (ip, subnet, asn, country). */
+export const FEATURE_REGISTRY_VERSION = 2;
 
 export type FeatureWindow = '1m' | '10m' | '1h' | '24h' | '30d' | 'state' | 'baseline';
 
@@ -118,6 +119,9 @@ const networkFeatures = (what: string): Def[] => [
   f('clientErrorRatio10m', '10m', '4xx / all requests', (v) =>
     ratio(v.sum('10m', 'clientErrors'), v.sum('10m', 'requests')),
   ),
+  f('malformedRequests10m', '10m', `requests from this ${what} whose request line was not valid HTTP`, (v) =>
+    v.sum('10m', 'malformedRequests'),
+  ),
 ];
 
 const DEFINITIONS: Readonly<Record<EntityType, readonly Def[]>> = {
@@ -178,6 +182,15 @@ const DEFINITIONS: Readonly<Record<EntityType, readonly Def[]>> = {
     }),
     f('interArrivalCv10m', '10m', 'coefficient of variation of gaps (low = machine-regular); -1 under 3 gaps', (v) =>
       gapCv(v, '10m'),
+    ),
+    f(
+      'malformedRequests10m',
+      '10m',
+      'requests whose request line was not valid HTTP (TLS to a plain port, "-", scanner probes)',
+      (v) => v.sum('10m', 'malformedRequests'),
+    ),
+    f('malformedRatio10m', '10m', 'malformed / all requests', (v) =>
+      ratio(v.sum('10m', 'malformedRequests'), v.sum('10m', 'requests')),
     ),
   ],
   subnet: networkFeatures('subnet (/24, /64)'),

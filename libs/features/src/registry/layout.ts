@@ -51,6 +51,7 @@ const NETWORK_10M: readonly CounterName[] = [
   'loginSuccesses',
   'unknownPrincipalLoginFailures',
   'clientErrors',
+  'malformedRequests',
 ];
 
 const network = (type: EntityType, code: number): EntityLayout => ({
@@ -86,6 +87,7 @@ export const LAYOUTS: Readonly<Record<EntityType, EntityLayout>> = {
         'gapSumSqMs',
         'loginsWithoutPriorRequest',
         'unknownPrincipalLoginFailures',
+        'malformedRequests',
       ],
       '1h': ['requests', 'logins', 'loginFailures', 'loginSuccesses', 'bytesOut'],
     },

@@ -19,10 +19,11 @@
 import { createHash } from 'node:crypto';
 import type { EntityLayout } from '../../registry/layout';
 
+// vf5: malformedRequests in the 10m ring of ip, subnet, asn and country (a bucket one counter wider);
 // vf4: ids percent-encoded in the tag, SHA-256 for long ones (vf3 digested every id with a brace with
 // MurmurHash64A); vf3: distinct-count windows inline in field d, a HyperLogLog key only for a window past
 // a few elements (vf2 kept every window in a key; vf1 kept one text field per register).
-export const DEFAULT_KEY_PREFIX = 'vf4:';
+export const DEFAULT_KEY_PREFIX = 'vf5:';
 
 /** Why `prefix` cannot prefix entity keys, or null: braces would make it every key's Cluster hash tag. */
 export function keyPrefixProblem(prefix: string): string | null {
