@@ -162,15 +162,22 @@ const ipScrape = new FeatureReader('ip', [
   'distinctResources10m',
   'staticAssetRatio10m',
   'interArrivalCv10m',
+  'meanInterArrivalMs10m',
   'loginAttempts10m',
 ]);
 
-/** Enumeration: stepping through ids, answered mostly 403/404 (the ids are not the caller's). */
+/**
+ * Enumeration: many distinct ids, answered mostly 403/404 (the ids are not the caller's) — stepping
+ * through them in order, or guessing (then nearly everything is denied).
+ */
 export const ipEnumeration = rule('ip-enumeration', ipScrape, (get, why) => {
   const requests = get('requests10m');
   const sequential = get('sequentialIdRatio10m');
   const denied = get('status403Ratio10m') + get('status404Ratio10m');
-  if (requests < 20 || sequential < 0.5 || denied < 0.4) return null;
+  const resources = get('distinctResources10m');
+  const stepping = sequential >= 0.5 && denied >= 0.4;
+  const guessing = denied >= 0.7 && resources >= 0.6 * requests;
+  if (requests < 20 || !(stepping || guessing)) return null;
   return {
     score: round(clamp01(ramp(requests, 10, 40) * (0.8 + 0.2 * ramp(denied, 0.4, 0.8)))),
     reasons: [
@@ -182,15 +189,28 @@ export const ipEnumeration = rule('ip-enumeration', ipScrape, (get, why) => {
   };
 });
 
-/** Machine-regular reading of many distinct resources, with no page assets: a script, not a person. */
+/**
+ * Machine-regular reading with no page assets and no login: a script, not a person. Fast and metronomic
+ * (gaps under a few seconds varying by a few percent) is enough on its own, even for the few requests a
+ * rotating proxy address makes; slower regular reading needs breadth (a health monitor polls one path).
+ */
 export const ipRegularBreadth = rule('ip-regular-breadth', ipScrape, (get, why) => {
   const cv = get('interArrivalCv10m');
   const resources = get('distinctResources10m');
-  if (cv < 0 || cv > 0.15 || resources < 12 || get('staticAssetRatio10m') > 0 || get('loginAttempts10m') > 0)
-    return null;
+  const requests = get('requests10m');
+  if (cv < 0 || cv > 0.15 || requests < 5 || get('staticAssetRatio10m') > 0 || get('loginAttempts10m') > 0) return null;
+  const fast = get('meanInterArrivalMs10m') <= 5000 && cv <= 0.05 && resources >= 4;
+  const broad = ramp(resources, 8, 30) * (1 - cv);
+  const score = Math.max(broad, fast ? 0.95 : 0);
+  if (score === 0) return null;
   return {
-    score: round(clamp01(ramp(resources, 8, 30) * (1 - cv))),
-    reasons: [why('interArrivalCv10m', 1), why('distinctResources10m', 5), why('staticAssetRatio10m', 0.5)],
+    score: round(score),
+    reasons: [
+      why('interArrivalCv10m', 1),
+      why('meanInterArrivalMs10m', 4000),
+      why('distinctResources10m', 5),
+      why('staticAssetRatio10m', 0.5),
+    ],
   };
 });
 
@@ -213,9 +233,9 @@ export const apiKeyFleet = rule('api-key-fleet', keyScrape, (get, why) => {
   const resources = get('distinctResources10m');
   const sequential = get('sequentialIdRatio10m');
   const denied = get('status404Ratio10m') + get('status403Ratio10m');
-  if (ips < 8 || resources < 40 || (sequential < 0.3 && denied < 0.2)) return null;
+  if (ips < 4 || resources < 20 || (sequential < 0.3 && denied < 0.2)) return null;
   return {
-    score: round(clamp01(ramp(ips, 4, 20) * ramp(resources, 20, 100))),
+    score: round(clamp01(ramp(ips, 3, 10) * ramp(resources, 15, 50))),
     reasons: [
       why('distinctIps10m', 2),
       why('distinctResources10m', 10),

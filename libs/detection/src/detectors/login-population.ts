@@ -22,6 +22,8 @@ import type { BatchView, Detector, Finding } from './finding';
 export interface LoginPopulationOptions {
   /** Failures of a value in the last ten minutes before it can be a signature. */
   readonly minFailures: number;
+  /** …or this many when no normal customer's successful login has that value and its lift is 4× minLift. */
+  readonly minFailuresUnseen: number;
   /** Share of the value's logins (last ten minutes) that failed. */
   readonly minFailureRatio: number;
   /** Share among failures / share among successes. */
@@ -38,10 +40,11 @@ export interface LoginPopulationOptions {
 
 export const DEFAULT_LOGIN_POPULATION: LoginPopulationOptions = {
   minFailures: 10,
+  minFailuresUnseen: 5,
   minFailureRatio: 0.8,
   minLift: 8,
-  maxCollateral: 0.003,
-  maxTotalCollateral: 0.005,
+  maxCollateral: 0.0005,
+  maxTotalCollateral: 0.002,
   maxValuesPerField: 4096,
   ttlSeconds: 600,
   maxSignatures: 16,
@@ -55,7 +58,11 @@ const COMBOS: readonly (readonly SignatureField[])[] = [
   ...PAIRABLE.flatMap((a, i) => PAIRABLE.slice(i + 1).map((b) => [a, b])),
 ];
 
+const COARSE: ReadonlySet<SignatureField> = new Set(['country', 'asn', 'path', 'host', 'method']);
 const MINUTE = 60_000;
+/** A value failing at least this often, this many times, is under suspicion (see count()). */
+const SUSPECT_MIN_FAILURES = 3;
+const SUSPECT_FAILURE_RATIO = 0.5;
 const FAIL_MINUTES = 10;
 /** Successes decay with this half-life: the last hour of normal logins, weighted to the recent. */
 const SUCCESS_HALF_LIFE_MS = 30 * MINUTE;
@@ -158,7 +165,7 @@ export class LoginPopulationDetector implements Detector {
     this.successes10m.roll(minute);
     const totalFailures = this.failures.total;
     const totalSuccesses = this.successes.decayTo(batch.watermark);
-    if (totalFailures < this.o.minFailures) return [];
+    if (totalFailures < Math.min(this.o.minFailures, this.o.minFailuresUnseen)) return [];
     const candidates: Candidate[] = [];
     for (const hotKey of this.hot) {
       const sep = hotKey.indexOf('\u0001');
@@ -176,11 +183,15 @@ export class LoginPopulationDetector implements Detector {
         this.hot.delete(hotKey);
         continue;
       }
-      if (fails < this.o.minFailures) continue;
+      if (fails < Math.min(this.o.minFailures, this.o.minFailuresUnseen)) continue;
       const ratio = fails / (fails + s.successes10m.total);
       const succ = s.successes.decayTo(batch.watermark);
       const collateral = totalSuccesses > 0 ? succ / totalSuccesses : 0;
       const lift = fails / totalFailures / ((succ + 1) / (totalSuccesses + 1));
+      // Coarse fields (a country, an ASN, the login path) are shared by many customers: they never take
+      // the fast path that a value no customer has ever logged in with (a tool's TLS fingerprint) may.
+      const unseen = succ < 0.5 && lift >= 4 * this.o.minLift && !COMBOS[combo]!.some((f) => COARSE.has(f));
+      if (fails < (unseen ? this.o.minFailuresUnseen : this.o.minFailures)) continue;
       if (ratio < this.o.minFailureRatio || lift < this.o.minLift || collateral > this.o.maxCollateral) continue;
       const fields = COMBOS[combo]!;
       const values = valueKey.split('\u0000');
@@ -221,11 +232,44 @@ export class LoginPopulationDetector implements Detector {
         Object.entries(k.signature).every(([f, v]) => c.signature[f as SignatureField] === v),
       );
       if (refines || collateral + c.collateral > this.o.maxTotalCollateral) continue;
+      // A single value whose failures a chosen signature already covers (the campaign's country, when
+      // its TLS fingerprint was chosen) adds nothing but collateral.
+      if (this.residualFailures(c, chosen) < Math.max(this.o.minFailuresUnseen, c.failures / 2)) continue;
       chosen.push(c);
       collateral += c.collateral;
       if (chosen.length >= this.o.maxSignatures) break;
     }
     return chosen;
+  }
+
+  /**
+   * Failures of a candidate not already covered by the chosen single-field signatures, from the pair
+   * counts: for a single field its own failures minus each chosen single's overlap with it; for a pair,
+   * at most the smaller residual of its two fields.
+   */
+  private residualFailures(c: Candidate, chosen: readonly Candidate[]): number {
+    const fields = Object.entries(c.signature).filter(([k]) => k !== 'routeClass') as [SignatureField, string][];
+    let residual = c.failures;
+    for (const [f, v] of fields) residual = Math.min(residual, this.singleResidual(f, v, c.failures, chosen));
+    return residual;
+  }
+
+  private singleResidual(f: SignatureField, v: string, failures: number, chosen: readonly Candidate[]): number {
+    const single = this.stats[COMBOS.findIndex((fs) => fs.length === 1 && fs[0] === f)]!.get(v);
+    let residual = single ? single.failures.total : failures;
+    for (const k of chosen) {
+      const entries = Object.entries(k.signature).filter(([x]) => x !== 'routeClass');
+      if (entries.length !== 1) continue;
+      const [g, w] = entries[0] as [SignatureField, string];
+      if (g === f) continue;
+      const idx = COMBOS.findIndex(
+        (fs) => fs.length === 2 && ((fs[0] === f && fs[1] === g) || (fs[0] === g && fs[1] === f)),
+      );
+      if (idx < 0) continue;
+      const key = COMBOS[idx]![0] === f ? `${v}\u0000${w}` : `${w}\u0000${v}`;
+      residual -= this.stats[idx]!.get(key)?.failures.total ?? 0;
+    }
+    return residual;
   }
 
   private finding(c: Candidate, batch: BatchView, totalFailures: number, totalSuccesses: number): Finding {
@@ -306,7 +350,13 @@ export class LoginPopulationDetector implements Detector {
         this.hot.add(`${c}\u0001${key}`);
       } else {
         s.successes10m.add(minute, 1);
-        s.successes.add(e.ts, 1);
+        // A success of a value that is failing like a campaign is the campaign's own hit (a reused
+        // password), not a normal customer: it stays out of the baseline that measures collateral.
+        s.failures.roll(minute);
+        s.successes10m.roll(minute);
+        const fails = s.failures.total;
+        if (fails < SUSPECT_MIN_FAILURES || fails / (fails + s.successes10m.total) < SUSPECT_FAILURE_RATIO)
+          s.successes.add(e.ts, 1);
       }
     }
   }

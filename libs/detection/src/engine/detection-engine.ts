@@ -11,7 +11,9 @@ import type { AccessEvent } from '@vigil/events';
 import type { FeatureVector } from '@vigil/features';
 import { BatchView, type Detector, type Finding } from '../detectors/finding';
 import type { Policy, PolicyOutcome, PolicyRecord } from '../policy/policy';
-import type { Alert, Decision } from '../records/records';
+import { ENFORCING_ACTIONS, decisionExpiresAt, type Alert, type Decision } from '../records/records';
+import { FeatureReader } from '../detectors/feature-reader';
+import { subnetOf, parseIp } from '@vigil/events';
 
 export interface DetectionEngineOptions {
   readonly detectors: readonly Detector[];
@@ -27,20 +29,57 @@ export interface BatchOutcome {
 }
 
 const STUFFING_DETECTORS = new Set(['credential-stuffing', 'login-population']);
+/** Most of normal customers' logins a signature may match and still step up the successes it matches. */
+const STEP_UP_MAX_COLLATERAL = 0.0005;
+
+/**
+ * Decisions whose matching successful logins are stepped up: an address blocked for stuffing, or a
+ * signature that matched (almost) no normal customer's login — a broad one would step up customers.
+ */
+function stepsUpLogins(d: Decision): boolean {
+  if (!STUFFING_DETECTORS.has(d.detector)) return false;
+  if (d.scope !== 'signature') return true;
+  const share = d.reasons.find((r) => r.feature === 'signature.shareOfNormalLogins');
+  return share !== undefined && share.value <= STEP_UP_MAX_COLLATERAL;
+}
+
+/** Address-level detectors whose blocks escalate to the subnet when one subnet keeps producing them. */
+const ESCALATING_DETECTORS = new Set(['credential-stuffing', 'scraping']);
+/** Distinct blocked addresses of one /24 (or /64) that make the subnet itself the offender. */
+export const SUBNET_ESCALATION_ADDRESSES = 3;
+const subnetReader = new FeatureReader('subnet', ['distinctPrincipals10m', 'failedLoginRatio10m', 'loginAttempts10m']);
 
 export class DetectionEngine {
   readonly totals = { batches: 0, events: 0, findings: 0, decisions: 0, alerts: 0 };
+  /** `detector|subnet` → blocked addresses in it → when their block ends. Bounded by the active blocks. */
+  private readonly blockedBySubnet = new Map<string, Map<string, number>>();
 
-  constructor(private readonly o: DetectionEngineOptions) {}
+  private lineUp: readonly Detector[];
+
+  constructor(private readonly o: DetectionEngineOptions) {
+    this.lineUp = o.detectors;
+  }
 
   get policy(): Policy {
     return this.o.policy;
   }
 
+  get detectors(): readonly Detector[] {
+    return this.lineUp;
+  }
+
+  /**
+   * Swaps the detector line-up (a model reload). `process` is synchronous, so a swap always falls between
+   * two batches; the policy with its active decisions, and the engine's own memory, stay as they are.
+   */
+  replaceDetectors(detectors: readonly Detector[]): void {
+    this.lineUp = detectors;
+  }
+
   process(events: readonly AccessEvent[], vectors: readonly FeatureVector[], watermark: number): BatchOutcome {
     const batch = new BatchView(events, vectors, watermark);
     const findings: Finding[] = [];
-    for (const d of this.o.detectors) for (const f of d.detect(batch)) findings.push(f);
+    for (const d of this.lineUp) for (const f of d.detect(batch)) findings.push(f);
     let lastUa: Map<string, string | null> | null = null;
     const userAgentOf = (f: Finding): string | null => {
       if (f.entity.type !== 'ip') return null;
@@ -51,7 +90,7 @@ export class DetectionEngine {
       return lastUa.get(f.entity.id) ?? null;
     };
     const first = this.o.policy.apply(findings, watermark, userAgentOf);
-    const compromised = this.compromisedLogins(events, watermark);
+    const compromised = [...this.compromisedLogins(events, watermark), ...this.subnetEscalations(first, batch)];
     const second = compromised.length ? this.o.policy.apply(compromised, watermark) : null;
     const decisions = second ? [...first.decisions, ...second.decisions] : first.decisions;
     const alerts = second ? [...first.alerts, ...second.alerts] : first.alerts;
@@ -70,12 +109,65 @@ export class DetectionEngine {
     for (const r of outcome.records) this.o.onRecord(r, watermark);
   }
 
+  /**
+   * A subnet that keeps producing blocked addresses (a rotating proxy pool, a datacenter range) is acted
+   * on as the subnet. The subnet's own findings still pass the shared-address guard (a NAT's subnet where
+   * many accounts log in successfully stays monitor-only).
+   */
+  private subnetEscalations(outcome: PolicyOutcome, batch: BatchView): Finding[] {
+    const out: Finding[] = [];
+    const at = batch.watermark;
+    for (const d of outcome.decisions) {
+      if (d.scope !== 'ip' || d.shadow || !ENFORCING_ACTIONS.has(d.action) || !ESCALATING_DETECTORS.has(d.detector))
+        continue;
+      const ip = parseIp(d.value as string);
+      if (!ip) continue;
+      const subnet = subnetOf(ip);
+      const key = `${d.detector}|${subnet}`;
+      let ips = this.blockedBySubnet.get(key);
+      if (!ips) this.blockedBySubnet.set(key, (ips = new Map()));
+      ips.set(d.value as string, decisionExpiresAt(d));
+      for (const [k, until] of ips) if (until <= at) ips.delete(k);
+      if (ips.size < SUBNET_ESCALATION_ADDRESSES) continue;
+      const v = batch.vector('subnet', subnet);
+      const attempts = subnetReader.get(v, 'loginAttempts10m');
+      const ratio = subnetReader.get(v, 'failedLoginRatio10m');
+      out.push({
+        detector: d.detector,
+        entity: { type: 'subnet', id: subnet },
+        score: d.score,
+        alert: true,
+        enforce: true,
+        action: d.action,
+        target: { scope: 'subnet', value: subnet },
+        reasons: [
+          { feature: 'subnet.blockedAddresses', value: ips.size, baseline: 0 },
+          subnetReader.reason(v, 'distinctPrincipals10m', 1),
+          ...d.reasons.slice(0, 3),
+        ],
+        rule: 'subnet-escalation',
+        modelVersion: d.modelVersion,
+        manifestDigest: null,
+        thresholds: { alert: SUBNET_ESCALATION_ADDRESSES, enforce: SUBNET_ESCALATION_ADDRESSES },
+        features: subnetReader.record(v, { 'subnet.blockedAddresses': ips.size }),
+        shadow: false,
+        facts: { loginSuccesses1h: Math.round(attempts * (1 - ratio)), failedLoginRatio10m: ratio },
+      });
+    }
+    for (const [k, ips] of this.blockedBySubnet) {
+      for (const [ip, until] of ips) if (until <= at) ips.delete(ip);
+      if (ips.size === 0) this.blockedBySubnet.delete(k);
+    }
+    return out;
+  }
+
   /** Successful logins in this batch from an address or signature under an active stuffing decision. */
   private compromisedLogins(events: readonly AccessEvent[], watermark: number): Finding[] {
+    if (!events.some((e) => e.routeClass === 'login')) return [];
     const out = new Map<string, Finding>();
     for (const e of events) {
       if (e.routeClass !== 'login' || e.status >= 400 || e.principal === null || out.has(e.principal)) continue;
-      const by = this.o.policy.enforcingFor(e, watermark).find((d) => STUFFING_DETECTORS.has(d.detector));
+      const by = this.o.policy.enforcingFor(e, watermark).find(stepsUpLogins);
       if (!by) continue;
       out.set(e.principal, {
         detector: 'account-takeover',

@@ -232,8 +232,17 @@ export class WholePathEvaluator {
     const trapAlerts = new Map<string, number>();
     let enforcingEntity = 0;
     let onAttackers = 0;
+    // A subnet decision names the groups whose addresses it covers.
+    const subnetGroups = new Map<string, string[]>();
+    for (const [v, gs] of groupsOf) {
+      const net = subnet24(v);
+      if (net === null) continue;
+      const cur = subnetGroups.get(net) ?? [];
+      for (const g of gs) if (!cur.includes(g)) cur.push(g);
+      subnetGroups.set(net, cur);
+    }
     for (const d of this.decided) {
-      const gs = groupsOf.get(d.value) ?? [];
+      const gs = (d.value.includes('/') ? subnetGroups.get(d.value) : groupsOf.get(d.value)) ?? [];
       if (d.enforcing) {
         enforcingEntity++;
         if (gs.some((g) => campaignEntities.has(g))) onAttackers++;
@@ -363,6 +372,12 @@ export class WholePathEvaluator {
       },
     };
   }
+}
+
+/** `a.b.c.0/24` of a dotted IPv4 address; null for anything else. */
+function subnet24(v: string): string | null {
+  const m = /^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$/.exec(v);
+  return m ? `${m[1]}.0/24` : null;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
