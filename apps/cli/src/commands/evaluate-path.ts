@@ -187,6 +187,7 @@ export function printReports(results: readonly { name: string; report: WholePath
     );
     for (const [k, n] of Object.entries(p.stoppedBy)) out.push(`  stopped by ${k}: ${n}`);
     for (const [k, n] of Object.entries(r.trapDecisionsBy)) out.push(`  trap decision ${k}: ${n}`);
+    for (const [k, n] of Object.entries(r.trapRequestsStoppedBy)) out.push(`  trap requests stopped ${k}: ${n}`);
     out.push(
       `decisions: ${d.total}; enforcing on entities ${d.enforcingEntity}, on attackers ${d.onAttackers} (block precision ${pct(d.blockPrecision)}); ` +
         `signatures ${d.signatures}, matched ${d.signatureRequestsMatched} requests, ${pct(d.signaturePrecision)} of them attacks`,

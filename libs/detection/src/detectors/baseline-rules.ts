@@ -137,8 +137,9 @@ const sessionPlaces = new FeatureReader('session', [
 
 /**
  * Session hijack: one session seen from two addresses AND two browsers is a copied cookie (a device keeps
- * its browser when it changes networks). Two addresses alone only alert when the session does something
- * sensitive: phones move between networks all day.
+ * its browser when it changes networks); two addresses and a sensitive action (a payee, a transfer, an
+ * e-mail change) are revoked too — re-authenticating is a small price for a customer who moved networks
+ * mid-session, a lost account is not. Two addresses alone are not scored: phones move all day.
  */
 export const sessionTwoPlaces = rule('session-two-places', sessionPlaces, (get, why) => {
   const ips = get('distinctIps1h');
@@ -146,7 +147,7 @@ export const sessionTwoPlaces = rule('session-two-places', sessionPlaces, (get, 
   if (ips < 2) return null;
   let score = 0;
   if (uas >= 2) score = 0.95;
-  else if (get('sensitiveActions10m') > 0) score = 0.55;
+  else if (get('sensitiveActions10m') > 0) score = 0.92;
   if (score === 0) return null;
   return {
     score,
@@ -160,6 +161,7 @@ const ipScrape = new FeatureReader('ip', [
   'status403Ratio10m',
   'status404Ratio10m',
   'distinctResources10m',
+  'distinctRoutes10m',
   'staticAssetRatio10m',
   'interArrivalCv10m',
   'meanInterArrivalMs10m',
@@ -199,7 +201,8 @@ export const ipRegularBreadth = rule('ip-regular-breadth', ipScrape, (get, why) 
   const resources = get('distinctResources10m');
   const requests = get('requests10m');
   if (cv < 0 || cv > 0.15 || requests < 5 || get('staticAssetRatio10m') > 0 || get('loginAttempts10m') > 0) return null;
-  const fast = get('meanInterArrivalMs10m') <= 5000 && cv <= 0.05 && resources >= 4;
+  // One or two templates (a catalog and its rates): an app's own bursts spread over many routes.
+  const fast = get('meanInterArrivalMs10m') <= 5000 && cv <= 0.05 && resources >= 4 && get('distinctRoutes10m') <= 2;
   const broad = ramp(resources, 8, 30) * (1 - cv);
   const score = Math.max(broad, fast ? 0.95 : 0);
   if (score === 0) return null;
@@ -249,6 +252,7 @@ export const apiKeyFleet = rule('api-key-fleet', keyScrape, (get, why) => {
 export function ipFacts(v: FeatureVector, _batch: BatchView): Record<string, number> {
   return {
     loginSuccesses1h: ipLogin.get(v, 'loginSuccesses1h'),
+    loginFailures1h: ipLogin.get(v, 'loginFailures1h'),
     failedLoginRatio10m: ipLogin.get(v, 'failedLoginRatio10m'),
     distinctPrincipals10m: ipLogin.get(v, 'distinctPrincipals10m'),
   };

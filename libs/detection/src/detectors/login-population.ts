@@ -50,12 +50,20 @@ export const DEFAULT_LOGIN_POPULATION: LoginPopulationOptions = {
   maxSignatures: 16,
 };
 
-/** Single fields, then pairs of the fields that vary between clients. */
-const SINGLE: readonly SignatureField[] = ['userAgent', 'tlsFingerprint', 'country', 'asn', 'path', 'host', 'method'];
+/**
+ * Single fields, then pairs of the fields that vary between clients. A country or an ASN alone is shared
+ * by every customer there (a traveller, a whole ISP): it only narrows a pair with a client field.
+ */
+const SINGLE: readonly SignatureField[] = ['userAgent', 'tlsFingerprint', 'path'];
 const PAIRABLE: readonly SignatureField[] = ['userAgent', 'tlsFingerprint', 'country', 'asn', 'path'];
+const COARSE_ONLY: ReadonlySet<SignatureField> = new Set(['country', 'asn']);
 const COMBOS: readonly (readonly SignatureField[])[] = [
   ...SINGLE.map((f) => [f]),
-  ...PAIRABLE.flatMap((a, i) => PAIRABLE.slice(i + 1).map((b) => [a, b])),
+  ...PAIRABLE.flatMap((a, i) =>
+    PAIRABLE.slice(i + 1)
+      .filter((b) => !(COARSE_ONLY.has(a) && COARSE_ONLY.has(b)))
+      .map((b) => [a, b]),
+  ),
 ];
 
 const COARSE: ReadonlySet<SignatureField> = new Set(['country', 'asn', 'path', 'host', 'method']);
@@ -79,6 +87,8 @@ class MinuteRing {
   total = 0;
 
   add(minute: number, n: number): void {
+    // Older than the ring (an event more than ten minutes late): it would land in a live bucket.
+    if (minute <= this.minute - FAIL_MINUTES) return;
     this.roll(minute);
     this.counts[((minute % FAIL_MINUTES) + FAIL_MINUTES) % FAIL_MINUTES]! += n;
     this.total += n;
@@ -118,6 +128,11 @@ class Decayed {
   }
 }
 
+/** A value map and when it was last swept (a full map is swept at most once a minute of event time). */
+class ValueMap extends Map<string, ValueStats> {
+  sweptMinute = -Infinity;
+}
+
 class ValueStats {
   readonly failures = new MinuteRing();
   readonly successes10m = new MinuteRing();
@@ -145,7 +160,7 @@ const flowReader = new FeatureReader('loginFlow', [
 
 export class LoginPopulationDetector implements Detector {
   readonly id = 'login-population';
-  private readonly stats: Map<string, ValueStats>[] = COMBOS.map(() => new Map());
+  private readonly stats: ValueMap[] = COMBOS.map(() => new ValueMap());
   private readonly failures = new MinuteRing();
   private readonly successes10m = new MinuteRing();
   private readonly successes = new Decayed();
@@ -255,7 +270,9 @@ export class LoginPopulationDetector implements Detector {
   }
 
   private singleResidual(f: SignatureField, v: string, failures: number, chosen: readonly Candidate[]): number {
-    const single = this.stats[COMBOS.findIndex((fs) => fs.length === 1 && fs[0] === f)]!.get(v);
+    // A field that is never a signature alone (a country) has no single count: the candidate's own bounds it.
+    const singleIdx = COMBOS.findIndex((fs) => fs.length === 1 && fs[0] === f);
+    const single = singleIdx < 0 ? undefined : this.stats[singleIdx]!.get(v);
     let residual = single ? single.failures.total : failures;
     for (const k of chosen) {
       const entries = Object.entries(k.signature).filter(([x]) => x !== 'routeClass');
@@ -361,9 +378,14 @@ export class LoginPopulationDetector implements Detector {
     }
   }
 
-  /** Frees values with no recent failure and almost no success weight; true if room was made. */
-  private sweep(map: Map<string, ValueStats>, ts: number): boolean {
+  /**
+   * Frees values with no recent failure and almost no success weight; true if room was made. At most
+   * once a minute of event time per map, so a flood of new values costs a lookup each, not a scan.
+   */
+  private sweep(map: ValueMap, ts: number): boolean {
     const minute = Math.floor(ts / MINUTE);
+    if (minute <= map.sweptMinute) return false;
+    map.sweptMinute = minute;
     for (const [k, s] of map) {
       s.failures.roll(minute);
       if (s.failures.total === 0 && s.successes.decayTo(ts) < 0.5) map.delete(k);

@@ -11,7 +11,7 @@ import type { AccessEvent } from '@vigil/events';
 import type { FeatureVector } from '@vigil/features';
 import { BatchView, type Detector, type Finding } from '../detectors/finding';
 import type { Policy, PolicyOutcome, PolicyRecord } from '../policy/policy';
-import { ENFORCING_ACTIONS, decisionExpiresAt, type Alert, type Decision } from '../records/records';
+import { ENFORCING_ACTIONS, decisionExpiresAt, type Alert, type Decision, type Signature } from '../records/records';
 import { FeatureReader } from '../detectors/feature-reader';
 import { subnetOf, parseIp } from '@vigil/events';
 
@@ -39,15 +39,32 @@ const STEP_UP_MAX_COLLATERAL = 0.0005;
 function stepsUpLogins(d: Decision): boolean {
   if (!STUFFING_DETECTORS.has(d.detector)) return false;
   if (d.scope !== 'signature') return true;
+  // A signature of coarse fields only (a country, the login path) matches customers too.
+  const value = d.value as Signature;
+  if (value.tlsFingerprint === undefined && value.userAgent === undefined) return false;
   const share = d.reasons.find((r) => r.feature === 'signature.shareOfNormalLogins');
   return share !== undefined && share.value <= STEP_UP_MAX_COLLATERAL;
 }
 
-/** Address-level detectors whose blocks escalate to the subnet when one subnet keeps producing them. */
-const ESCALATING_DETECTORS = new Set(['credential-stuffing', 'scraping']);
-/** Distinct blocked addresses of one /24 (or /64) that make the subnet itself the offender. */
-export const SUBNET_ESCALATION_ADDRESSES = 3;
-const subnetReader = new FeatureReader('subnet', ['distinctPrincipals10m', 'failedLoginRatio10m', 'loginAttempts10m']);
+/**
+ * Address-level detectors whose blocks escalate to the subnet when one subnet keeps producing them:
+ * scraping (rotating datacenter proxies). Not stuffing: a botnet's residential addresses share /24s with
+ * their neighbours, and the login-population signatures already cover a campaign spread over addresses.
+ */
+const ESCALATING_DETECTORS = new Set(['scraping']);
+/**
+ * Distinct blocked addresses of one /24 (or /64) that make the subnet itself the offender: two metronomic
+ * scrapers, three stuffing addresses (a botnet's homes may share a street's /24 by chance).
+ */
+export const SUBNET_ESCALATION_ADDRESSES: Readonly<Record<string, number>> = { scraping: 2, 'credential-stuffing': 3 };
+const subnetReader = new FeatureReader('subnet', [
+  'distinctPrincipals10m',
+  'failedLoginRatio10m',
+  'loginAttempts10m',
+  'distinctIps10m',
+]);
+/** Share of the subnet's active addresses (last 5–10 min) that must be blocked: a cloud /24 also hosts partners. */
+const SUBNET_ESCALATION_SHARE = 0.75;
 
 export class DetectionEngine {
   readonly totals = { batches: 0, events: 0, findings: 0, decisions: 0, alerts: 0 };
@@ -128,8 +145,10 @@ export class DetectionEngine {
       if (!ips) this.blockedBySubnet.set(key, (ips = new Map()));
       ips.set(d.value as string, decisionExpiresAt(d));
       for (const [k, until] of ips) if (until <= at) ips.delete(k);
-      if (ips.size < SUBNET_ESCALATION_ADDRESSES) continue;
+      const needed = SUBNET_ESCALATION_ADDRESSES[d.detector] ?? 3;
+      if (ips.size < needed) continue;
       const v = batch.vector('subnet', subnet);
+      if (ips.size < SUBNET_ESCALATION_SHARE * subnetReader.get(v, 'distinctIps10m')) continue;
       const attempts = subnetReader.get(v, 'loginAttempts10m');
       const ratio = subnetReader.get(v, 'failedLoginRatio10m');
       out.push({
@@ -148,10 +167,15 @@ export class DetectionEngine {
         rule: 'subnet-escalation',
         modelVersion: d.modelVersion,
         manifestDigest: null,
-        thresholds: { alert: SUBNET_ESCALATION_ADDRESSES, enforce: SUBNET_ESCALATION_ADDRESSES },
+        thresholds: { alert: needed, enforce: needed },
         features: subnetReader.record(v, { 'subnet.blockedAddresses': ips.size }),
         shadow: false,
-        facts: { loginSuccesses1h: Math.round(attempts * (1 - ratio)), failedLoginRatio10m: ratio },
+        // The subnet keeps ten minutes of logins: its successes and failures stand in for the hour's.
+        facts: {
+          loginSuccesses1h: Math.round(attempts * (1 - ratio)),
+          loginFailures1h: Math.round(attempts * ratio),
+          failedLoginRatio10m: ratio,
+        },
       });
     }
     for (const [k, ips] of this.blockedBySubnet) {

@@ -124,10 +124,10 @@ export class PolicyConfigError extends Error {}
 export function parsePolicyConfig(input: unknown): PolicyConfig {
   const r = policyConfigSchema.safeParse(input ?? {});
   if (r.success) return r.data;
-  const problems = r.error.issues.map((i) => {
+  const problems = r.error.issues.flatMap((i) => {
     const path = ['policy', ...i.path.map(String)].join('.');
-    const keys = 'keys' in i && Array.isArray(i.keys) ? ` (${(i.keys as string[]).join(', ')})` : '';
-    return `${path}: ${i.message}${keys}`;
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${path}.${k}: unknown key`);
+    return [`${path}: ${i.message}`];
   });
   throw new PolicyConfigError(`invalid policy config:\n  ${problems.join('\n  ')}`);
 }

@@ -173,6 +173,9 @@ export class Policy {
         return null;
       }
       this.counters.extended++;
+      // Still offending: the offence is as recent as this extension.
+      const offender = this.offenders.get(`${f.detector}|${shadow ? 1 : 0}|${target}`);
+      if (offender) offender.lastAt = at;
       const extended: Decision = {
         ...current.decision,
         ts: at,
@@ -183,7 +186,8 @@ export class Policy {
       current.expiresAt = decisionExpiresAt(extended);
       return extended;
     }
-    const offenderKey = `${f.detector}|${target}`;
+    // A shadow model's decisions are its own record: they never lengthen the active model's.
+    const offenderKey = `${f.detector}|${shadow ? 1 : 0}|${target}`;
     const prior = this.offenders.get(offenderKey);
     const memoryMs = this.config.ttl.offenderMemorySeconds * 1000;
     const offences = prior && at - prior.lastAt <= memoryMs ? prior.offences + 1 : 1;
@@ -256,10 +260,12 @@ export class Policy {
     return this.allowIds.get(`${scope}:${value}`) ?? null;
   }
 
+  /** Many successful logins in the last hour, and failures no more than the guard's share of the hour's logins. */
   private sharedAddress(f: Finding): boolean {
     const g = this.config.guards;
     const successes = f.facts?.['loginSuccesses1h'] ?? 0;
-    const ratio = f.facts?.['failedLoginRatio10m'] ?? 1;
+    const failures = f.facts?.['loginFailures1h'] ?? Infinity;
+    const ratio = failures / (failures + successes);
     return successes >= g.sharedAddressMinSuccessfulLogins && ratio <= g.sharedAddressMaxFailedLoginRatio;
   }
 

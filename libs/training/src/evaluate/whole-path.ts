@@ -54,6 +54,8 @@ export interface WholePathReport {
   };
   /** `<trap>: <detector> <action> <scope>` → enforcing decisions naming that trap's entities. */
   readonly trapDecisionsBy: Readonly<Record<string, number>>;
+  /** `<trap>: <detector> <action> <scope>` → trap requests stopped by such a decision. */
+  readonly trapRequestsStoppedBy: Readonly<Record<string, number>>;
   readonly decisions: {
     readonly total: number;
     readonly enforcingEntity: number;
@@ -88,6 +90,8 @@ interface GroupTally {
   affected: Set<string>;
   /** Entity values of stopped requests (address, principal, session) → first time stopped. */
   stoppedEntities: Map<string, number>;
+  /** `detector action scope` of the first decision that stopped each stopped request. */
+  stoppedBy: Map<string, number>;
 }
 
 /**
@@ -169,6 +173,7 @@ export class WholePathEvaluator {
           users: new Set(),
           affected: new Set(),
           stoppedEntities: new Map(),
+          stoppedBy: new Map(),
         };
         this.tallies.set(g, t);
       }
@@ -179,6 +184,8 @@ export class WholePathEvaluator {
       if (!stopped) continue;
       t.stopped++;
       t.signatureMatches += sigs;
+      const what = `${hits[0]!.detector} ${hits[0]!.action} ${hits[0]!.scope}`;
+      t.stoppedBy.set(what, (t.stoppedBy.get(what) ?? 0) + 1);
       t.affected.add(u);
       if (e.routeClass === 'login') t.loginsStopped++;
       for (const v of [e.clientIp, e.principal, e.sessionId]) {
@@ -317,6 +324,7 @@ export class WholePathEvaluator {
     const trapUsers = new Map<string, Set<string>>();
     const trapAffected = new Map<string, Set<string>>();
     let sigMatched = this.plainSignatureMatches + sigOnAttacks;
+    const trapStoppedBy: Record<string, number> = {};
     for (const t of labels.traps) {
       const f = (traps[t.trap] ??= {
         groups: 0,
@@ -336,6 +344,10 @@ export class WholePathEvaluator {
       const us = trapUsers.get(t.trap) ?? new Set<string>();
       for (const u of r.users) us.add(u);
       trapUsers.set(t.trap, us);
+      for (const [what, n] of r.stoppedBy) {
+        const k = `${t.trap}: ${what}`;
+        trapStoppedBy[k] = (trapStoppedBy[k] ?? 0) + n;
+      }
       const af = trapAffected.get(t.trap) ?? new Set<string>();
       for (const u of r.affected) if (!victim(u)) af.add(u);
       trapAffected.set(t.trap, af);
@@ -360,6 +372,7 @@ export class WholePathEvaluator {
         stoppedBy: Object.fromEntries(this.plainStoppedBy),
       },
       trapDecisionsBy: harm,
+      trapRequestsStoppedBy: trapStoppedBy,
       decisions: {
         total: this.decisionsTotal,
         enforcingEntity,
