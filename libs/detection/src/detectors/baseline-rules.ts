@@ -267,3 +267,11 @@ export function ownLoginEvidence(v: FeatureVector): boolean {
 export function ownReadingEvidence(v: FeatureVector): boolean {
   return ipScrape.get(v, 'requests10m') >= 4;
 }
+
+/**
+ * What an account's takeover score needs before it is enforced: failures before the successful login
+ * (someone guessed). Impossible travel and new places alone are every traveller's; they alert.
+ */
+export function takeoverEnforceEvidence(v: FeatureVector): boolean {
+  return principalRisk.get(v, 'failuresBeforeLastSuccess') >= 2;
+}

@@ -36,6 +36,11 @@ export interface CompositeDetectorOptions {
    * logins): a model also reads context entities and can score an address high for what others did.
    */
   readonly modelEvidence?: (v: FeatureVector) => boolean;
+  /**
+   * The entity's own evidence a model score needs before it may be enforced (else it only alerts): a
+   * traveller's logins look like a takeover's to a model; a run of failures before the success does not.
+   */
+  readonly modelEnforceEvidence?: (v: FeatureVector) => boolean;
   /** Facts the policy's guards read, per entity (e.g. successful logins from an address). */
   readonly facts?: (v: FeatureVector, batch: BatchView) => Record<string, number>;
 }
@@ -68,6 +73,12 @@ export class CompositeDetector implements Detector {
       const v = batch.vector(this.o.entity, id);
       return v !== undefined && evidence(v);
     };
+    const mayEnforce = (id: string) => {
+      const check = this.o.modelEnforceEvidence;
+      if (!check) return true;
+      const v = batch.vector(this.o.entity, id);
+      return v !== undefined && check(v);
+    };
     if (this.o.model) {
       for (const row of this.o.model.score(batch)) {
         if (!own(row.id)) continue;
@@ -75,7 +86,7 @@ export class CompositeDetector implements Detector {
           ...base(row.id, false),
           score: row.score,
           alert: row.alert,
-          enforce: row.enforce,
+          enforce: row.enforce && mayEnforce(row.id),
           reasons: row.reasons,
           rule: 'model',
           modelVersion: this.o.model.version,
@@ -92,7 +103,7 @@ export class CompositeDetector implements Detector {
           ...base(row.id, true),
           score: row.score,
           alert: row.alert,
-          enforce: row.enforce,
+          enforce: row.enforce && mayEnforce(row.id),
           reasons: row.reasons,
           rule: 'model',
           modelVersion: this.o.shadowModel.version,

@@ -14,6 +14,7 @@ import {
   principalLoginFailures,
   principalTakeover,
   sessionTwoPlaces,
+  takeoverEnforceEvidence,
 } from '../detectors/baseline-rules';
 import { CompositeDetector } from '../detectors/composite-detector';
 import type { Detector } from '../detectors/finding';
@@ -78,6 +79,7 @@ export function buildDetectors(models: ModelSet, policy: PolicyConfig): Detector
         ...withModel('account-takeover', 'account-takeover'),
         rules: [principalTakeover],
         ruleThresholds: rules('account-takeover'),
+        modelEnforceEvidence: takeoverEnforceEvidence,
       }),
     ],
     [

@@ -65,9 +65,13 @@ const subnetReader = new FeatureReader('subnet', [
 ]);
 /** Share of the subnet's active addresses (last 5–10 min) that must be blocked: a cloud /24 also hosts partners. */
 const SUBNET_ESCALATION_SHARE = 0.75;
+const AUTHENTICATED_SUBNET_MEMORY_MS = 3_600_000;
+const MAX_AUTHENTICATED_SUBNETS = 200_000;
 
 export class DetectionEngine {
   readonly totals = { batches: 0, events: 0, findings: 0, decisions: 0, alerts: 0 };
+  /** Subnet → last event time of an authenticated, answered request from it (an API client, a customer). */
+  private readonly authenticatedSubnets = new Map<string, number>();
   /** `detector|subnet` → blocked addresses in it → when their block ends. Bounded by the active blocks. */
   private readonly blockedBySubnet = new Map<string, Map<string, number>>();
 
@@ -95,6 +99,7 @@ export class DetectionEngine {
 
   process(events: readonly AccessEvent[], vectors: readonly FeatureVector[], watermark: number): BatchOutcome {
     const batch = new BatchView(events, vectors, watermark);
+    this.noteAuthenticatedSubnets(events);
     const findings: Finding[] = [];
     for (const d of this.lineUp) for (const f of d.detect(batch)) findings.push(f);
     let lastUa: Map<string, string | null> | null = null;
@@ -147,6 +152,8 @@ export class DetectionEngine {
       for (const [k, until] of ips) if (until <= at) ips.delete(k);
       const needed = SUBNET_ESCALATION_ADDRESSES[d.detector] ?? 3;
       if (ips.size < needed) continue;
+      const authenticated = this.authenticatedSubnets.get(subnet);
+      if (authenticated !== undefined && at - authenticated <= AUTHENTICATED_SUBNET_MEMORY_MS) continue;
       const v = batch.vector('subnet', subnet);
       if (ips.size < SUBNET_ESCALATION_SHARE * subnetReader.get(v, 'distinctIps10m')) continue;
       const attempts = subnetReader.get(v, 'loginAttempts10m');
@@ -183,6 +190,26 @@ export class DetectionEngine {
       if (ips.size === 0) this.blockedBySubnet.delete(k);
     }
     return out;
+  }
+
+  /**
+   * Subnets with authenticated traffic that was answered (an API client's key, a customer's account)
+   * are never escalated: a cloud /24 hosts partners beside scrapers. A scraper fleet with a key is acted
+   * on as the key instead. Bounded: the oldest half is dropped at the cap.
+   */
+  private noteAuthenticatedSubnets(events: readonly AccessEvent[]): void {
+    for (const e of events) {
+      if (e.status >= 400 || (e.apiKeyId === null && e.principal === null)) continue;
+      this.authenticatedSubnets.delete(e.subnet);
+      this.authenticatedSubnets.set(e.subnet, e.ts);
+    }
+    if (this.authenticatedSubnets.size > MAX_AUTHENTICATED_SUBNETS) {
+      let drop = this.authenticatedSubnets.size / 2;
+      for (const k of this.authenticatedSubnets.keys()) {
+        if (drop-- <= 0) break;
+        this.authenticatedSubnets.delete(k);
+      }
+    }
   }
 
   /** Successful logins in this batch from an address or signature under an active stuffing decision. */
