@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { openInput, readEventBatches } from '@vigil/connectors';
 import { DetectionPipeline } from '@vigil/detection';
 import { DEVELOPMENT_HASH_KEY, parseSourceConfig, type AccessEvent } from '@vigil/events';
@@ -131,13 +132,14 @@ function sourcesOf(opts: EvaluatePathOptions): SourceRun[] {
     process.stderr.write(
       'evaluate: the labels were hashed with another key; principal and session labels will not match\n',
     );
-  const requestLabels = opts.requestLabels ?? join(dirname(opts.labels), 'request-labels.ndjson');
+  const beside = join(dirname(opts.labels), 'request-labels.ndjson');
+  const requestLabels = opts.requestLabels ?? (existsSync(beside) ? beside : `${beside}.gz`);
   if (!existsSync(requestLabels))
-    throw new UsageError(
-      `request labels ${requestLabels} not found (vigil simulate writes them; or --request-labels FILE)`,
-    );
+    throw new UsageError(`request labels ${beside} not found (vigil simulate writes them; or --request-labels FILE)`);
   const groups = new Map<string, string>();
-  for (const line of readFileSync(requestLabels, 'utf8').split('\n')) {
+  const bytes = readFileSync(requestLabels);
+  const text = (requestLabels.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+  for (const line of text.split('\n')) {
     if (!line) continue;
     const r = JSON.parse(line) as { requestId: string; group: string };
     groups.set(r.requestId, r.group);

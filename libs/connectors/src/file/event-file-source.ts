@@ -4,6 +4,7 @@
  * The Kafka source yields the same EventBatch shape, so consumers (replay, features, training,
  * inventory, the detector) do not care where records came from.
  */
+import { createGunzip } from 'node:zlib';
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { deadLetter, fail, type AccessEvent, type DeadLetterRecord, type SourceDecoder } from '@vigil/events';
@@ -26,7 +27,10 @@ export interface OpenedInput {
   readonly size: number | undefined;
 }
 
-/** `-` is stdin. A missing file is an error with a message a user can act on. */
+/**
+ * `-` is stdin; a `.gz` file is read through gunzip (its size is then unknown: progress shows no %).
+ * A missing file is an error with a message a user can act on.
+ */
 export function openInput(path: string): OpenedInput {
   if (path === '-') return { stream: process.stdin, name: 'stdin', size: undefined };
   let size: number | undefined;
@@ -38,7 +42,14 @@ export function openInput(path: string): OpenedInput {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`input file ${path} does not exist`);
     throw err;
   }
-  return { stream: createReadStream(path, { highWaterMark: 1 << 20 }), name: path, size };
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (path.endsWith('.gz')) {
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    // A read error (or a corrupt archive) surfaces on the stream the reader consumes.
+    raw.on('error', (err) => gunzip.destroy(err));
+    return { stream: raw.pipe(gunzip), name: path, size: undefined };
+  }
+  return { stream: raw, name: path, size };
 }
 
 export interface EventSourceOptions {

@@ -41,7 +41,7 @@ export interface LoginPopulationOptions {
 export const DEFAULT_LOGIN_POPULATION: LoginPopulationOptions = {
   minFailures: 10,
   minFailuresUnseen: 5,
-  minFailureRatio: 0.8,
+  minFailureRatio: 0.88,
   minLift: 8,
   maxCollateral: 0.0005,
   maxTotalCollateral: 0.002,

@@ -39,9 +39,10 @@ const STEP_UP_MAX_COLLATERAL = 0.0005;
 function stepsUpLogins(d: Decision): boolean {
   if (!STUFFING_DETECTORS.has(d.detector)) return false;
   if (d.scope !== 'signature') return true;
-  // A signature of coarse fields only (a country, the login path) matches customers too.
+  // Only a TLS fingerprint pins a client's software: a user agent is copied from real browsers, and a
+  // country or the login path is every customer's there.
   const value = d.value as Signature;
-  if (value.tlsFingerprint === undefined && value.userAgent === undefined) return false;
+  if (value.tlsFingerprint === undefined) return false;
   const share = d.reasons.find((r) => r.feature === 'signature.shareOfNormalLogins');
   return share !== undefined && share.value <= STEP_UP_MAX_COLLATERAL;
 }

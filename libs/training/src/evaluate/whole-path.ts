@@ -87,7 +87,8 @@ interface GroupTally {
   loginsStopped: number;
   signatureMatches: number;
   users: Set<string>;
-  affected: Set<string>;
+  /** Users stopped → the values of the decisions that stopped them (a few). */
+  affected: Map<string, string[]>;
   /** Entity values of stopped requests (address, principal, session) → first time stopped. */
   stoppedEntities: Map<string, number>;
   /** `detector action scope` of the first decision that stopped each stopped request. */
@@ -105,7 +106,8 @@ export class WholePathEvaluator {
   private readonly plainStoppedBy = new Map<string, number>();
   private readonly alerted: { value: string; ts: number }[] = [];
   private readonly plainUsers = new Set<string>();
-  private readonly plainAffected = new Set<string>();
+  /** Plain users stopped → the values of the decisions that stopped them (a few). */
+  private readonly plainAffected = new Map<string, string[]>();
   private plainStopped = 0;
   private plainSignatureMatches = 0;
   private events = 0;
@@ -154,7 +156,7 @@ export class WholePathEvaluator {
         const u = userOf(e);
         this.plainUsers.add(u);
         if (stopped) {
-          this.plainAffected.add(u);
+          noteValues(this.plainAffected, u, hits);
           this.plainStopped++;
           this.plainSignatureMatches += sigs;
           const what = `${hits[0]!.detector} ${hits[0]!.action} ${hits[0]!.scope}`;
@@ -171,7 +173,7 @@ export class WholePathEvaluator {
           loginsStopped: 0,
           signatureMatches: 0,
           users: new Set(),
-          affected: new Set(),
+          affected: new Map(),
           stoppedEntities: new Map(),
           stoppedBy: new Map(),
         };
@@ -186,7 +188,7 @@ export class WholePathEvaluator {
       t.signatureMatches += sigs;
       const what = `${hits[0]!.detector} ${hits[0]!.action} ${hits[0]!.scope}`;
       t.stoppedBy.set(what, (t.stoppedBy.get(what) ?? 0) + 1);
-      t.affected.add(u);
+      noteValues(t.affected, u, hits);
       if (e.routeClass === 'login') t.loginsStopped++;
       for (const v of [e.clientIp, e.principal, e.sessionId]) {
         if (v !== null && !t.stoppedEntities.has(v)) t.stoppedEntities.set(v, e.ts);
@@ -220,6 +222,14 @@ export class WholePathEvaluator {
     const victims = new Set<string>();
     for (const c of labels.campaigns) for (const v of [...c.hashed.principals, ...c.hashed.sessions]) victims.add(v);
     const victim = (user: string) => victims.has(user.slice(user.indexOf(':') + 1));
+    const attackValues = new Set<string>();
+    for (const c of labels.campaigns)
+      for (const v of [...c.entities.ips, ...c.hashed.principals, ...c.hashed.sessions, ...c.hashed.apiKeys])
+        attackValues.add(v);
+    // Stopped by a decision on an attacker's own entity (the hijacked session of a victim) is protection,
+    // not harm; a signature, a subnet or a decision on the user's own entity is harm.
+    const harmed = (user: string, values: readonly string[]) =>
+      !victim(user) && values.some((v) => !attackValues.has(v));
     // Detection per campaign: entities named by alerts or decisions, or stopped; first time of any.
     const detected = new Map<string, Set<string>>();
     const first = new Map<string, number>();
@@ -349,7 +359,7 @@ export class WholePathEvaluator {
         trapStoppedBy[k] = (trapStoppedBy[k] ?? 0) + n;
       }
       const af = trapAffected.get(t.trap) ?? new Set<string>();
-      for (const u of r.affected) if (!victim(u)) af.add(u);
+      for (const [u, values] of r.affected) if (harmed(u, values)) af.add(u);
       trapAffected.set(t.trap, af);
     }
     for (const [k, f] of Object.entries(traps)) {
@@ -359,7 +369,7 @@ export class WholePathEvaluator {
       f.alerts = trapAlerts.get(k) ?? 0;
     }
     let plainAffected = 0;
-    for (const u of this.plainAffected) if (!victim(u)) plainAffected++;
+    for (const [u, values] of this.plainAffected) if (harmed(u, values)) plainAffected++;
     return {
       events: this.events,
       byStyle: styles,
@@ -384,6 +394,16 @@ export class WholePathEvaluator {
         signaturePrecision: ratio(sigOnAttacks, sigMatched),
       },
     };
+  }
+}
+
+function noteValues(into: Map<string, string[]>, user: string, hits: readonly Decision[]): void {
+  let vs = into.get(user);
+  if (!vs) into.set(user, (vs = []));
+  for (const d of hits) {
+    if (vs.length >= 4) return;
+    const v = typeof d.value === 'string' ? d.value : `signature:${d.id}`;
+    if (!vs.includes(v)) vs.push(v);
   }
 }
 
