@@ -36,6 +36,8 @@ export interface SpawnOwnedOptions {
   readonly stdinPipe?: boolean;
   /** Leave stdout to the caller (not captured in recentOutput). */
   readonly stdoutToCaller?: boolean;
+  /** The child's environment (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 const RECENT_OUTPUT_BYTES = 8192;
@@ -66,7 +68,7 @@ export function spawnOwned(
       ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]]
       : [command, [...args]];
   const stdio: [StdioPipe | 'ignore', StdioPipe, StdioPipe] = [options.stdinPipe ? 'pipe' : 'ignore', 'pipe', 'pipe'];
-  const child = spawn(file, argv, { stdio });
+  const child = spawn(file, argv, { stdio, env: options.env });
 
   let recent = '';
   const capture = (chunk: Buffer): void => {

@@ -12,6 +12,7 @@ import { registerFeatures } from './commands/features';
 import { registerInventory } from './commands/inventory';
 import { registerModels } from './commands/models';
 import { registerReplay } from './commands/replay';
+import { registerRun } from './commands/run';
 import { registerTrain } from './commands/train';
 import { registerSimulate } from './commands/simulate';
 import { UsageError } from './errors';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: true })
     .exitOverride();
   registerReplay(program);
+  registerRun(program);
   registerFeatures(program);
   registerSimulate(program);
   registerInventory(program);

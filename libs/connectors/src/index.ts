@@ -2,6 +2,8 @@ export { readLineBatches } from './file/line-reader';
 export type { LineBatch, LineReaderOptions, OversizedLine } from './file/line-reader';
 export { NdjsonWriter } from './file/ndjson-writer';
 export { readEventBatches, openInput } from './file/event-file-source';
+export { followFile, untilAborted } from './file/follow-file';
+export type { FollowFileOptions } from './file/follow-file';
 export type { EventBatch, OpenedInput, EventSourceOptions } from './file/event-file-source';
 export { DecodePool } from './file/decode-pool';
 export type { DecodePoolOptions, PooledBatch } from './file/decode-pool';

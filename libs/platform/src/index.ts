@@ -1,3 +1,5 @@
 export { readConfigFile, ConfigFileError } from './config/config-file';
 export { createLogger } from './logging/logger';
 export type { Logger, LoggerConfig } from './logging/logger';
+export { createMetricsRegistry, Counter, Gauge, Histogram, Registry } from './metrics/metrics-registry';
+export type { MetricsRegistryOptions } from './metrics/metrics-registry';

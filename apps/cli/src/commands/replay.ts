@@ -13,17 +13,15 @@ import {
   type EventBatch,
   type PooledBatch,
 } from '@vigil/connectors';
-import { DetectionPipeline, type Alert, type Decision } from '@vigil/detection';
 import type { DeadLetterReason } from '@vigil/events';
-import { MemoryWindowStore } from '@vigil/features';
 import { readConfigFile } from '@vigil/platform';
-import { openAudit, type AuditHandle } from '../audit-setup';
-import { setupDetection, splitConfigSections } from '../detection-setup';
-import { DetectionTally, printTally, type TallySummary } from '../detection-tally';
+import { DetectionRun } from '../detection-run';
+import { splitConfigSections } from '../detection-setup';
+import { printTally, type TallySummary } from '../detection-tally';
+import { IntakeTally } from '../intake-tally';
 import { PrincipalMap } from '../principal-map';
 import { formatCount, Progress } from '../progress';
 import { addSourceOptions, decodeWorkers, loadSource, type SourceOptions } from '../source-options';
-import { backendOption } from './train';
 
 export interface ReplayOptions extends SourceOptions {
   eventsOut?: string;
@@ -125,131 +123,76 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   if (principalMap) principalMap.observe(decoder);
   const input = openInput(opts.input);
   const eventsOut = opts.eventsOut ? NdjsonWriter.open(opts.eventsOut) : null;
-  const decisionsOut = opts.detect && opts.decisions ? NdjsonWriter.open(opts.decisions) : null;
-  const alertsOut = opts.detect && opts.alerts ? NdjsonWriter.open(opts.alerts) : null;
   const deadLetterPath =
     opts.deadLetter ??
     (opts.eventsOut && opts.eventsOut !== '-'
       ? `${opts.eventsOut.replace(/\.ndjson$/, '')}.dead-letter.ndjson`
       : 'vigil-dead-letter.ndjson');
-  // Opened on the first dead letter, so a clean replay leaves no empty file behind.
-  let deadOut: NdjsonWriter | null = null;
-  const reasons: Partial<Record<DeadLetterReason, number>> = {};
+  const intake = new IntakeTally(deadLetterPath);
   const progress = new Progress({ label: 'replay', unit: 'events', total: input.size, enabled: opts.progress });
 
-  let audit: AuditHandle | null = null;
-  const tally = new DetectionTally();
-  const setup = opts.detect
-    ? await setupDetection(sections.policy, config, {
-        models: opts.models,
-        shadowModels: opts.shadowModels,
-        backend: backendOption(opts.backend),
-        onRecord: (r, watermark) => audit?.append(r, watermark),
-      })
-    : null;
-  if (setup && opts.audit) audit = await openAudit(opts.audit, setup, process.env);
-  if (setup && opts.progress) process.stderr.write(`replay: ${setup.describe()}\n`);
-  const batchSeconds = Number(opts.batchSeconds ?? '10');
-  if (!(batchSeconds > 0 && batchSeconds <= 600)) throw new Error('--batch-seconds must be in (0, 600]');
-  const pipeline = setup
-    ? new DetectionPipeline({
-        store: new MemoryWindowStore(),
-        engine: setup.engine,
-        batchSpanMs: batchSeconds * 1000,
-        sinks: {
-          decisions: (ds: readonly Decision[]) => {
-            tally.decisions(ds);
-            if (decisionsOut) for (const d of ds) decisionsOut.write(d);
-          },
-          alerts: (as: readonly Alert[]) => {
-            tally.alerts(as);
-            if (alertsOut) for (const a of as) alertsOut.write(a);
-          },
-        },
-      })
-    : null;
+  const detection = opts.detect ? await DetectionRun.open(sections.policy, config, opts, process.env) : null;
+  if (detection && opts.progress) process.stderr.write(`replay: ${detection.setup.describe()}\n`);
 
   const started = process.hrtime.bigint();
-  let records = 0;
-  let events = 0;
-  let dead = 0;
-  let blank = 0;
-  let bytes = 0;
-  const output = pipeline ? 'objects' : eventsOut ? 'ndjson' : 'count';
+  const output = detection ? 'objects' : eventsOut ? 'ndjson' : 'count';
   const pool = workers > 0 ? new DecodePool({ gateway, config, workers, sourceName: input.name, output }) : null;
   const batches: AsyncIterable<PooledBatch> = pool
     ? pool.read(input.stream)
     : fromMainThread(readEventBatches(input.stream, decoder, { sourceName: input.name }), output);
   try {
     for await (const batch of batches) {
-      records += batch.records;
-      blank += batch.blankLines;
-      bytes = batch.bytesRead;
-      events += batch.eventCount;
+      await intake.take(batch, batch.eventCount);
       if (eventsOut) {
         if (output === 'objects') {
           for (const e of batch.events) eventsOut.write(e);
         } else eventsOut.writeSerialized(batch.eventsNdjson, batch.eventCount);
         await eventsOut.flush();
       }
-      if (batch.deadLetters.length) {
-        deadOut ??= NdjsonWriter.open(deadLetterPath);
-        for (const d of batch.deadLetters) {
-          reasons[d.reason] = (reasons[d.reason] ?? 0) + 1;
-          deadOut.write(d);
-        }
-        dead += batch.deadLetters.length;
-        await deadOut.flush();
-      }
-      if (pipeline) {
-        await pipeline.push(batch.events);
-        await decisionsOut?.flush();
-        await alertsOut?.flush();
-      }
-      const found = pipeline
-        ? `alerts ${formatCount(tally.alertCount)}, decisions ${formatCount(tally.decisionCount)}`
+      if (detection) await detection.push(batch.events);
+      const found = detection
+        ? `alerts ${formatCount(detection.tally.alertCount)}, decisions ${formatCount(detection.tally.decisionCount)}`
         : '';
+      const dead = intake.deadLettered;
       progress.update(
-        events,
-        bytes,
+        intake.events,
+        intake.bytes,
         [found, dead ? `dead-lettered ${formatCount(dead)}` : ''].filter(Boolean).join(', '),
       );
     }
-    await pipeline?.flush();
+    await detection?.flush();
   } finally {
     await pool?.close();
     progress.finish();
     await eventsOut?.close();
-    await deadOut?.close();
-    await decisionsOut?.close();
-    await alertsOut?.close();
-    await audit?.close();
+    await intake.close();
+    await detection?.close();
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   let principalMapOut: string | null = null;
   if (principalMap && opts.principalMap) {
-    await principalMap.write(opts.principalMap, tally.namedEntities());
+    await principalMap.write(opts.principalMap, detection?.tally.namedEntities() ?? new Set());
     principalMapOut = opts.principalMap;
   }
   return {
     input: input.name,
     source: decoder.gateway,
-    records,
-    events,
-    deadLettered: dead,
-    deadLetterReasons: reasons,
-    blankLines: blank,
-    bytes,
+    records: intake.records,
+    events: intake.events,
+    deadLettered: intake.deadLettered,
+    deadLetterReasons: intake.reasons,
+    blankLines: intake.blankLines,
+    bytes: intake.bytes,
     seconds,
-    eventsPerSecond: seconds > 0 ? events / seconds : 0,
+    eventsPerSecond: seconds > 0 ? intake.events / seconds : 0,
     eventsOut: eventsOut ? eventsOut.target : null,
-    deadLetterOut: deadOut ? deadLetterPath : null,
+    deadLetterOut: intake.deadLetterOut,
     developmentHashKey: decoder.normalizer?.info.usingDevelopmentKey ?? false,
     decodeWorkers: workers,
-    detection: setup ? tally.summary(setup.engine.policy.counters) : null,
-    decisionsOut: decisionsOut ? decisionsOut.target : null,
-    alertsOut: alertsOut ? alertsOut.target : null,
-    auditOut: audit ? audit.path : null,
+    detection: detection ? detection.summary() : null,
+    decisionsOut: detection?.decisionsOut ? detection.decisionsOut.target : null,
+    alertsOut: detection?.alertsOut ? detection.alertsOut.target : null,
+    auditOut: detection?.audit ? detection.audit.path : null,
     principalMapOut,
   };
 }

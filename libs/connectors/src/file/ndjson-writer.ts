@@ -17,11 +17,12 @@ export class NdjsonWriter {
     readonly target: string,
   ) {}
 
-  /** `-` is stdout. Parent folders are created. */
-  static open(target: string): NdjsonWriter {
+  /** `-` is stdout. Parent folders are created. `append` keeps what the file holds (a service restarting). */
+  static open(target: string, options: { append?: boolean } = {}): NdjsonWriter {
     if (target === '-') return new NdjsonWriter(process.stdout, false, 'stdout');
     mkdirSync(dirname(target), { recursive: true });
-    return new NdjsonWriter(createWriteStream(target, { highWaterMark: 1 << 20 }), true, target);
+    const flags = options.append ? 'a' : 'w';
+    return new NdjsonWriter(createWriteStream(target, { flags, highWaterMark: 1 << 20 }), true, target);
   }
 
   get count(): number {
