@@ -28,10 +28,15 @@ function fakeModel(
     ...r,
     alert: r.score >= thresholds.alert,
     enforce: r.score >= thresholds.enforce,
-    reasons: [{ feature: 'ip.model_input', value: r.score, baseline: 0 }],
+    explain: () => [{ feature: 'ip.model_input', value: r.score, baseline: 0 }],
     features: { 'ip.model_input': r.score },
   }));
-  return { version, manifestDigest: `digest-${version}`, thresholds, score: () => scored } as unknown as ModelScorer;
+  return {
+    version,
+    manifestDigest: `digest-${version}`,
+    thresholds,
+    score: (_batch: unknown, keep?: (id: string) => boolean) => scored.filter((r) => !keep || keep(r.id)),
+  } as unknown as ModelScorer;
 }
 
 function detect(o: Partial<CompositeDetectorOptions>, vectors: readonly FeatureVector[]): Finding[] {

@@ -7,7 +7,7 @@
 import type { EntityType, FeatureVector } from '@vigil/features';
 import type { DecisionAction, Reason } from '../records/records';
 import type { BatchView, Detector, Finding } from './finding';
-import { SCOPE_OF_ENTITY, type ModelScorer } from './model-scorer';
+import { SCOPE_OF_ENTITY, type ModelRow, type ModelScorer } from './model-scorer';
 
 export interface RuleResult {
   readonly score: number;
@@ -79,38 +79,34 @@ export class CompositeDetector implements Detector {
       const v = batch.vector(this.o.entity, id);
       return v !== undefined && check(v);
     };
-    if (this.o.model) {
-      for (const row of this.o.model.score(batch)) {
-        if (!own(row.id)) continue;
-        byId.set(row.id, {
-          ...base(row.id, false),
+    const facts = (id: string) => {
+      const v = this.o.facts ? batch.vector(this.o.entity, id) : undefined;
+      return v && this.o.facts ? { facts: this.o.facts(v, batch) } : {};
+    };
+    const modelFinding = (row: ModelRow, scorer: ModelScorer, shadow: boolean): Finding =>
+      lazyReasons(
+        {
+          ...base(row.id, shadow),
           score: row.score,
           alert: row.alert,
           enforce: row.enforce && mayEnforce(row.id),
-          reasons: row.reasons,
           rule: 'model',
-          modelVersion: this.o.model.version,
-          manifestDigest: this.o.model.manifestDigest,
-          thresholds: this.o.model.thresholds,
+          modelVersion: scorer.version,
+          manifestDigest: scorer.manifestDigest,
+          thresholds: scorer.thresholds,
           features: row.features,
-        });
+          ...facts(row.id),
+        },
+        () => row.explain(),
+      );
+    if (this.o.model) {
+      for (const row of this.o.model.score(batch, evidence ? own : undefined)) {
+        byId.set(row.id, modelFinding(row, this.o.model, false));
       }
     }
     if (this.o.shadowModel) {
-      for (const row of this.o.shadowModel.score(batch)) {
-        if (!own(row.id)) continue;
-        out.push({
-          ...base(row.id, true),
-          score: row.score,
-          alert: row.alert,
-          enforce: row.enforce && mayEnforce(row.id),
-          reasons: row.reasons,
-          rule: 'model',
-          modelVersion: this.o.shadowModel.version,
-          manifestDigest: this.o.shadowModel.manifestDigest,
-          thresholds: this.o.shadowModel.thresholds,
-          features: row.features,
-        });
+      for (const row of this.o.shadowModel.score(batch, evidence ? own : undefined)) {
+        out.push(modelFinding(row, this.o.shadowModel, true));
       }
     }
     const t = this.o.ruleThresholds;
@@ -129,17 +125,32 @@ export class CompositeDetector implements Detector {
           manifestDigest: null,
           thresholds: t,
           features: rule.features(v, batch),
+          ...facts(v.id),
         };
         const prev = byId.get(v.id);
         byId.set(v.id, prev ? merge(prev, finding) : finding);
       }
     }
-    for (const f of byId.values()) {
-      const v = batch.vector(this.o.entity, f.entity.id);
-      out.push(this.o.facts && v ? { ...f, facts: this.o.facts(v, batch) } : f);
-    }
+    for (const f of byId.values()) out.push(f);
     return out;
   }
+}
+
+/**
+ * A finding whose `reasons` are computed on first read (a model's explanation costs a predict call), then
+ * kept. Spreading the object reads them: the policy only does so for findings that become a record.
+ */
+function lazyReasons(f: Omit<Finding, 'reasons'>, compute: () => readonly Reason[]): Finding {
+  Object.defineProperty(f, 'reasons', {
+    configurable: true,
+    enumerable: true,
+    get(this: Finding) {
+      const reasons = compute();
+      Object.defineProperty(this, 'reasons', { value: reasons, enumerable: true });
+      return reasons;
+    },
+  });
+  return f as Finding;
 }
 
 /** The stronger finding, carrying the other's reasons, features, and enforcement if either enforces. */

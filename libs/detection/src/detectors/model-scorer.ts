@@ -15,7 +15,11 @@ export interface ModelRow {
   readonly score: number;
   readonly alert: boolean;
   readonly enforce: boolean;
-  readonly reasons: readonly Reason[];
+  /**
+   * The features that drove the score (occlusion: one extra predict of width + 1 rows). Computed only
+   * when asked — the policy asks for the few findings that become a record; most repeat a decision in force.
+   */
+  explain(): Reason[];
   readonly features: Readonly<Record<string, number>>;
 }
 
@@ -52,30 +56,48 @@ export class ModelScorer {
     return this.model.version;
   }
 
-  /** Rows at or above the alert threshold, explained. */
-  score(batch: BatchView): ModelRow[] {
+  /**
+   * Rows at or above the alert threshold. `keep` (an entity's own evidence) is asked before predicting,
+   * so entities that could not count anyway cost no inference.
+   */
+  score(batch: BatchView, keep?: (id: string) => boolean): ModelRow[] {
     const inputs = assembleInputs(this.model.layout, batch.events, batch.vectors);
     if (inputs.rows === 0) return [];
-    const scores = this.model.predict(inputs.raw, inputs.rows);
+    const width = inputs.width;
+    let ids = inputs.ids;
+    let raw = inputs.raw;
+    if (keep) {
+      const kept: number[] = [];
+      for (let r = 0; r < inputs.rows; r++) if (keep(inputs.ids[r]!)) kept.push(r);
+      if (kept.length === 0) return [];
+      if (kept.length < inputs.rows) {
+        raw = new Float32Array(kept.length * width);
+        kept.forEach((r, i) => raw.set(inputs.raw.subarray(r * width, (r + 1) * width), i * width));
+        ids = kept.map((r) => inputs.ids[r]!);
+      }
+    }
+    const rows = ids.length;
+    const scores = this.model.predict(raw, rows);
     const out: ModelRow[] = [];
     const features = this.model.manifest.features;
-    for (let r = 0; r < inputs.rows; r++) {
+    for (let r = 0; r < rows; r++) {
       const score = scores[r]!;
       if (!(score >= this.thresholds.alert)) continue;
-      const row = inputs.raw.subarray(r * inputs.width, (r + 1) * inputs.width);
-      const explanation = this.model.explain(row);
+      const row = raw.subarray(r * width, (r + 1) * width);
       const values: Record<string, number> = {};
       features.forEach((f, j) => (values[f] = round(row[j]!)));
+      const model = this.model;
       out.push({
-        id: inputs.ids[r]!,
+        id: ids[r]!,
         score: round(score, 6),
         alert: true,
         enforce: score >= this.thresholds.enforce,
-        reasons: explanation.reasons.map((x) => ({
-          feature: x.feature,
-          value: round(x.value),
-          baseline: round(x.baseline),
-        })),
+        explain: () =>
+          model.explain(row).reasons.map((x) => ({
+            feature: x.feature,
+            value: round(x.value),
+            baseline: round(x.baseline),
+          })),
         features: values,
       });
     }

@@ -109,7 +109,7 @@ describe('Policy: a decision in force', () => {
 
   it("does not lengthen the active model's decision because a shadow model flagged the same address", () => {
     const scorer = (version: string): ModelScorer => {
-      const row: ModelRow = { id: IP, score: 0.99, alert: true, enforce: true, reasons: [], features: {} };
+      const row: ModelRow = { id: IP, score: 0.99, alert: true, enforce: true, explain: () => [], features: {} };
       return {
         version,
         manifestDigest: version,

@@ -176,12 +176,9 @@ export class Policy {
       // Still offending: the offence is as recent as this extension.
       const offender = this.offenders.get(`${f.detector}|${shadow ? 1 : 0}|${target}`);
       if (offender) offender.lastAt = at;
-      const extended: Decision = {
-        ...current.decision,
-        ts: at,
-        score: Math.max(current.decision.score, f.score),
-        reasons: f.reasons,
-      };
+      // The same decision, later expiry: its reasons stay the ones it was made for (a model finding's
+      // reasons cost an explanation each; an extension is the common case while a campaign lasts).
+      const extended: Decision = { ...current.decision, ts: at, score: Math.max(current.decision.score, f.score) };
       current.decision = extended;
       current.expiresAt = decisionExpiresAt(extended);
       return extended;
