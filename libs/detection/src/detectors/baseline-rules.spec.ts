@@ -126,12 +126,15 @@ describe('account takeover (principal-takeover)', () => {
     vector('principal', 'p-1', { knownDevices30d: 2, knownAsns30d: 2, loginSuccesses1h: 1, ...o });
   const impossibleTravel = { maxTravelSpeedKmh1h: 9000, distinctCountries24h: 2, newCountry1h: 1, newAsn1h: 1 };
 
-  it('steps up a login that follows a run of failures, from the other side of the world, then moves money', () => {
+  // Alert only: a traveller who mistypes abroad and then pays looks the same to these counts (the
+  // seed-3003 traveller trap did); enforcement comes from login-from-flagged-source or a model score.
+  it('alerts, at its highest score, on a login after a run of failures from the other side of the world, then money moved', () => {
     const f = findingOf(
       'account-takeover',
       account({ ...impossibleTravel, failuresBeforeLastSuccess: 6, sensitiveAfterLogin10m: 2, sensitiveActions10m: 2 }),
     );
-    expect(enforced(f)).toBe(true);
+    expect(f).toBeDefined();
+    expect(enforced(f)).toBe(false);
     expect(f!.action).toBe('step_up');
   });
 

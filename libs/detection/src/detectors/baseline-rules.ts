@@ -111,14 +111,14 @@ export const principalTakeover = rule('principal-takeover', principalRisk, (get,
   const impossible = travel >= IMPOSSIBLE_KMH && get('distinctCountries24h') >= 2;
   const newPlace = get('newCountry1h') + get('newAsn1h') > 0 && get('knownDevices30d') >= 1;
   const afterFailures = get('failuresBeforeLastSuccess') >= 3;
-  // Travellers and VPN users trip both signals on their own; only the two together, followed by a
-  // sensitive action, are enforced. Either alone is an alert.
-  let score = 0;
-  if (impossible || (afterFailures && newPlace)) score = 0.6;
-  if (afterFailures && (impossible || get('distinctCountries24h') >= 2) && sensitive > 0) score = 0.92;
-  if (score === 0) return null;
+  // Travellers and VPN users trip every one of these signals, even together (a traveller mistypes a
+  // password abroad, then pays): the rule alerts. Enforcement on an account comes from a login the
+  // attacker's own source made (login-from-flagged-source) or a model score with failures behind it.
+  if (!impossible && !(afterFailures && newPlace)) return null;
+  const corroborated = afterFailures && (impossible || get('distinctCountries24h') >= 2);
+  const score = 0.6 + (sensitive > 0 ? 0.1 : 0) + (corroborated ? 0.15 : 0);
   return {
-    score,
+    score: round(score),
     reasons: [
       why('maxTravelSpeedKmh1h', 0),
       why('failuresBeforeLastSuccess', 0),
