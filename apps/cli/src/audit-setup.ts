@@ -3,7 +3,7 @@
  * hash-chained file (libs/detection/src/audit). The checkpoint key comes from VIGIL_AUDIT_KEY; without
  * it a development key is used and the run says so, as it does for the hashing key.
  */
-import { openAuditTrailFile, type AuditTrail, type PolicyRecord } from '@vigil/detection';
+import { auditEntryOf, openAuditTrailFile, type AuditTrail, type PolicyRecord } from '@vigil/detection';
 import type { DetectionSetup } from './detection-setup';
 
 export const DEVELOPMENT_AUDIT_KEY = 'vigil-development-audit-key-not-for-production';
@@ -27,25 +27,7 @@ export async function openAudit(path: string, setup: DetectionSetup, env: NodeJS
   return {
     path,
     developmentKey: !key,
-    append(r, watermark) {
-      const f = r.finding;
-      const common = {
-        eventTs: watermark,
-        inputs: {
-          features: f.features,
-          entities: [{ type: f.entity.type, value: f.entity.id }],
-          signals: { score: f.score, rule: f.rule, shadow: f.shadow, ...(f.facts ?? {}) },
-        },
-        model: f.manifestDigest
-          ? { detector: f.detector, version: f.modelVersion, manifestDigest: f.manifestDigest }
-          : null,
-        thresholds: f.thresholds,
-        policyRule: r.policyRule,
-        configDigest: setup.configDigest,
-      };
-      if (r.kind === 'decision') trail.append({ ...common, kind: 'decision', record: r.record as never });
-      else trail.append({ ...common, kind: 'alert', record: r.record as never });
-    },
+    append: (r, watermark) => trail.append(auditEntryOf(r, watermark, setup.configDigest)),
     flush: () => trail.flush(),
     close: () => trail.close(),
   };

@@ -28,3 +28,4 @@ export type { BatchOutcome, DetectionEngineOptions } from './engine/detection-en
 export { DetectionPipeline, DEFAULT_BATCH_SPAN_MS, DEFAULT_MAX_BATCH_EVENTS } from './engine/detection-pipeline';
 export type { DetectionPipelineOptions, DetectionSinks, PipelineTotals } from './engine/detection-pipeline';
 export * from './audit';
+export * from './setup';
