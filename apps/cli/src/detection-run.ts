@@ -25,6 +25,8 @@ export interface DetectionRunOptions {
   readonly audit?: string;
   /** Event-time span of a batch, in seconds (text, as given on the command line); default 10. */
   readonly batchSeconds?: string;
+  /** Cap on entities held in the windows (text, as given); default the store's 500,000. */
+  readonly maxEntities?: string;
   /** Append to the decisions and alerts files instead of replacing them (a service that restarts). */
   readonly append?: boolean;
   readonly onDecisions?: (ds: readonly Decision[]) => void;
@@ -65,7 +67,10 @@ export class DetectionRun {
     if (opts.audit) audit = await openAudit(opts.audit, setup, env);
     const tally = new DetectionTally();
     let batchStarted = 0;
-    const memory = new MemoryWindowStore();
+    const maxEntities = opts.maxEntities === undefined ? undefined : Number(opts.maxEntities);
+    if (maxEntities !== undefined && !(Number.isInteger(maxEntities) && maxEntities >= 1000))
+      throw new UsageError('--max-entities must be a whole number of at least 1000');
+    const memory = new MemoryWindowStore(maxEntities === undefined ? {} : { maxEntities });
     // Timing a batch from the moment its events reach the windows until its decisions are out.
     const store: WindowStore = opts.onBatch
       ? {

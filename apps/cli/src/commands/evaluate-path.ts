@@ -13,7 +13,7 @@ import { DEVELOPMENT_HASH_KEY, parseSourceConfig, type AccessEvent } from '@vigi
 import { MemoryWindowStore } from '@vigil/features';
 import { readConfigFile } from '@vigil/platform';
 import { Simulation, sourceConfigFor, type LabelsFile } from '@vigil/simulator';
-import { SimulatedRun, WholePathEvaluator, type WholePathReport } from '@vigil/training';
+import { mergeByTime, simulateAttacks, SimulatedRun, WholePathEvaluator, type WholePathReport } from '@vigil/training';
 import { UsageError } from '../errors';
 import { setupDetection, splitConfigSections } from '../detection-setup';
 import { formatCount, Progress } from '../progress';
@@ -28,6 +28,7 @@ export interface EvaluatePathOptions {
   labels?: string;
   requestLabels?: string;
   simulateSeeds?: string;
+  injectAttacks?: string | boolean;
   minutes: string;
   scales: string;
   json?: string;
@@ -112,9 +113,12 @@ function sourcesOf(opts: EvaluatePathOptions): SourceRun[] {
       };
     });
   }
-  if (!opts.input || !opts.labels) throw new UsageError('give --input with --source and --labels, or --simulate-seeds');
+  if (!opts.input || (!opts.labels && opts.injectAttacks === undefined))
+    throw new UsageError('give --input with --source and --labels or --inject-attacks, or --simulate-seeds');
   if (!opts.source) throw new UsageError('--input needs --source <format>');
   const { config, decoder } = loadSource({ input: opts.input, source: opts.source }, process.env, sections.source);
+  if (opts.injectAttacks !== undefined) return [injectedRun(opts, config, decoder, sections.policy)];
+  if (!opts.labels) throw new UsageError('--input needs --labels (or --inject-attacks)');
   let labels: LabelsFile;
   try {
     labels = JSON.parse(readFileSync(opts.labels, 'utf8')) as LabelsFile;
@@ -158,6 +162,59 @@ function sourcesOf(opts: EvaluatePathOptions): SourceRun[] {
       policyRaw: sections.policy,
     },
   ];
+}
+
+/**
+ * A benign log (the bank's own, or another generator's) with the simulator's attack campaigns injected
+ * over its time span and at its volume: everything in the log counts as plain traffic, the injected
+ * requests are labeled by the simulator. A first pass reads the span and the event rate.
+ */
+function injectedRun(
+  opts: EvaluatePathOptions,
+  config: ReturnType<typeof parseSourceConfig>,
+  decoder: ReturnType<typeof loadSource>['decoder'],
+  policyRaw: unknown,
+): SourceRun {
+  const seed = opts.injectAttacks === true || opts.injectAttacks === undefined ? 1 : Number(opts.injectAttacks);
+  if (!Number.isInteger(seed))
+    throw new UsageError(`--inject-attacks takes a whole-number seed, got "${String(opts.injectAttacks)}"`);
+  const input = opts.input!;
+  let injected: ReturnType<typeof simulateAttacks> | null = null;
+  const readAll = async function* () {
+    const opened = openInput(input);
+    for await (const b of readEventBatches(opened.stream, decoder, { sourceName: opened.name })) yield b.events;
+  };
+  return {
+    name: `${input} + attacks(seed ${seed})`,
+    labels: () => injected!.labels,
+    groupOf: (id) => injected?.groupOf(id) ?? null,
+    batches: async function* () {
+      let first = Infinity;
+      let last = -Infinity;
+      let n = 0;
+      for await (const events of readAll()) {
+        for (const e of events) {
+          if (e.ts < first) first = e.ts;
+          if (e.ts > last) last = e.ts;
+        }
+        n += events.length;
+      }
+      if (n === 0) throw new UsageError(`${input} has no events to inject attacks into`);
+      // The simulator's scale 1 is about 2,000 requests a minute of benign traffic.
+      const minutes = Math.max(1, (last - first) / 60_000);
+      const scale = Math.max(0.05, n / minutes / 2000);
+      injected = simulateAttacks({
+        seed,
+        startMs: first,
+        endMs: last,
+        scale,
+        hashKey: config.hashing.key ?? DEVELOPMENT_HASH_KEY,
+      });
+      yield* mergeByTime(readAll(), injected.events);
+    },
+    sourceConfig: config,
+    policyRaw,
+  };
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

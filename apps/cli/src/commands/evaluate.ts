@@ -50,7 +50,10 @@ export function registerEvaluate(program: Command): void {
     .option('-l, --labels <file>', 'labels of --input: labels.json from vigil simulate, or confirmed incidents')
     .option('--request-labels <file>', 'request-labels.ndjson of --input (default: beside --labels)')
     .option('--models-only', 'score the models alone at the entity level (no policy, no baselines)')
-    .option('--inject-attacks [seed]', 'inject simulated campaigns into --input (benign history) and evaluate on them')
+    .option(
+      '--inject-attacks [seed]',
+      'inject simulated campaigns into --input (benign history, its own span and volume) and evaluate on them',
+    )
     .option('--simulate-seeds <list>', 'evaluate on fresh simulations with these seeds instead of --input', undefined)
     .option('--minutes <m>', 'minutes per simulation', '60')
     .option('--scales <list>', 'benign scale per simulation, cycled', '0.7,1,1.5')
@@ -77,7 +80,7 @@ above the model's alert threshold; precision and recall count entities, not rows
 from a campaign's first request to its first alert.`,
     )
     .action(async (opts: EvaluateOptions) => {
-      if (opts.modelsOnly || opts.injectAttacks !== undefined) await evaluate(opts);
+      if (opts.modelsOnly) await evaluate(opts);
       else await evaluateWholePath(opts);
     });
 }

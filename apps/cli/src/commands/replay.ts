@@ -35,6 +35,7 @@ export interface ReplayOptions extends SourceOptions {
   detect: boolean;
   backend?: string;
   batchSeconds?: string;
+  maxEntities?: string;
   progress: boolean;
   summaryJson?: string;
   workers?: string;
@@ -93,6 +94,10 @@ to sign the audit trail's checkpoints.`,
     .option('--shadow-models <dir...>', 'model directories scored in shadow beside the active ones')
     .option('--no-detect', 'only decode (events and dead letters), no detection')
     .option('--batch-seconds <s>', 'event-time span of a detection batch', '10')
+    .option(
+      '--max-entities <n>',
+      'cap on entities held in the in-memory windows; beyond it the least recently seen go (default 500000)',
+    )
     .option('--backend <name>', 'TF.js backend to start from: tensorflow, wasm or cpu')
     .option('-o, --events-out <file>', 'write AccessEvents as NDJSON here; - for stdout')
     .option('-d, --dead-letter <file>', 'write dead-letter records as NDJSON here')

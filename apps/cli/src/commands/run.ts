@@ -36,6 +36,7 @@ export interface RunOptions extends SourceOptions {
   shadowModels?: string[];
   backend?: string;
   batchSeconds?: string;
+  maxEntities?: string;
   idleFlushMs: string;
   exitAtEnd: boolean;
   progress: boolean;
@@ -79,6 +80,10 @@ closing checkpoint), exit 0.`,
     .option('--shadow-models <dir...>', 'model directories scored in shadow beside the active ones')
     .option('--backend <name>', 'TF.js backend to start from: tensorflow, wasm or cpu')
     .option('--batch-seconds <s>', 'event-time span of a detection batch', '10')
+    .option(
+      '--max-entities <n>',
+      'cap on entities held in the in-memory windows; beyond it the least recently seen go (default 500000)',
+    )
     .option('--idle-flush-ms <ms>', 'detect the pending batch once the input has been quiet this long', '1000')
     .option('--exit-at-end', 'exit once the input ends instead of serving until a signal', false)
     .option('--no-progress', 'do not log a progress line every 10 s')

@@ -236,9 +236,14 @@ export const apiKeyFleet = rule('api-key-fleet', keyScrape, (get, why) => {
   const resources = get('distinctResources10m');
   const sequential = get('sequentialIdRatio10m');
   const denied = get('status404Ratio10m') + get('status403Ratio10m');
-  if (ips < 4 || resources < 20 || (sequential < 0.3 && denied < 0.2)) return null;
+  // Stepping through ids or into 404s from a handful of addresses; or, from a crowd of them, any broad
+  // reading at all (a partner or an app backend calls from its few registered addresses).
+  const patterned = ips >= 4 && (sequential >= 0.3 || denied >= 0.2);
+  const crowd = ips >= 15;
+  if (resources < 20 || !(patterned || crowd)) return null;
+  const spread = patterned ? ramp(ips, 3, 10) : ramp(ips, 12, 25);
   return {
-    score: round(clamp01(ramp(ips, 3, 10) * ramp(resources, 15, 50))),
+    score: round(clamp01(spread * ramp(resources, 15, 50))),
     reasons: [
       why('distinctIps10m', 2),
       why('distinctResources10m', 10),

@@ -149,6 +149,21 @@ describe('LoginPopulationDetector', () => {
   const benign = benignLogins(T0, WARM + 20 * MIN);
   const successes = benign.filter((e) => e.status < 400);
 
+  it('challenges a campaign that shares a user agent even when no login succeeds at all (a flood on a quiet site)', () => {
+    const flood = campaign(T0, 10, 400, () => ({
+      userAgent: CAMPAIGN_UA,
+      tls: CAMPAIGN_TLS,
+      country: 'FR',
+      asn: 3215,
+    }));
+    const found = all(run(new LoginPopulationDetector(), flood));
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((f) => f.action === 'challenge' && f.target.scope === 'signature')).toBe(true);
+    expect(
+      found.some((f) => signatureOf(f).userAgent === CAMPAIGN_UA || signatureOf(f).tlsFingerprint === CAMPAIGN_TLS),
+    ).toBe(true);
+  });
+
   it('emits nothing for customers logging in, a few of them mistyping', () => {
     expect(all(run(new LoginPopulationDetector(), benign))).toEqual([]);
   });

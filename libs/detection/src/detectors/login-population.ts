@@ -68,6 +68,8 @@ const COMBOS: readonly (readonly SignatureField[])[] = [
 
 const COARSE: ReadonlySet<SignatureField> = new Set(['country', 'asn', 'path', 'host', 'method']);
 const MINUTE = 60_000;
+/** The success baseline a lift is measured against is never taken as smaller than this. */
+const MIN_BASELINE_SUCCESSES = 100;
 /** A value failing at least this often, this many times, is under suspicion (see count()). */
 const SUSPECT_MIN_FAILURES = 3;
 const SUSPECT_FAILURE_RATIO = 0.5;
@@ -202,7 +204,9 @@ export class LoginPopulationDetector implements Detector {
       const ratio = fails / (fails + s.successes10m.total);
       const succ = s.successes.decayTo(batch.watermark);
       const collateral = totalSuccesses > 0 ? succ / totalSuccesses : 0;
-      const lift = fails / totalFailures / ((succ + 1) / (totalSuccesses + 1));
+      // A stream with (almost) no successful logins — a flood, or a quiet site under attack — still has a
+      // baseline: a value no customer logged in with is rare among customers whatever their number.
+      const lift = fails / totalFailures / ((succ + 1) / Math.max(totalSuccesses + 1, MIN_BASELINE_SUCCESSES));
       // Coarse fields (a country, an ASN, the login path) are shared by many customers: they never take
       // the fast path that a value no customer has ever logged in with (a tool's TLS fingerprint) may.
       const unseen = succ < 0.5 && lift >= 4 * this.o.minLift && !COMBOS[combo]!.some((f) => COARSE.has(f));

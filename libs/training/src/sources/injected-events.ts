@@ -22,6 +22,8 @@ export interface InjectedAttacks {
   readonly events: AccessEvent[];
   readonly labels: LabelsFile;
   readonly deadLetters: number;
+  /** The campaign an injected request belongs to (null for any other request). */
+  readonly groupOf: (requestId: string | null) => string | null;
 }
 
 export function simulateAttacks(options: InjectionOptions): InjectedAttacks {
@@ -32,11 +34,12 @@ export function simulateAttacks(options: InjectionOptions): InjectedAttacks {
     scale: options.scale ?? 1,
     startMs: options.startMs,
     attacksOnly: true,
+    trackGroups: true,
     ...(options.hashKey ? { hashKey: options.hashKey } : {}),
   });
   const events: AccessEvent[] = [];
   for (const chunk of run.events()) for (const e of chunk) events.push(e);
-  return { events, labels: run.labels(), deadLetters: run.deadLetters };
+  return { events, labels: run.labels(), deadLetters: run.deadLetters, groupOf: (id) => run.groupOf(id) };
 }
 
 /** Merges sorted `extra` events into a stream of (roughly time-ordered) batches. */
