@@ -27,6 +27,14 @@ export function templateShape(template: string): string {
 /** Host of the overflow bucket for requests to hosts beyond `templates.maxHosts`. */
 export const OTHER_HOSTS = '*';
 
+/**
+ * The status an event proves a route with: a logged request that was not valid HTTP (a scanner's probe,
+ * `malformed` set) proves no route, whatever the gateway answered (NGINX answers them 400).
+ */
+export function admissionStatus(e: { readonly status: number; readonly malformed: unknown }): number {
+  return e.malformed === null || e.malformed === undefined ? e.status : 404;
+}
+
 /** Statuses that say "no such route" rather than "this route answered". */
 export function routeExists(status: number): boolean {
   return status !== 404 && status !== 405 && status !== 501;

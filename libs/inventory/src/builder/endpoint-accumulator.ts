@@ -3,7 +3,7 @@
  * counter fields once per batch by `toCounters`.
  */
 import { AUTH_TYPES, type AccessEvent } from '@vigil/events';
-import { OTHER_HOSTS, OVERFLOW_METHOD, routeExists } from '../endpoint-key';
+import { admissionStatus, OTHER_HOSTS, OVERFLOW_METHOD, routeExists } from '../endpoint-key';
 import { EXPOSURES } from '../exposure';
 import { forEachQueryKey, QUERY_VALUE_KINDS, type QueryValueKind } from '../query-keys';
 import { bucketOf, ZERO_BUCKET } from '../sketch/quantile-sketch';
@@ -53,7 +53,7 @@ export class EndpointAccumulator {
     this.status.set(status, (this.status.get(status) ?? 0) + 1);
     if (this.isOverflow) {
       // Why a request overflowed follows from where it is and its status (InventoryBuilder.route).
-      if (this.host === OTHER_HOSTS || routeExists(status)) this.overflowReasons.cap++;
+      if (this.host === OTHER_HOSTS || routeExists(admissionStatus(e))) this.overflowReasons.cap++;
       else this.overflowReasons.notFound++;
     }
     const authIndex = AUTH_INDEX[e.authType] ?? 0;

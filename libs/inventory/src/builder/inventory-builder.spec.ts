@@ -54,6 +54,18 @@ describe('InventoryBuilder', () => {
     expect(snapshot.overflow[0]!.distinctTemplates).toBeGreaterThan(190);
   });
 
+  it("admits no endpoint for a scanner's malformed requests, though the gateway answered them 400", async () => {
+    const probes = Array.from({ length: 50 }, (_, i) => ({
+      method: i % 2 ? 'UNKNOWN' : 'DEBUG',
+      routeTemplate: i % 2 ? '-' : `/.env${i}`,
+      status: 400,
+      malformed: (i % 2 ? 'binary' : 'bad_method') as 'binary' | 'bad_method',
+    }));
+    const { snapshot } = await run(probes);
+    expect(snapshot.endpoints).toEqual([]);
+    expect(snapshot.overflow[0]).toMatchObject({ counters: expect.objectContaining({ n: 50, 'o:notFound': 50 }) });
+  });
+
   it('never merges a pinned template or a configured literal segment', async () => {
     const events = [...users(30), { routeTemplate: '/v1/users/me' }, { routeTemplate: '/v1/users/{username}' }];
     const { snapshot } = await run(events, { templates: { literalSegments: ['me'] } }, ['/v1/users/{username}']);

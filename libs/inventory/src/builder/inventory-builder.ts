@@ -12,6 +12,7 @@
 import type { AccessEvent } from '@vigil/events';
 import type { InventoryConfig } from '../config';
 import {
+  admissionStatus,
   endpointKey,
   OTHER_HOSTS,
   OVERFLOW_METHOD,
@@ -114,7 +115,7 @@ export class InventoryBuilder {
   }
 
   addOne(e: AccessEvent): void {
-    this.route(e.host, e.method, e.routeTemplate, e.status).add(
+    this.route(e.host, e.method, e.routeTemplate, admissionStatus(e)).add(
       e,
       this.exposure.classify(e.clientIp),
       this.maxQueryKeys,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { AccessEvent } from '@vigil/events';
 import { EndpointAccumulator } from '../builder/endpoint-accumulator';
 import { toDelta } from '../builder/inventory-builder';
-import { OVERFLOW_TEMPLATE } from '../endpoint-key';
+import { admissionStatus, OVERFLOW_TEMPLATE } from '../endpoint-key';
 import { ExposureClassifier } from '../exposure';
 import type { EndpointDelta, InventoryDelta } from '../store/inventory-store';
 import type { BlockIdentities, BlockTargets, InventoryWorkerOptions } from './parallel-protocol';
@@ -73,7 +73,7 @@ export class InventoryWorkerAggregator {
       }
       asked.push(e);
       key.push(n);
-      status.push(e.status);
+      status.push(admissionStatus(e));
     }
     const identities = { keys: flat, key: Int32Array.from(key), status: Uint16Array.from(status) };
     if (asked.length) this.pending.set(seq, { events: asked, keys, key: identities.key });
