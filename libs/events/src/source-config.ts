@@ -15,7 +15,8 @@ const headerName = z
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name')
   .transform((h) => h.toLowerCase());
 
-const cidr = z
+/** A CIDR range or bare address, validated with the hot path's own parser (shared by every config). */
+export const cidrSchema = z
   .string()
   .min(1)
   .superRefine((text, ctx) => {
@@ -25,6 +26,7 @@ const cidr = z
       ctx.addIssue({ code: 'custom', message: (err as Error).message });
     }
   });
+const cidr = cidrSchema;
 const cidrList = z.array(cidr).default([]);
 
 const routeRule = z.object({

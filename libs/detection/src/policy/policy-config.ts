@@ -4,7 +4,7 @@
  * section at all is a working policy.
  */
 import { z } from 'zod';
-import { parseCidr } from '@vigil/events';
+import { cidrSchema } from '@vigil/events';
 import { DECISION_ACTIONS } from '../records/records';
 
 export const DETECTOR_NAMES = [
@@ -18,16 +18,7 @@ export const DETECTOR_NAMES = [
 ] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
-const cidr = z
-  .string()
-  .min(1)
-  .superRefine((text, ctx) => {
-    try {
-      parseCidr(text);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    }
-  });
+const cidr = cidrSchema;
 
 const threshold = z.number().min(0).max(1);
 
