@@ -1,0 +1,155 @@
+/**
+ * The detector's configuration: one YAML or JSON file (`--config <file>` or VIGIL_CONFIG) with `VIGIL_*`
+ * environment variables over it, validated with zod once at start (unknown keys are errors) into one
+ * object that is injected everywhere. The app is the only place that reads the environment; secrets
+ * (VIGIL_HASH_KEY, VIGIL_AUDIT_KEY) are meant to come from it, never from the file.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { GATEWAY_KINDS } from '@vigil/events';
+import { readConfigFile } from '@vigil/platform';
+
+/** The models shipped with Vigil: `<repo>/models`, found from this file (dist/ or src/). */
+export const BUNDLED_MODELS = resolve(__dirname, '..', '..', '..', '..', 'models');
+
+const sourceTopicSchema = z
+  .object({
+    topic: z.string().min(1),
+    /** A gateway log format (JSON lines, as `vigil replay --source`), or Avro AccessEvents (Confluent framing). */
+    format: z.enum([...GATEWAY_KINDS, 'avro']),
+    /** Avro only: Schema Registry id → bundled AccessEvent schema version the producer wrote with. */
+    avroSchemas: z.record(z.string().regex(/^\d+$/), z.enum(['v1', 'v2'])).optional(),
+  })
+  .strict()
+  .refine((s) => s.format !== 'avro' || (s.avroSchemas && Object.keys(s.avroSchemas).length > 0), {
+    message: 'an avro source needs avroSchemas (schema id → v1 | v2)',
+  });
+
+export const detectorConfigSchema = z
+  .object({
+    kafka: z
+      .object({
+        brokers: z.array(z.string().min(1)).min(1),
+        clientId: z.string().min(1).default('vigil-detector'),
+        groupId: z.string().min(1).default('vigil-detector'),
+        /** Only a broker without a controller (the test mock) needs false. */
+        idempotentProducer: z.boolean().default(true),
+        sessionTimeoutMs: z.number().int().positive().default(30_000),
+        heartbeatIntervalMs: z.number().int().positive().default(3_000),
+        maxWaitTimeMs: z.number().int().positive().default(500),
+        topics: z
+          .object({
+            decisions: z.string().min(1).default('vigil.decisions'),
+            alerts: z.string().min(1).default('vigil.alerts'),
+            audit: z.string().min(1).default('vigil.audit'),
+            deadLetters: z.string().min(1).default('vigil.dead-letters'),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict(),
+    sources: z.array(sourceTopicSchema).min(1),
+    redis: z
+      .object({
+        /** Standalone: redis://host:port/db. */
+        url: z.string().min(1).optional(),
+        /** Cluster: seed nodes host:port. */
+        cluster: z.array(z.string().min(1)).min(1).optional(),
+        keyPrefix: z.string().min(1).optional(),
+      })
+      .strict()
+      .refine((r) => (r.url === undefined) !== (r.cluster === undefined), {
+        message: 'give exactly one of url (standalone) or cluster (seed nodes)',
+      }),
+    detection: z
+      .object({
+        /** Models root, or `none` for statistical baselines only; default the bundled models. */
+        models: z.string().min(1).default(BUNDLED_MODELS),
+        /** Event-time span of a detection batch (as `vigil replay --batch-seconds`). */
+        batchSeconds: z.number().positive().max(600).default(10),
+        /** A partition quiet this long has its held events detected and committed. */
+        idleFlushMs: z.number().int().positive().default(2_000),
+        allowedLatenessMs: z.number().int().nonnegative().optional(),
+      })
+      .strict()
+      .prefault({}),
+    audit: z
+      .object({ enabled: z.boolean().default(true), key: z.string().min(16).optional() })
+      .strict()
+      .prefault({}),
+    http: z
+      .object({ host: z.string().default('0.0.0.0'), port: z.number().int().min(0).max(65535).default(9464) })
+      .strict()
+      .prefault({}),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** The source mapping, as in `vigil replay --config` (libs/events source config); validated there. */
+    source: z.record(z.string(), z.unknown()).default({}),
+    /** The policy section, as in `vigil replay --config`; validated by @vigil/detection. */
+    policy: z.unknown().optional(),
+  })
+  .strict();
+
+export type DetectorConfig = z.infer<typeof detectorConfigSchema>;
+
+export class DetectorConfigError extends Error {
+  override readonly name = 'DetectorConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** `VIGIL_*` variables over the file's values (objects merged, scalars replaced). */
+export function applyEnvironment(raw: Record<string, unknown>, env: Env): Record<string, unknown> {
+  const out: Record<string, Record<string, unknown> | unknown> = { ...raw };
+  const section = (name: string): Record<string, unknown> => {
+    const s = { ...((out[name] as Record<string, unknown> | undefined) ?? {}) };
+    out[name] = s;
+    return s;
+  };
+  if (env['VIGIL_KAFKA_BROKERS']) section('kafka')['brokers'] = list(env['VIGIL_KAFKA_BROKERS']);
+  if (env['VIGIL_KAFKA_GROUP_ID']) section('kafka')['groupId'] = env['VIGIL_KAFKA_GROUP_ID'];
+  if (env['VIGIL_REDIS_URL']) {
+    const r = section('redis');
+    r['url'] = env['VIGIL_REDIS_URL'];
+    delete r['cluster'];
+  }
+  if (env['VIGIL_REDIS_CLUSTER']) {
+    const r = section('redis');
+    r['cluster'] = list(env['VIGIL_REDIS_CLUSTER']);
+    delete r['url'];
+  }
+  if (env['VIGIL_MODELS']) section('detection')['models'] = env['VIGIL_MODELS'];
+  if (env['VIGIL_HTTP_PORT']) section('http')['port'] = Number(env['VIGIL_HTTP_PORT']);
+  if (env['VIGIL_LOG_LEVEL']) out['logLevel'] = env['VIGIL_LOG_LEVEL'];
+  if (env['VIGIL_AUDIT_KEY']) section('audit')['key'] = env['VIGIL_AUDIT_KEY'];
+  if (env['VIGIL_HASH_KEY']) {
+    const s = section('source');
+    s['hashing'] = { ...((s['hashing'] as object | undefined) ?? {}), key: env['VIGIL_HASH_KEY'] };
+  }
+  return out;
+}
+
+/** Validates `raw` (a parsed file, or an object in tests) with the environment over it. */
+export function parseDetectorConfig(raw: unknown, env: Env = {}, origin = 'config'): DetectorConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new DetectorConfigError(`${origin}: expected a mapping at the top level`);
+  const result = detectorConfigSchema.safeParse(applyEnvironment(raw as Record<string, unknown>, env));
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
+    throw new DetectorConfigError(`${origin} is not valid:\n  ${problems.join('\n  ')}`);
+  }
+  return result.data;
+}
+
+/** The file named by `--config <file>` or VIGIL_CONFIG (none: environment only). */
+export function loadDetectorConfig(argv: readonly string[], env: Env): DetectorConfig {
+  const i = argv.indexOf('--config');
+  const path = i >= 0 ? argv[i + 1] : env['VIGIL_CONFIG'];
+  const raw = path ? readConfigFile(path) : {};
+  return parseDetectorConfig(raw, env, path ?? 'environment');
+}

@@ -1,0 +1,67 @@
+/**
+ * One decoder per source topic: JSON gateway lines through the same `createSourceDecoder` as
+ * `vigil replay --source` (train/serve parity), or Avro AccessEvents in the Confluent wire format.
+ * A record that does not decode becomes a dead letter carrying its exact bytes.
+ */
+import {
+  ACCESS_EVENT_AVRO_SCHEMA_V1,
+  ACCESS_EVENT_AVRO_SCHEMA_V2,
+  AvroAccessEventDecoder,
+  createSourceDecoder,
+  fail,
+  StaticSchemaResolver,
+  type AccessEvent,
+  type DecodeResult,
+  type GatewayKind,
+  type SourceConfig,
+} from '@vigil/events';
+import type { SourceRecord } from '@vigil/connectors';
+import type { Schema } from 'avsc';
+import type { DetectorConfig } from '../config/detector-config';
+
+export interface RecordDecoder {
+  readonly format: string;
+  /** Binary formats keep their dead letters' raw head as base64. */
+  readonly binary: boolean;
+  decode(record: SourceRecord): DecodeResult<AccessEvent>;
+}
+
+const SCHEMAS = {
+  v1: ACCESS_EVENT_AVRO_SCHEMA_V1 as unknown as Schema,
+  v2: ACCESS_EVENT_AVRO_SCHEMA_V2 as unknown as Schema,
+};
+
+export function buildRecordDecoders(
+  sources: DetectorConfig['sources'],
+  config: SourceConfig,
+): Map<string, RecordDecoder> {
+  const out = new Map<string, RecordDecoder>();
+  for (const s of sources) {
+    if (s.format === 'avro') {
+      const avro = new AvroAccessEventDecoder(
+        new StaticSchemaResolver(Object.entries(s.avroSchemas ?? {}).map(([id, v]) => [Number(id), SCHEMAS[v]])),
+      );
+      out.set(s.topic, {
+        format: 'avro',
+        binary: true,
+        decode: (r) => (r.value ? avro.decodeConfluent(r.value) : fail('bad_magic_byte', 'empty record (tombstone)')),
+      });
+    } else {
+      const json = createSourceDecoder(s.format as GatewayKind, config);
+      out.set(s.topic, {
+        format: s.format,
+        binary: false,
+        decode: (r) => {
+          if (!r.value || r.value.length === 0) return fail('malformed_json', 'empty record');
+          if (r.value.length > json.maxRecordBytes)
+            return fail(
+              'record_too_large',
+              `record is ${r.value.length} bytes, over the limit of ${json.maxRecordBytes}`,
+            );
+          return json.decode(r.value.toString('utf8'));
+        },
+      });
+    }
+  }
+  return out;
+}
