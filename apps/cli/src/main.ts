@@ -12,6 +12,7 @@ import { registerFeatures } from './commands/features';
 import { registerInventory } from './commands/inventory';
 import { registerModels } from './commands/models';
 import { registerReplay } from './commands/replay';
+import { registerReport } from './commands/report';
 import { registerRun } from './commands/run';
 import { registerTrain } from './commands/train';
 import { registerSimulate } from './commands/simulate';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerModels(program);
   registerAudit(program);
+  registerReport(program);
   return program;
 }
 
