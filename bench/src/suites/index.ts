@@ -1,8 +1,16 @@
 import type { BenchSuite } from '../harness';
+import { complianceSuite } from './compliance';
 import { decodeMemorySuite, decodeSuite } from './decode';
 import { detectionSuite } from './detection';
 import { featuresSuite } from './features';
 import { inventorySuite } from './inventory';
 
 /** Each suite registers here; `npm run bench -- --suite NAME` runs one. */
-export const SUITES: readonly BenchSuite[] = [decodeSuite, decodeMemorySuite, inventorySuite, featuresSuite, detectionSuite];
+export const SUITES: readonly BenchSuite[] = [
+  decodeSuite,
+  decodeMemorySuite,
+  inventorySuite,
+  featuresSuite,
+  detectionSuite,
+  complianceSuite,
+];
