@@ -38,7 +38,8 @@ export function renderReportFiles(report: ComplianceReport): Map<string, Buffer>
   for (const input of report.evidence.retention.inputs) {
     if (!input.sha256) continue;
     refs.push({
-      href: input.file,
+      // A path as a URI reference (spaces and the like percent-encoded).
+      href: encodeURI(input.file),
       sha256: input.sha256,
       title: `Input: ${input.role} (${input.file})`,
       mediaType: input.file.endsWith('.ndjson') ? 'application/x-ndjson' : 'application/json',
