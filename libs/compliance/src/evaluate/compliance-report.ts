@@ -172,6 +172,7 @@ export function assembleEvidence(p: EvidenceParts): EvidenceSet {
       decisionsByActionScope: audit.credential.decisionsByActionScope,
       episodes: credEpisodes.episodes,
       episodesActedOn: credEpisodes.decided,
+      episodesNotActedOn: credEpisodes.undecidedHighSeverity,
       samples: audit.credential.samples,
     },
     'account-monitoring': { ...audit.accounts, authenticatedRequests: authenticatedRequests(p.inventory) },

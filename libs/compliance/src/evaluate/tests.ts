@@ -181,19 +181,22 @@ const TESTS: Readonly<Record<ControlTest, Test>> = {
       throttled: i.throttled,
       episodes: i.episodes,
       episodesActedOn: i.episodesActedOn,
+      episodesNotActedOn: i.episodesNotActedOn,
     };
-    if (i.episodes > i.episodesActedOn)
+    if (i.episodesNotActedOn > 0)
       return fail(
-        `${i.episodes - i.episodesActedOn} of ${i.episodes} credential-attack episodes got no challenge or block`,
+        `${i.episodesNotActedOn} of ${i.episodes} credential-attack episodes of high or critical severity got no challenge or block`,
         figures,
         i.samples,
       );
     const actions = Object.entries(i.decisionsByActionScope)
       .map(([k, n]) => `${n} ${k}`)
       .join(', ');
+    const below = i.episodes - i.episodesActedOn;
     return ok(
       i.episodes
-        ? `${i.failedAttempts} failed logins observed; all ${i.episodes} credential-attack episodes acted on (${actions})`
+        ? `${i.failedAttempts} failed logins observed; ${i.episodesActedOn} of ${i.episodes} credential-attack episodes acted on (${actions})` +
+            (below ? `, the other ${below} below the enforcement threshold (alert only, low or medium severity)` : '')
         : `${i.failedAttempts} failed logins observed, none forming an attack episode`,
       figures,
       i.samples,

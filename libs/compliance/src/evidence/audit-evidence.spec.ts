@@ -136,6 +136,30 @@ describe('AuditEvidenceCollector', () => {
     expect(t.byDetector['credential-cracking']!.maxMs).toBeCloseTo(20_000, -3);
   });
 
+  it('counts a high-severity episode without a decision as not acted on, a low one as alert-only', () => {
+    const ls = trail((t) => {
+      t.append({
+        ...common,
+        kind: 'alert',
+        record: alert('h1', T0 + 1000, [], {
+          detector: 'credential-cracking',
+          entity: { type: 'principal', value: 'p9' },
+        }),
+        policyRule: 'detector:credential-cracking/principal-login-failures',
+      });
+      t.append({
+        ...common,
+        kind: 'alert',
+        record: alert('l1', T0 + 1000, [], { severity: 'low', entity: { type: 'ip', value: '192.0.2.1' } }),
+        policyRule: 'detector:credential-stuffing/model',
+      });
+    });
+    const t = collect(ls).timeToDecide;
+    expect(t).toMatchObject({ episodes: 2, decided: 0, alertOnly: 2, undecidedHighSeverity: 1 });
+    expect(t.byDetector['credential-cracking']).toMatchObject({ episodes: 1, undecidedHighSeverity: 1 });
+    expect(t.byDetector['credential-stuffing']).toMatchObject({ episodes: 1, undecidedHighSeverity: 0 });
+  });
+
   it('names the line, seq and record where an edited trail breaks, and still counts the rest', () => {
     const edited = [...lines];
     edited[3] = edited[3]!.replace('"action":"block"', '"action":"monitor"');

@@ -68,7 +68,10 @@ export class EpisodeTracker {
   /** Decisions seen just before their alert (same batch), by detector|key → ts. */
   private readonly recentDecisions = new Map<string, number>();
   private readonly all = new LatencySketch();
-  private readonly perDetector = new Map<string, { episodes: number; decided: number; sketch: LatencySketch }>();
+  private readonly perDetector = new Map<
+    string,
+    { episodes: number; decided: number; undecidedHigh: number; sketch: LatencySketch }
+  >();
   private readonly samples = new Samples();
   private episodes = 0;
   private decided = 0;
@@ -122,7 +125,13 @@ export class EpisodeTracker {
     const byDetector: Record<string, TimeToDecideEvidence['byDetector'][string]> = {};
     for (const [det, v] of [...this.perDetector].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const d = v.sketch.distribution();
-      byDetector[det] = { episodes: v.episodes, decided: v.decided, p50Ms: d.p50Ms, maxMs: d.maxMs };
+      byDetector[det] = {
+        episodes: v.episodes,
+        decided: v.decided,
+        undecidedHighSeverity: v.undecidedHigh,
+        p50Ms: d.p50Ms,
+        maxMs: d.maxMs,
+      };
     }
     return {
       method:
@@ -145,7 +154,11 @@ export class EpisodeTracker {
     if (!inPeriod(this.period, ep.firstAlert)) return;
     this.episodes++;
     let det = this.perDetector.get(ep.detector);
-    if (!det) this.perDetector.set(ep.detector, (det = { episodes: 0, decided: 0, sketch: new LatencySketch() }));
+    if (!det)
+      this.perDetector.set(
+        ep.detector,
+        (det = { episodes: 0, decided: 0, undecidedHigh: 0, sketch: new LatencySketch() }),
+      );
     det.episodes++;
     if (ep.decidedAt !== null) {
       const ms = Math.max(0, ep.decidedAt - ep.firstAlert);
@@ -155,6 +168,7 @@ export class EpisodeTracker {
       det.sketch.add(ms);
     } else if (ep.enforcingSeverity) {
       this.undecidedHigh++;
+      det.undecidedHigh++;
     }
   }
 
@@ -167,17 +181,19 @@ export class EpisodeTracker {
   }
 }
 
-/** `detector` → episodes, for the credential subset (invalid authentication). */
+/** Episodes of a subset of detectors (the credential detectors, for invalid authentication). */
 export function countsOf(
   e: TimeToDecideEvidence,
   detectors: ReadonlySet<string>,
-): { episodes: number; decided: number } {
+): { episodes: number; decided: number; undecidedHighSeverity: number } {
   let episodes = 0;
   let decided = 0;
+  let undecidedHighSeverity = 0;
   for (const [d, v] of Object.entries(e.byDetector)) {
     if (!detectors.has(d)) continue;
     episodes += v.episodes;
     decided += v.decided;
+    undecidedHighSeverity += v.undecidedHighSeverity;
   }
-  return { episodes, decided };
+  return { episodes, decided, undecidedHighSeverity };
 }

@@ -160,6 +160,8 @@ export interface TimeToDecideEvidence {
       {
         readonly episodes: number;
         readonly decided: number;
+        /** High or critical episodes with no decision. */
+        readonly undecidedHighSeverity: number;
         readonly p50Ms: number | null;
         readonly maxMs: number | null;
       }
@@ -186,6 +188,8 @@ export interface InvalidAuthenticationEvidence {
   readonly decisionsByActionScope: Counts;
   readonly episodes: number;
   readonly episodesActedOn: number;
+  /** High or critical credential episodes with no challenge or block. */
+  readonly episodesNotActedOn: number;
   readonly samples: readonly RecordRef[];
 }
 
