@@ -103,7 +103,12 @@ export class DetectorModel {
       contribution: Number((score - scores[j + 1]!).toFixed(4)),
     }));
     reasons.sort((a, b) => b.contribution - a.contribution);
-    return { score, reasons: reasons.slice(0, top).filter((r) => r.contribution > 0) };
+    const pushing = reasons.slice(0, top).filter((r) => r.contribution > 0);
+    if (pushing.length) return { score, reasons: pushing };
+    // No single feature moves the score alone (they act together): the most unusual ones stand in, so a
+    // score never comes without reasons.
+    const unusual = [...reasons].sort((a, b) => Math.abs(b.normalized) - Math.abs(a.normalized));
+    return { score, reasons: unusual.slice(0, Math.min(top, 3)) };
   }
 
   /** The same model with figures added to its manifest's evaluation section. */
