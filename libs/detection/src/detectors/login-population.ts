@@ -68,6 +68,8 @@ const COMBOS: readonly (readonly SignatureField[])[] = [
 
 const COARSE: ReadonlySet<SignatureField> = new Set(['country', 'asn', 'path', 'host', 'method']);
 const MINUTE = 60_000;
+/** Failures of a signature must come from (about) this many addresses at least. */
+const MIN_ADDRESSES = 5;
 /** The success baseline a lift is measured against is never taken as smaller than this. */
 const MIN_BASELINE_SUCCESSES = 100;
 /** A value failing at least this often, this many times, is under suspicion (see count()). */
@@ -137,6 +139,9 @@ class ValueMap extends Map<string, ValueStats> {
 
 class ValueStats {
   readonly failures = new MinuteRing();
+  /** Failures whose address differs from the previous failure's: ≈ the addresses a campaign spreads over. */
+  readonly addressChanges = new MinuteRing();
+  lastFailedIp: string | null = null;
   readonly successes10m = new MinuteRing();
   readonly successes = new Decayed();
 }
@@ -201,6 +206,9 @@ export class LoginPopulationDetector implements Detector {
         continue;
       }
       if (fails < Math.min(this.o.minFailures, this.o.minFailuresUnseen)) continue;
+      // A population signature is for failures spread over addresses; one address is the address rules' job.
+      s.addressChanges.roll(minute);
+      if (s.addressChanges.total < MIN_ADDRESSES) continue;
       const ratio = fails / (fails + s.successes10m.total);
       const succ = s.successes.decayTo(batch.watermark);
       const collateral = totalSuccesses > 0 ? succ / totalSuccesses : 0;
@@ -368,6 +376,10 @@ export class LoginPopulationDetector implements Detector {
       }
       if (failed) {
         s.failures.add(minute, 1);
+        if (s.lastFailedIp !== e.clientIp) {
+          s.addressChanges.add(minute, 1);
+          s.lastFailedIp = e.clientIp;
+        }
         this.hot.add(`${c}\u0001${key}`);
       } else {
         s.successes10m.add(minute, 1);
