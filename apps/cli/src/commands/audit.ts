@@ -3,10 +3,10 @@
  * audit-record.ts) end to end in constant memory and names the first line that breaks it. Exit code 0 when
  * intact, 1 when broken, 2 for usage errors.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
 import { readAuditLines, verifyAuditTrail, type AuditVerification } from '@vigil/detection';
-import { UsageError } from '../errors';
+import { requireInputFile, UsageError } from '../errors';
 
 /** Where the CLI (and the apps) read the audit trail key from by default. */
 export const AUDIT_KEY_ENV = 'VIGIL_AUDIT_KEY';
@@ -36,7 +36,7 @@ chain is checked, which anyone could have recomputed after an edit. Lines after 
     )
     .action(async (file: string, opts: VerifyOptions) => {
       const key = resolveKey(opts.keyEnv);
-      checkFile(file);
+      requireInputFile(file);
       const result = await verifyAuditTrail(readAuditLines(createReadStream(file)), { key });
       process.stdout.write(describe(file, result, opts.keyEnv ?? AUDIT_KEY_ENV));
       if (!result.ok) process.exitCode = 1;
@@ -48,16 +48,6 @@ function resolveKey(keyEnv: string | undefined): string | null {
   if (value) return value;
   if (keyEnv) throw new UsageError(`--key-env ${keyEnv}: the environment variable ${keyEnv} is not set`);
   return null;
-}
-
-function checkFile(file: string): void {
-  let isFile: boolean;
-  try {
-    isFile = statSync(file).isFile();
-  } catch {
-    throw new UsageError(`input file ${file} does not exist`);
-  }
-  if (!isFile) throw new UsageError(`input ${file} is not a file`);
 }
 
 function describe(file: string, r: AuditVerification, keyEnv: string): string {

@@ -43,7 +43,7 @@ import {
 import { auditKeyId, auditKeyObject, readAuditLines } from '@vigil/detection';
 import type { InventoryReport } from '@vigil/inventory';
 import { DEVELOPMENT_AUDIT_KEY } from '../audit-setup';
-import { UsageError } from '../errors';
+import { requireInputFile, UsageError } from '../errors';
 import { AUDIT_KEY_ENV } from './audit';
 
 /** Where the CLI reads the report-signing key from. */
@@ -144,7 +144,7 @@ export async function reportCompliance(opts: ComplianceOptions, env: NodeJS.Proc
     ...(opts.summary ?? []),
     ...(opts.events ?? []),
   ])
-    if (f) checkFile(f);
+    if (f) requireInputFile(f);
   const auditKeyName = opts.auditKeyEnv ?? AUDIT_KEY_ENV;
   const auditKey = env[auditKeyName] || null;
   if (opts.auditKeyEnv && !auditKey)
@@ -368,16 +368,6 @@ async function printPdf(out: string, chromium: string | undefined): Promise<void
   } finally {
     rmSync(profile, { recursive: true, force: true });
   }
-}
-
-function checkFile(file: string): void {
-  let isFile: boolean;
-  try {
-    isFile = statSync(file).isFile();
-  } catch {
-    throw new UsageError(`input file ${file} does not exist`);
-  }
-  if (!isFile) throw new UsageError(`input ${file} is not a file`);
 }
 
 function cliVersion(): string {

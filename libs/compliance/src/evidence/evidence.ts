@@ -8,6 +8,7 @@
  * wrote them; wall time (`wallTs`) is reported beside it as the writer's clock.
  */
 import type { AuditBreak, AuditVerification } from '@vigil/detection';
+import type { InventoryReport } from '@vigil/inventory';
 
 export const EVIDENCE_CLASSES = [
   'audit-integrity',
@@ -242,12 +243,8 @@ export interface InventoryEvidence {
   readonly highRisk: readonly { readonly id: string; readonly score: number }[];
   readonly topRisk: readonly { readonly id: string; readonly score: number; readonly factors: readonly string[] }[];
   readonly overflowRequests: number;
-  readonly drift: {
-    readonly baseline: string;
-    readonly new: readonly string[];
-    readonly changed: readonly { readonly id: string; readonly fields: readonly string[] }[];
-    readonly unused: readonly string[];
-  } | null;
+  /** As the inventory report states it (`vigil inventory --baseline`), or drift against --baseline-inventory. */
+  readonly drift: InventoryReport['drift'];
 }
 
 export interface StreamGap {
