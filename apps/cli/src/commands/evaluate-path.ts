@@ -146,14 +146,14 @@ function sourcesOf(opts: EvaluatePathOptions): SourceRun[] {
   for (const line of text.split('\n')) {
     if (!line) continue;
     const r = JSON.parse(line) as { requestId: string; group: string };
-    groups.set(r.requestId, r.group);
+    groups.set(requestKey(r.requestId), r.group);
   }
   const input = opts.input;
   return [
     {
       name: input,
       labels: () => labels,
-      groupOf: (id) => (id === null ? null : (groups.get(id) ?? null)),
+      groupOf: (id) => (id === null ? null : (groups.get(requestKey(id)) ?? null)),
       batches: async function* () {
         const opened = openInput(input);
         for await (const b of readEventBatches(opened.stream, decoder, { sourceName: opened.name })) yield b.events;
@@ -216,6 +216,9 @@ function injectedRun(
     policyRaw,
   };
 }
+
+/** Gateways spell one request id differently (API Gateway logs it as a dashed UUID): compare hex digits. */
+const requestKey = (id: string): string => id.replace(/-/g, '').toLowerCase();
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
