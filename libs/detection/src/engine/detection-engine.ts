@@ -14,6 +14,7 @@ import type { Policy, PolicyOutcome, PolicyRecord } from '../policy/policy';
 import { ENFORCING_ACTIONS, decisionExpiresAt, type Alert, type Decision, type Signature } from '../records/records';
 import { FeatureReader } from '../detectors/feature-reader';
 import { subnetOf, parseIp } from '@vigil/events';
+import { FleetSignatures } from './fleet-signatures';
 
 export interface DetectionEngineOptions {
   readonly detectors: readonly Detector[];
@@ -73,6 +74,7 @@ export class DetectionEngine {
   readonly totals = { batches: 0, events: 0, findings: 0, decisions: 0, alerts: 0 };
   /** Subnet → last event time of an authenticated, answered request from it (an API client, a customer). */
   private readonly authenticatedSubnets = new Map<string, number>();
+  private readonly fleets = new FleetSignatures();
   /** `detector|subnet` → blocked addresses in it → when their block ends. Bounded by the active blocks. */
   private readonly blockedBySubnet = new Map<string, Map<string, number>>();
 
@@ -101,6 +103,7 @@ export class DetectionEngine {
   process(events: readonly AccessEvent[], vectors: readonly FeatureVector[], watermark: number): BatchOutcome {
     const batch = new BatchView(events, vectors, watermark);
     this.noteAuthenticatedSubnets(events);
+    this.fleets.observe(events);
     const findings: Finding[] = [];
     for (const d of this.lineUp) for (const f of d.detect(batch)) findings.push(f);
     let lastUa: Map<string, string | null> | null = null;
@@ -113,7 +116,11 @@ export class DetectionEngine {
       return lastUa.get(f.entity.id) ?? null;
     };
     const first = this.o.policy.apply(findings, watermark, userAgentOf);
-    const compromised = [...this.compromisedLogins(events, watermark), ...this.subnetEscalations(first, batch)];
+    const compromised = [
+      ...this.compromisedLogins(events, watermark),
+      ...this.subnetEscalations(first, batch),
+      ...this.fleets.findings(first.decisions, events, watermark),
+    ];
     const second = compromised.length ? this.o.policy.apply(compromised, watermark) : null;
     const decisions = second ? [...first.decisions, ...second.decisions] : first.decisions;
     const alerts = second ? [...first.alerts, ...second.alerts] : first.alerts;
