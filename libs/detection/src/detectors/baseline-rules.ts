@@ -280,3 +280,26 @@ export function ownReadingEvidence(v: FeatureVector): boolean {
 export function takeoverEnforceEvidence(v: FeatureVector): boolean {
   return principalRisk.get(v, 'failuresBeforeLastSuccess') >= 2;
 }
+
+/** Per batch: API key → distinct accounts its answered requests acted for (computed once per batch). */
+const keyAccounts = new WeakMap<BatchView, Map<string, Set<string>>>();
+
+/**
+ * Facts the shared-key guard reads for an API-key finding: how many distinct accounts the key's answered
+ * requests in this batch acted for. An aggregator's key acts for thousands of consenting customers; a
+ * scraper fleet's key for none.
+ */
+export function apiKeyFacts(v: FeatureVector, batch: BatchView): Record<string, number> {
+  let byKey = keyAccounts.get(batch);
+  if (!byKey) {
+    byKey = new Map();
+    for (const e of batch.events) {
+      if (e.apiKeyId === null || e.principal === null || e.status >= 400) continue;
+      let set = byKey.get(e.apiKeyId);
+      if (!set) byKey.set(e.apiKeyId, (set = new Set()));
+      set.add(e.principal);
+    }
+    keyAccounts.set(batch, byKey);
+  }
+  return { distinctAccountsServed: byKey.get(v.id)?.size ?? 0 };
+}

@@ -4,6 +4,7 @@
  */
 import type { DetectorModel } from '@vigil/models';
 import {
+  apiKeyFacts,
   apiKeyFleet,
   ipEnumeration,
   ipFacts,
@@ -113,6 +114,7 @@ export function buildDetectors(models: ModelSet, policy: PolicyConfig): Detector
         action: 'block',
         rules: [apiKeyFleet],
         ruleThresholds: rules('api-key-abuse'),
+        facts: apiKeyFacts,
       }),
     ],
     ['login-population', new LoginPopulationDetector(DEFAULT_LOGIN_POPULATION)],

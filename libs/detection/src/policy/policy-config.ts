@@ -91,6 +91,8 @@ export const policyConfigSchema = z
          */
         sharedAddressMinSuccessfulLogins: z.number().int().min(1).default(5),
         sharedAddressMaxFailedLoginRatio: z.number().min(0).max(1).default(0.5),
+        /** An API key whose answered requests in one batch act for this many accounts is shared (an aggregator). */
+        sharedKeyMinAccounts: z.number().int().min(1).default(5),
         /** User agents of declared search crawlers: their findings become `monitor` (verify, then allowlist). */
         crawlerUserAgents: z
           .array(z.string().min(1))
@@ -100,6 +102,7 @@ export const policyConfigSchema = z
       .default({
         sharedAddressMinSuccessfulLogins: 5,
         sharedAddressMaxFailedLoginRatio: 0.5,
+        sharedKeyMinAccounts: 5,
         crawlerUserAgents: ['Googlebot', 'bingbot', 'DuckDuckBot', 'YandexBot', 'Baiduspider', 'Applebot', 'Slurp'],
       }),
     /** An alert on the same entity is not repeated within this many seconds (unless it escalates). */

@@ -236,6 +236,17 @@ describe('Policy: guards', () => {
     const browser = only(p.apply([ipFinding(IP, { detector: 'scraping' })], T0, () => 'Mozilla/5.0 (X11)').decisions);
     expect(browser.action).toBe('block');
   });
+
+  it("monitors, never blocks, an API key that acts for many customers' accounts (an aggregator's)", () => {
+    const keyFinding = (id: string, accounts: number) =>
+      finding('api_key', id, { detector: 'api-key-abuse', facts: { distinctAccountsServed: accounts } });
+    const p = policyOf();
+    const out = p.apply([keyFinding('k-aggregator', 40), keyFinding('k-fleet', 0)], T0);
+    const byKey = new Map(out.decisions.map((d) => [d.value, d]));
+    expect(byKey.get('k-aggregator')!.action).toBe('monitor');
+    expect(byKey.get('k-fleet')!.action).toBe('block');
+    expect(out.records.find((r) => r.record === byKey.get('k-aggregator'))!.policyRule).toMatch(/^guard:shared-key/);
+  });
 });
 
 describe('Policy: shadow', () => {

@@ -127,10 +127,13 @@ export class Policy {
         this.alert(out, f, at, [], rule, f.score >= 0.8 ? 'medium' : 'low');
         continue;
       }
-      if ((f.target.scope === 'ip' || f.target.scope === 'subnet') && this.sharedAddress(f)) {
+      if (
+        ((f.target.scope === 'ip' || f.target.scope === 'subnet') && this.sharedAddress(f)) ||
+        (f.target.scope === 'api_key' && this.sharedKey(f))
+      ) {
         this.counters.sharedAddressGuard++;
         action = 'monitor';
-        rule = `guard:shared-address(${rule})`;
+        rule = `guard:${f.target.scope === 'api_key' ? 'shared-key' : 'shared-address'}(${rule})`;
       } else if (f.target.scope === 'ip' && this.crawlerUa && this.crawlerUa.test(userAgentOf?.(f) ?? '')) {
         this.counters.crawlerGuard++;
         action = 'monitor';
@@ -255,6 +258,11 @@ export class Policy {
       return null;
     }
     return this.allowIds.get(`${scope}:${value}`) ?? null;
+  }
+
+  /** A key acting for many customers' accounts (an aggregator, a partner's app): never blocked, monitored. */
+  private sharedKey(f: Finding): boolean {
+    return (f.facts?.['distinctAccountsServed'] ?? 0) >= this.config.guards.sharedKeyMinAccounts;
   }
 
   /** Many successful logins in the last hour, and failures no more than the guard's share of the hour's logins. */
