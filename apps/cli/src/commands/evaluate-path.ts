@@ -154,10 +154,7 @@ function sourcesOf(opts: EvaluatePathOptions): SourceRun[] {
       name: input,
       labels: () => labels,
       groupOf: (id) => (id === null ? null : (groups.get(requestKey(id)) ?? null)),
-      batches: async function* () {
-        const opened = openInput(input);
-        for await (const b of readEventBatches(opened.stream, decoder, { sourceName: opened.name })) yield b.events;
-      },
+      batches: () => fileEvents(input, decoder),
       sourceConfig: config,
       policyRaw: sections.policy,
     },
@@ -180,10 +177,7 @@ function injectedRun(
     throw new UsageError(`--inject-attacks takes a whole-number seed, got "${String(opts.injectAttacks)}"`);
   const input = opts.input!;
   let injected: ReturnType<typeof simulateAttacks> | null = null;
-  const readAll = async function* () {
-    const opened = openInput(input);
-    for await (const b of readEventBatches(opened.stream, decoder, { sourceName: opened.name })) yield b.events;
-  };
+  const readAll = () => fileEvents(input, decoder);
   return {
     name: `${input} + attacks(seed ${seed})`,
     labels: () => injected!.labels,
@@ -215,6 +209,12 @@ function injectedRun(
     sourceConfig: config,
     policyRaw,
   };
+}
+
+/** A log file's decoded events, batch by batch (dead letters are the replay's business, not the score's). */
+async function* fileEvents(input: string, decoder: ReturnType<typeof loadSource>['decoder']) {
+  const opened = openInput(input);
+  for await (const b of readEventBatches(opened.stream, decoder, { sourceName: opened.name })) yield b.events;
 }
 
 /** Gateways spell one request id differently (API Gateway logs it as a dashed UUID): compare hex digits. */

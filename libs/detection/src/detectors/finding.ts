@@ -42,6 +42,7 @@ export interface Finding {
 /** One batch as the detectors see it: its events, the vectors of every entity it touched, the watermark. */
 export class BatchView {
   private readonly byKey = new Map<string, FeatureVector>();
+  private lastByIp: Map<string, AccessEvent> | null = null;
 
   constructor(
     readonly events: readonly AccessEvent[],
@@ -57,6 +58,15 @@ export class BatchView {
 
   *ofType(entity: EntityType): Iterable<FeatureVector> {
     for (const v of this.vectors) if (v.entity === entity) yield v;
+  }
+
+  /** The address's last event in this batch (indexed on first use, once per batch). */
+  lastEventOf(clientIp: string): AccessEvent | undefined {
+    if (!this.lastByIp) {
+      this.lastByIp = new Map();
+      for (const e of this.events) this.lastByIp.set(e.clientIp, e);
+    }
+    return this.lastByIp.get(clientIp);
   }
 }
 

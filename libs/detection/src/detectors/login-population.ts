@@ -65,6 +65,16 @@ const COMBOS: readonly (readonly SignatureField[])[] = [
       .map((b) => [a, b]),
   ),
 ];
+/** Field → its single-field combo. */
+const SINGLE_COMBO: ReadonlyMap<SignatureField, number> = new Map(
+  COMBOS.flatMap((fs, i) => (fs.length === 1 ? [[fs[0]!, i] as const] : [])),
+);
+/** `a|b` (either order) → the pair combo of fields a and b. */
+const PAIR_COMBO: ReadonlyMap<string, number> = new Map(
+  COMBOS.flatMap((fs, i) =>
+    fs.length === 2 ? [[`${fs[0]}|${fs[1]}`, i] as const, [`${fs[1]}|${fs[0]}`, i] as const] : [],
+  ),
+);
 
 const COARSE: ReadonlySet<SignatureField> = new Set(['country', 'asn', 'path', 'host', 'method']);
 const MINUTE = 60_000;
@@ -283,18 +293,16 @@ export class LoginPopulationDetector implements Detector {
 
   private singleResidual(f: SignatureField, v: string, failures: number, chosen: readonly Candidate[]): number {
     // A field that is never a signature alone (a country) has no single count: the candidate's own bounds it.
-    const singleIdx = COMBOS.findIndex((fs) => fs.length === 1 && fs[0] === f);
-    const single = singleIdx < 0 ? undefined : this.stats[singleIdx]!.get(v);
+    const singleIdx = SINGLE_COMBO.get(f);
+    const single = singleIdx === undefined ? undefined : this.stats[singleIdx]!.get(v);
     let residual = single ? single.failures.total : failures;
     for (const k of chosen) {
       const entries = Object.entries(k.signature).filter(([x]) => x !== 'routeClass');
       if (entries.length !== 1) continue;
       const [g, w] = entries[0] as [SignatureField, string];
       if (g === f) continue;
-      const idx = COMBOS.findIndex(
-        (fs) => fs.length === 2 && ((fs[0] === f && fs[1] === g) || (fs[0] === g && fs[1] === f)),
-      );
-      if (idx < 0) continue;
+      const idx = PAIR_COMBO.get(`${f}|${g}`);
+      if (idx === undefined) continue;
       const key = COMBOS[idx]![0] === f ? `${v}\u0000${w}` : `${w}\u0000${v}`;
       residual -= this.stats[idx]!.get(key)?.failures.total ?? 0;
     }

@@ -15,6 +15,7 @@ import { ENFORCING_ACTIONS, decisionExpiresAt, type Alert, type Decision, type S
 import { FeatureReader } from '../detectors/feature-reader';
 import { subnetOf, parseIp } from '@vigil/events';
 import { FleetSignatures } from './fleet-signatures';
+import { RecencyMap } from './recency-map';
 
 export interface DetectionEngineOptions {
   readonly detectors: readonly Detector[];
@@ -73,7 +74,7 @@ const MAX_AUTHENTICATED_SUBNETS = 200_000;
 export class DetectionEngine {
   readonly totals = { batches: 0, events: 0, findings: 0, decisions: 0, alerts: 0 };
   /** Subnet → last event time of an authenticated, answered request from it (an API client, a customer). */
-  private readonly authenticatedSubnets = new Map<string, number>();
+  private readonly authenticatedSubnets = new RecencyMap(MAX_AUTHENTICATED_SUBNETS);
   private readonly fleets = new FleetSignatures();
   /** `detector|subnet` → blocked addresses in it → when their block ends. Bounded by the active blocks. */
   private readonly blockedBySubnet = new Map<string, Map<string, number>>();
@@ -106,20 +107,13 @@ export class DetectionEngine {
     this.fleets.observe(events);
     const findings: Finding[] = [];
     for (const d of this.lineUp) for (const f of d.detect(batch)) findings.push(f);
-    let lastUa: Map<string, string | null> | null = null;
-    const userAgentOf = (f: Finding): string | null => {
-      if (f.entity.type !== 'ip') return null;
-      if (!lastUa) {
-        lastUa = new Map();
-        for (const e of events) lastUa.set(e.clientIp, e.userAgent);
-      }
-      return lastUa.get(f.entity.id) ?? null;
-    };
+    const userAgentOf = (f: Finding): string | null =>
+      f.entity.type === 'ip' ? (batch.lastEventOf(f.entity.id)?.userAgent ?? null) : null;
     const first = this.o.policy.apply(findings, watermark, userAgentOf);
     const compromised = [
       ...this.compromisedLogins(events, watermark),
       ...this.subnetEscalations(first, batch),
-      ...this.fleets.findings(first.decisions, events, watermark),
+      ...this.fleets.findings(first.decisions, batch),
     ];
     const second = compromised.length ? this.o.policy.apply(compromised, watermark) : null;
     const decisions = second ? [...first.decisions, ...second.decisions] : first.decisions;
@@ -160,8 +154,7 @@ export class DetectionEngine {
       for (const [k, until] of ips) if (until <= at) ips.delete(k);
       const needed = SUBNET_ESCALATION_ADDRESSES[d.detector] ?? 3;
       if (ips.size < needed) continue;
-      const authenticated = this.authenticatedSubnets.get(subnet);
-      if (authenticated !== undefined && at - authenticated <= AUTHENTICATED_SUBNET_MEMORY_MS) continue;
+      if (this.authenticatedSubnets.seenWithin(subnet, at, AUTHENTICATED_SUBNET_MEMORY_MS)) continue;
       const v = batch.vector('subnet', subnet);
       if (ips.size < SUBNET_ESCALATION_SHARE * subnetReader.get(v, 'distinctIps10m')) continue;
       const attempts = subnetReader.get(v, 'loginAttempts10m');
@@ -203,26 +196,18 @@ export class DetectionEngine {
   /**
    * Subnets with authenticated traffic that was answered (an API client's key, a customer's account)
    * are never escalated: a cloud /24 hosts partners beside scrapers. A scraper fleet with a key is acted
-   * on as the key instead. Bounded: the oldest half is dropped at the cap.
+   * on as the key instead.
    */
   private noteAuthenticatedSubnets(events: readonly AccessEvent[]): void {
     for (const e of events) {
-      if (e.status >= 400 || (e.apiKeyId === null && e.principal === null)) continue;
-      this.authenticatedSubnets.delete(e.subnet);
-      this.authenticatedSubnets.set(e.subnet, e.ts);
+      if (e.status < 400 && (e.apiKeyId !== null || e.principal !== null))
+        this.authenticatedSubnets.touch(e.subnet, e.ts);
     }
-    if (this.authenticatedSubnets.size > MAX_AUTHENTICATED_SUBNETS) {
-      let drop = this.authenticatedSubnets.size / 2;
-      for (const k of this.authenticatedSubnets.keys()) {
-        if (drop-- <= 0) break;
-        this.authenticatedSubnets.delete(k);
-      }
-    }
+    this.authenticatedSubnets.trim();
   }
 
   /** Successful logins in this batch from an address or signature under an active stuffing decision. */
   private compromisedLogins(events: readonly AccessEvent[], watermark: number): Finding[] {
-    if (!events.some((e) => e.routeClass === 'login')) return [];
     const out = new Map<string, Finding>();
     for (const e of events) {
       if (e.routeClass !== 'login' || e.status >= 400 || e.principal === null || out.has(e.principal)) continue;

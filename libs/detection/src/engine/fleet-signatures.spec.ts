@@ -1,5 +1,6 @@
 import type { AccessEvent } from '@vigil/events';
 import { event, T0 } from '../../../../test/features/fixtures/access-events';
+import { BatchView } from '../detectors/finding';
 import type { Decision } from '../records/records';
 import { FLEET_MIN_ADDRESSES, FleetSignatures } from './fleet-signatures';
 
@@ -37,7 +38,7 @@ describe('FleetSignatures', () => {
     const f = new FleetSignatures();
     const { events, decisions } = fleet(FLEET_MIN_ADDRESSES, T0);
     f.observe(events);
-    const found = f.findings(decisions, events, T0);
+    const found = f.findings(decisions, new BatchView(events, [], T0));
     expect(found).toContainEqual(
       expect.objectContaining({
         detector: 'scraping',
@@ -52,7 +53,7 @@ describe('FleetSignatures', () => {
     const f = new FleetSignatures();
     const { events, decisions } = fleet(FLEET_MIN_ADDRESSES - 1, T0);
     f.observe(events);
-    expect(f.findings(decisions, events, T0)).toEqual([]);
+    expect(f.findings(decisions, new BatchView(events, [], T0))).toEqual([]);
   });
 
   it('never signs software that logged-in customers use (the bank app, a browser)', () => {
@@ -60,7 +61,7 @@ describe('FleetSignatures', () => {
     f.observe([read('198.51.100.7', T0 - 30 * MIN, { principal: 'p-customer', status: 200 })]);
     const { events, decisions } = fleet(FLEET_MIN_ADDRESSES + 5, T0);
     f.observe(events);
-    const found = f.findings(decisions, events, T0);
+    const found = f.findings(decisions, new BatchView(events, [], T0));
     expect(found.filter((x) => (x.target.value as Record<string, string>)['tlsFingerprint'] === TOOL_TLS)).toEqual([]);
   });
 
@@ -71,11 +72,10 @@ describe('FleetSignatures', () => {
     expect(
       f.findings(
         decisions.map((d) => ({ ...d, detector: 'credential-stuffing' })),
-        events,
-        T0,
+        new BatchView(events, [], T0),
       ),
     ).toEqual([]);
-    f.findings(decisions, events, T0);
-    expect(f.findings([], [], T0 + 11 * MIN)).toEqual([]);
+    f.findings(decisions, new BatchView(events, [], T0));
+    expect(f.findings([], new BatchView([], [], T0 + 11 * MIN))).toEqual([]);
   });
 });

@@ -11,8 +11,9 @@
  * are all used by logged-in customers; a scraping tool is not.
  */
 import type { AccessEvent } from '@vigil/events';
-import type { Finding } from '../detectors/finding';
+import type { BatchView, Finding } from '../detectors/finding';
 import { ENFORCING_ACTIONS, type Decision, type Signature, type SignatureField } from '../records/records';
+import { RecencyMap } from './recency-map';
 
 const WINDOW_MS = 10 * 60_000;
 const CUSTOMER_MEMORY_MS = 60 * 60_000;
@@ -31,7 +32,7 @@ interface FleetValue {
 
 export class FleetSignatures {
   /** `field\u0000value` → last time an authenticated customer's answered request presented it. */
-  private readonly customerUse = new Map<string, number>();
+  private readonly customerUse = new RecencyMap(MAX_VALUES);
   private readonly fleets = new Map<string, FleetValue>();
 
   /** Every event of a batch, before the policy: remembers which values customers use. */
@@ -41,30 +42,21 @@ export class FleetSignatures {
       for (const f of FIELDS) {
         const v = e[f];
         if (v === null) continue;
-        const k = `${f}\u0000${v}`;
-        this.customerUse.delete(k);
-        this.customerUse.set(k, e.ts);
+        this.customerUse.touch(`${f}\u0000${v}`, e.ts);
       }
     }
-    if (this.customerUse.size > MAX_VALUES) {
-      let drop = this.customerUse.size - MAX_VALUES;
-      for (const k of this.customerUse.keys()) {
-        if (drop-- <= 0) break;
-        this.customerUse.delete(k);
-      }
-    }
+    this.customerUse.trim();
   }
 
   /** The batch's new scraping blocks on addresses → findings for the values their fleets share. */
-  findings(decisions: readonly Decision[], events: readonly AccessEvent[], at: number): Finding[] {
+  findings(decisions: readonly Decision[], batch: BatchView): Finding[] {
+    const at = batch.watermark;
     const blocks = decisions.filter(
       (d) => d.detector === 'scraping' && d.scope === 'ip' && !d.shadow && ENFORCING_ACTIONS.has(d.action),
     );
     if (blocks.length) {
-      const lastOf = new Map<string, AccessEvent>();
-      for (const e of events) lastOf.set(e.clientIp, e);
       for (const d of blocks) {
-        const e = lastOf.get(d.value as string);
+        const e = batch.lastEventOf(d.value as string);
         if (!e) continue;
         for (const f of FIELDS) {
           const v = e[f];
@@ -89,8 +81,7 @@ export class FleetSignatures {
         continue;
       }
       if (fleet.blocked.size < FLEET_MIN_ADDRESSES) continue;
-      const used = this.customerUse.get(k);
-      if (used !== undefined && at - used <= CUSTOMER_MEMORY_MS) continue;
+      if (this.customerUse.seenWithin(k, at, CUSTOMER_MEMORY_MS)) continue;
       const [field, value] = k.split('\u0000') as [SignatureField, string];
       const routeClass = [...fleet.routeClasses].sort((a, b) => b[1] - a[1])[0]![0];
       const signature: Signature = { routeClass, [field]: value };
