@@ -16,6 +16,7 @@ import { registerReport } from './commands/report';
 import { registerRun } from './commands/run';
 import { registerTrain } from './commands/train';
 import { registerSimulate } from './commands/simulate';
+import { registerTopics } from './commands/topics';
 import { UsageError } from './errors';
 
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerModels(program);
   registerAudit(program);
   registerReport(program);
+  registerTopics(program);
   return program;
 }
 

@@ -6,6 +6,9 @@
  *
  * Batches are cut by event time as in a replay, and also when the input goes quiet (`--idle-flush-ms`):
  * a live attack that pauses must not have its decision held back until the next request arrives.
+ *
+ * With `--kafka BROKERS --redis URL` the input is raw log topics instead and `vigil run` runs the
+ * detector service in this process (kafka/run-on-kafka.ts).
  */
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
@@ -22,22 +25,19 @@ import { ModelReloader } from '../live/model-reload';
 import { RecentAlerts } from '../live/recent-alerts';
 import { parseListen, startRunApi, stopRunApi, type RunView } from '../live/run-api';
 import { RunMetrics, type ModelInfo } from '../live/run-metrics';
-import { addSourceOptions, loadSource, type SourceOptions } from '../source-options';
+import { REACH_BUDGET_MS, runOnKafka, type KafkaRunOptions } from '../kafka/run-on-kafka';
+import { addSourceOptions, loadSource } from '../source-options';
 
-export interface RunOptions extends SourceOptions {
+export interface RunOptions extends KafkaRunOptions {
   follow: boolean;
   fromEnd: boolean;
-  listen: string;
   decisions?: string;
   alerts?: string;
   audit?: string;
   deadLetter?: string;
-  models?: string;
   shadowModels?: string[];
   backend?: string;
-  batchSeconds?: string;
   maxEntities?: string;
-  idleFlushMs: string;
   exitAtEnd: boolean;
   progress: boolean;
 }
@@ -48,7 +48,9 @@ const PROGRESS_LOG_MS = 10_000;
 export function registerRun(program: Command): void {
   const cmd = program
     .command('run')
-    .description('run detection continuously on stdin or a followed log file; serve decisions over HTTP')
+    .description(
+      'run detection continuously on stdin or a followed log file (or Kafka topics with --kafka); serve decisions over HTTP',
+    )
     .addHelpText(
       'after',
       `
@@ -56,6 +58,7 @@ Examples:
   vigil run --source kong --input /var/log/kong/http.ndjson --follow --audit audit.ndjson
   tail -F access.log | vigil run --source nginx --input - --listen 0.0.0.0:8080 --decisions decisions.ndjson
   curl -s localhost:8080/v1/decisions?scope=ip   # active decisions (add include_shadow=true for shadow ones)
+  vigil run --source kong --kafka kafka:9092 --redis redis://redis:6379 --raw-topic gateway.kong --listen 0.0.0.0:9464
 
 The same path as \`vigil replay\` (decode → feature windows in memory → detectors → policy; no Kafka or
 Redis), kept running. HTTP: GET /v1/decisions (the records as in the decisions file, active at the
@@ -66,9 +69,24 @@ SIGINT or SIGTERM (or the run ends with it, with --exit-at-end). Output files ar
 root is watched: a changed set that loads is swapped in between batches, one that does not is refused
 and the models in use stay (vigil_model_reload_total{outcome}). Logs are JSON lines on stderr.
 SIGINT/SIGTERM: stop reading, detect the pending batch, close the files (the audit trail writes its
-closing checkpoint), exit 0.`,
+closing checkpoint), exit 0.
+
+With --kafka (and --redis, --raw-topic) the detector service runs in this process instead: it consumes
+the raw topics (in the --source format) in consumer group --group-id, keeps its windows in Redis, and
+produces decisions (keyed scope:value), alerts, audit lines and dead letters to the detector config's
+default output topics (\`vigil topics create --raw-topic NAME\` creates them all; its --dry-run names
+them). --listen serves GET /metrics, /health and /ready. --config, --models, --batch-seconds and
+--idle-flush-ms mean what they mean for a file; the file-only flags (--input, --follow, output files,
+--shadow-models, --backend, --max-entities, --exit-at-end) are refused. The brokers and Redis get ${REACH_BUDGET_MS / 1000} s
+to answer, or vigil run exits 1 saying which did not. SIGINT/SIGTERM: finish the fetch in hand, detect
+held events, produce, commit the offsets, exit 0. For more than one instance or Redis Cluster, run the
+detector service (deploy/README.md).`,
     );
-  addSourceOptions(cmd)
+  addSourceOptions(cmd);
+  // --input is the file mode's; --kafka reads topics instead, so run() asks for one of the two.
+  const input = cmd.options.find((o) => o.long === '--input');
+  if (input) input.mandatory = false;
+  cmd
     .option('-f, --follow', 'keep reading the file as it grows (tail -F); stdin is always read to its end', false)
     .option('--from-end', 'with --follow, skip what the file holds now and read only what is appended', false)
     .option('--listen <host:port>', 'HTTP address; port 0 picks a free one (printed on stderr)', '127.0.0.1:8080')
@@ -87,12 +105,30 @@ closing checkpoint), exit 0.`,
     .option('--idle-flush-ms <ms>', 'detect the pending batch once the input has been quiet this long', '1000')
     .option('--exit-at-end', 'exit once the input ends instead of serving until a signal', false)
     .option('--no-progress', 'do not log a progress line every 10 s')
+    .option('--kafka <brokers>', 'run the detector service here: consume --raw-topic from these brokers (host:port,…)')
+    .option('--redis <url>', 'with --kafka: the Redis holding the windows, redis://[:password@]host:port[/db]')
+    .option('--raw-topic <name...>', 'with --kafka: the raw log topic(s) to consume, in the --source format')
+    .option('--group-id <id>', 'with --kafka: the consumer group (default vigil-detector)')
+    .option(
+      '--no-idempotent-producer',
+      'with --kafka: plain acks=-1 producer, for brokers that name no controller (test mocks)',
+    )
     .action(async (opts: RunOptions) => {
       await run(opts);
     });
 }
 
 export async function run(opts: RunOptions): Promise<void> {
+  if (
+    opts.kafka !== undefined ||
+    opts.redis !== undefined ||
+    opts.rawTopic !== undefined ||
+    opts.groupId !== undefined
+  ) {
+    if (opts.kafka === undefined) throw new UsageError('--redis, --raw-topic and --group-id go with --kafka BROKERS');
+    return runOnKafka({ ...opts });
+  }
+  if (opts.input === undefined) throw new UsageError("required option '-i, --input <file>' not specified (or --kafka)");
   const listen = parseListen(opts.listen);
   const idleFlushMs = Number(opts.idleFlushMs);
   if (!(Number.isInteger(idleFlushMs) && idleFlushMs >= 10 && idleFlushMs <= 600_000))

@@ -12,6 +12,17 @@ import { readConfigFile } from '@vigil/platform';
 /** The models shipped with Vigil: `<repo>/models`, found from this file (dist/ or src/). */
 export const BUNDLED_MODELS = resolve(__dirname, '..', '..', '..', '..', 'models');
 
+/**
+ * The output topics' default names, the one place they are written: the schema's defaults below, and
+ * what `vigil topics create` plans when no config names the topics.
+ */
+export const DEFAULT_TOPICS = {
+  decisions: 'vigil.decisions',
+  alerts: 'vigil.alerts',
+  audit: 'vigil.audit',
+  deadLetters: 'vigil.dead-letters',
+} as const;
+
 const sourceTopicSchema = z
   .object({
     topic: z.string().min(1),
@@ -39,10 +50,10 @@ export const detectorConfigSchema = z
         maxWaitTimeMs: z.number().int().positive().default(500),
         topics: z
           .object({
-            decisions: z.string().min(1).default('vigil.decisions'),
-            alerts: z.string().min(1).default('vigil.alerts'),
-            audit: z.string().min(1).default('vigil.audit'),
-            deadLetters: z.string().min(1).default('vigil.dead-letters'),
+            decisions: z.string().min(1).default(DEFAULT_TOPICS.decisions),
+            alerts: z.string().min(1).default(DEFAULT_TOPICS.alerts),
+            audit: z.string().min(1).default(DEFAULT_TOPICS.audit),
+            deadLetters: z.string().min(1).default(DEFAULT_TOPICS.deadLetters),
           })
           .strict()
           .prefault({}),
