@@ -38,6 +38,11 @@ export interface SimulationOptions {
   readonly startMs?: number;
   /** Include attack campaigns (default true); false gives benign traffic and traps only. */
   readonly attacks?: boolean;
+  /**
+   * Campaigns per hour relative to the default (1): a bank with ten times the traffic meets more
+   * campaigns, not faster ones (tools' rates do not depend on the target's size).
+   */
+  readonly attackRate?: number;
   /** HMAC key for the hashed entities in the labels (default: the events' development key). */
   readonly hashKey?: string;
   readonly hashHexChars?: number;
@@ -99,11 +104,12 @@ export class Simulation {
   constructor(readonly options: SimulationOptions) {
     if (!(options.minutes > 0)) throw new RangeError('minutes must be > 0');
     if (!(options.scale > 0)) throw new RangeError('scale must be > 0');
+    if (options.attackRate !== undefined && !(options.attackRate > 0)) throw new RangeError('attackRate must be > 0');
     this.startMs = options.startMs ?? DEFAULT_START_MS;
     this.endMs = this.startMs + Math.round(options.minutes * 60_000);
     const rng = new Random(options.seed);
     const world = new World(rng.fork('world'), Math.max(200, Math.round(10_000 * options.scale)));
-    this.ctx = new RunContext(world, rng, this.startMs, this.endMs, options.scale);
+    this.ctx = new RunContext(world, rng, this.startMs, this.endMs, options.scale, options.attackRate ?? 1);
   }
 
   /** The requests, in event-time order. Runs once. */

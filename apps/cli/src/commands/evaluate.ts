@@ -18,7 +18,8 @@ import {
 } from '@vigil/training';
 import { UsageError } from '../errors';
 import { evaluateWholePath } from './evaluate-path';
-import { backendOption, buildData, fileSource, parseNumberList, positive, simulationSources } from './train';
+import { loadHistory } from './history-options';
+import { backendOption, buildData, parseNumberList, positive, simulationSources } from './train';
 
 interface EvaluateOptions {
   model: string[];
@@ -129,7 +130,15 @@ export async function evaluate(opts: EvaluateOptions): Promise<DetectorEvaluatio
   } else if (opts.input) {
     if (!opts.labels && opts.injectAttacks === undefined)
       throw new UsageError('--input needs --labels and/or --inject-attacks');
-    sources = [fileSource({ ...opts, input: opts.input })];
+    const history = await loadHistory({
+      input: [opts.input],
+      ...(opts.source ? { source: opts.source } : {}),
+      ...(opts.config ? { config: opts.config } : {}),
+      ...(opts.labels ? { labels: [opts.labels] } : {}),
+      discoverLabels: false,
+      ...(opts.injectAttacks !== undefined ? { injectAttacks: opts.injectAttacks } : {}),
+    });
+    sources = [history.source];
   } else {
     throw new UsageError('give --input with --labels, or --simulate-seeds');
   }

@@ -3,6 +3,7 @@
  * feature registry before it is deployed: manifest shape, feature names/order/registry version, that
  * model.json takes the manifest's inputs and its weights load in TF.js. DIR is one model directory or a
  * models root (every version of every detector is checked). `vigil models list` shows what is installed.
+ * `vigil models compare` judges a retrained set against the running one (models-compare.ts).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,11 +16,16 @@ import {
   validateModelDir,
   type ModelValidation,
 } from '@vigil/models';
+import { DEFAULT_PROMOTION_MARGINS } from '@vigil/training';
 import { UsageError } from '../errors';
+import { LABELS_HELP } from './history-options';
+import { COMPARE_HELP, compareModels, type CompareOptions } from './models-compare';
 import { backendOption } from './train';
 
 export function registerModels(program: Command): void {
-  const models = program.command('models').description('inspect and validate model directories');
+  const models = program
+    .command('models')
+    .description('inspect, validate and compare model directories (champion/challenger)');
   models
     .command('validate')
     .description('check model exports against the feature registry (exit code 1 if any is refused)')
@@ -41,6 +47,49 @@ the manifest's feature count; weights that do not match model.json.`,
     .action(async (dir: string, opts: { load: boolean; json?: boolean; backend?: string }) => {
       const results = await validate(dir, opts);
       if (results.some((r) => !r.ok)) process.exitCode = 1;
+    });
+  models
+    .command('compare')
+    .description(
+      'champion/challenger: two model sets on the whole path over held-back hours and simulated seeds, and the promotion rule (exit code 1 when refused)',
+    )
+    .requiredOption('--champion <dir>', 'models root of the running set')
+    .requiredOption('--challenger <dir>', 'models root of the retrained set')
+    .option('-i, --input <paths...>', 'held-back history: log files, folders or globs (repeatable)')
+    .option('-s, --source <format>', 'gateway log format of --input')
+    .option('-c, --config <file>', 'source mapping config (and policy: section) of --input')
+    .option('-l, --labels <files...>', 'label files of --input: labels.json or the incident format (repeatable)')
+    .option('--no-discover-labels', 'do not pick up label files found beside the logs')
+    .option('--from <time>', 'only the history from this time (ISO 8601 or epoch ms)')
+    .option('--to <time>', 'only the history before this time')
+    .option('--group-gap <minutes>', 'incidents without a campaign id: join records this close in time', '10')
+    .option('--inject-attacks [seed]', 'also merge simulated attack campaigns into --input at its volume')
+    .option('--attack-rate <x>', 'campaigns per hour relative to a simulated bank of the history’s volume', '1')
+    .option('--simulate-seeds <list>', 'evaluate on fresh simulations with these seeds too (e.g. 5001-5003)')
+    .option('--minutes <m>', 'minutes per simulation', '60')
+    .option('--scales <list>', 'benign scale per simulation, cycled', '0.7,1,1.5')
+    .option(
+      '--recall-margin <x>',
+      'largest drop of a style’s entity recall allowed',
+      String(DEFAULT_PROMOTION_MARGINS.recall),
+    )
+    .option(
+      '--stopped-margin <x>',
+      'largest drop of a style’s share of attack requests stopped allowed',
+      String(DEFAULT_PROMOTION_MARGINS.stopped),
+    )
+    .option(
+      '--harm-margin <x>',
+      'largest rise of a benign class’s share of users affected allowed',
+      String(DEFAULT_PROMOTION_MARGINS.harm),
+    )
+    .option('--json <file>', 'write the comparison, the verdict and both whole-path reports as JSON')
+    .option('--backend <name>', 'TF.js backend to start from: tensorflow, wasm or cpu')
+    .option('--no-progress', 'do not print progress on stderr')
+    .addHelpText('after', `${COMPARE_HELP}\n${LABELS_HELP}`)
+    .action(async (opts: CompareOptions) => {
+      const verdict = await compareModels(opts);
+      if (!verdict.promote) process.exitCode = 1;
     });
   models
     .command('list')

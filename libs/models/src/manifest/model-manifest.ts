@@ -55,7 +55,15 @@ export const modelManifestSchema = z
       /** Normalized values are clipped to ±clip, so that an attacker cannot push one input to infinity. */
       clip: z.number().positive(),
     }),
-    thresholds: z.object({ alert: thresholdSchema, block: thresholdSchema }),
+    thresholds: z.object({
+      alert: thresholdSchema,
+      block: thresholdSchema,
+      /**
+       * Why the thresholds are where they are (written by `vigil train`): validation counts per style,
+       * benign look-alikes and their highest score, floors applied, intervals, accepted thin validation.
+       */
+      evidence: z.record(z.string(), z.unknown()).optional(),
+    }),
     /** Decision points: one score per touched entity per event-time tick of this length. */
     decisionTickMs: z.number().int().positive(),
     architecture: z.object({ hidden: z.array(z.number().int().positive()), activation: z.string() }),
@@ -68,6 +76,8 @@ export const modelManifestSchema = z
       epochs: z.number().int().nonnegative(),
       seconds: z.number().nonnegative(),
       imbalance: z.string(),
+      /** What the data was made of: files, hours, label sets, the mix and the split (`vigil train`). */
+      provenance: z.record(z.string(), z.unknown()).optional(),
     }),
     /** Metrics on held-out data (validation campaigns, and fresh simulations when measured). */
     evaluation: z.record(z.string(), z.unknown()),

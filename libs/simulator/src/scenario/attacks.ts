@@ -585,7 +585,8 @@ export function* apiKeyFleet(ctx: RunContext, rng: Random, t0: number): ActorScr
 /** Plans the run's campaigns: counts grow with its length; kinds, styles and start times are drawn. */
 export function* campaignPlanner(ctx: RunContext): ActorScript {
   const rng = ctx.rng.fork('campaigns');
-  const minutes = (ctx.endMs - ctx.startMs) / 60_000;
+  // Campaign counts grow with the run's length and the bank's exposure (attackRate).
+  const minutes = ((ctx.endMs - ctx.startMs) / 60_000) * ctx.attackRate;
   const at = (share = 0.75) => ctx.startMs + rng.range(0.02, share) * (ctx.endMs - ctx.startMs);
   const plan: [number, (r: Random, t: number) => ActorScript][] = [];
   const styles: StuffingStyle[] = rng.shuffle(['datacenter_burst', 'residential_botnet', 'low_and_slow']);

@@ -24,6 +24,8 @@ export class RunContext {
     readonly endMs: number,
     /** Multiplies benign volume. */
     readonly scale: number,
+    /** Multiplies the number of attack campaigns per hour. */
+    readonly attackRate = 1,
   ) {
     const p = world.params;
     const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);

@@ -31,6 +31,8 @@ export interface DatasetBuilderOptions {
   readonly into?: Map<DetectorId, Dataset>;
   /** Input layouts other than the default (evaluating a model that reads a subset, e.g. a notebook export). */
   readonly layouts?: Partial<Record<DetectorId, LayoutSpec>>;
+  /** What the rows' traffic is (`history`, `simulated`), for the training mix. Default `history`. */
+  readonly origin?: string;
 }
 
 export interface LayoutSpec {
@@ -76,9 +78,11 @@ export class DatasetBuilder {
   private batch: AccessEvent[] = [];
   private tick = Number.NaN;
   private readonly plans: { def: DetectorDefinition; layout: InputLayout; ds: Dataset }[];
+  private readonly origin: string;
 
   constructor(private readonly options: DatasetBuilderOptions) {
     this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
+    this.origin = options.origin ?? 'history';
     this.datasets = options.into ?? new Map();
     this.plans = options.detectors.map((id) => {
       const def = DETECTOR_DEFINITIONS[id];
@@ -109,6 +113,8 @@ export class DatasetBuilder {
   private flush(): void {
     const events = this.batch;
     this.batch = [];
+    // Labels that name ranges, keys or sessions learn the addresses behind them before rows are labeled.
+    this.options.labels.observe(events);
     const result = this.store.applyNow(events);
     this.stats.events += events.length;
     this.stats.batches++;
@@ -152,8 +158,8 @@ export class DatasetBuilder {
         if (!def.campaignTypes.includes(s.type) && at >= s.startMs && at <= s.endMs + LABEL_LINGER_MS) return null;
       }
     }
-    const traps = labels.trapsOf(def.labelEntity, id);
+    const traps = labels.trapsOf(def.labelEntity, id, at);
     const trap = label === 0 && traps.length ? traps[0]!.trap : null;
-    return { label, entityKey, at, campaign, style, trap, splitKey };
+    return { label, entityKey, at, campaign, style, trap, splitKey, origin: this.origin };
   }
 }

@@ -19,6 +19,8 @@ export class Dataset {
   readonly trap: (string | null)[] = [];
   /** Rows with one split key always land on the same side: a campaign, or a benign entity. */
   readonly splitKey: string[] = [];
+  /** Where the row's traffic came from (`history`, `simulated`): the mix the loss is weighted by. */
+  readonly origin: string[] = [];
 
   constructor(
     readonly detector: DetectorDefinition,
@@ -49,6 +51,7 @@ export class Dataset {
       style: string | null;
       trap: string | null;
       splitKey: string;
+      origin: string;
     },
   ): void {
     const w = this.width;
@@ -66,6 +69,7 @@ export class Dataset {
     this.style.push(meta.style);
     this.trap.push(meta.trap);
     this.splitKey.push(meta.splitKey);
+    this.origin.push(meta.origin);
   }
 
   /** A new dataset with the rows where `keep` holds. */
@@ -82,6 +86,7 @@ export class Dataset {
         style: this.style[r]!,
         trap: this.trap[r]!,
         splitKey: this.splitKey[r]!,
+        origin: this.origin[r]!,
       });
     }
     return out;

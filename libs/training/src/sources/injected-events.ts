@@ -6,7 +6,8 @@
  */
 import type { AccessEvent } from '@vigil/events';
 import type { LabelsFile } from '@vigil/simulator';
-import { SimulatedRun } from './simulated-events';
+import type { Overlay } from './history-stream';
+import { SimulatedRun, type SimulatedRunOptions } from './simulated-events';
 
 export interface InjectionOptions {
   readonly seed: number;
@@ -71,4 +72,84 @@ function mergeSorted(a: readonly AccessEvent[], b: readonly AccessEvent[]): Acce
   }
   while (j < b.length) out.push(b[j++]!);
   return out;
+}
+
+/** Requests a minute of the simulator's bank at scale 1 (measured: 124.5k requests in an hour, seed 11). */
+export const SIMULATED_REQUESTS_PER_MINUTE = 2075;
+/** Share of those requests that are benign look-alikes (traps) at scale 1 (same run: 71.8k of 124.5k). */
+export const SIMULATED_TRAP_SHARE = 0.58;
+
+export interface OverlayOptions {
+  readonly seed: number;
+  readonly startMs: number;
+  readonly endMs: number;
+  /** `attacks`: the campaigns' requests; `benign`: the benign look-alikes' (NATs, partners, crawlers, …). */
+  readonly kind: 'attacks' | 'benign';
+  /** The history's volume, records a minute: what the overlay is sized by. */
+  readonly historyPerMinute: number;
+  /**
+   * attacks: campaigns per hour relative to the simulator's at the history's volume (1 = as many as a
+   * simulated bank of that size meets); benign: the look-alikes' requests as a share of the history's.
+   */
+  readonly proportion: number;
+  readonly hashKey?: string;
+}
+
+export interface SimulatedOverlay {
+  readonly overlay: Overlay;
+  readonly labels: LabelsFile;
+  readonly run: SimulatedRun;
+  /** Requests the overlay adds (from its labels, before decoding). */
+  readonly requests: number;
+  /** What was asked and what it came to, for manifests and summaries. */
+  readonly describe: Readonly<Record<string, number | string>>;
+}
+
+/**
+ * Simulated traffic to merge into a history, sized by its volume. A generation-only pass (no writing,
+ * no decoding) gives the labels first, because rows are labeled as they are built; the events are then
+ * generated again lazily (same seed, same requests) while the merge reads them, so memory does not grow
+ * with the history's length.
+ */
+export function simulatedOverlay(o: OverlayOptions): SimulatedOverlay {
+  const ratio = Math.max(0.01, o.historyPerMinute / SIMULATED_REQUESTS_PER_MINUTE);
+  const minutes = Math.max(1, (o.endMs - o.startMs) / 60_000);
+  const base = {
+    seed: o.seed,
+    minutes,
+    startMs: o.startMs,
+    trackGroups: true,
+    ...(o.hashKey ? { hashKey: o.hashKey } : {}),
+  };
+  const options: SimulatedRunOptions =
+    o.kind === 'attacks'
+      ? { ...base, scale: ratio, attackRate: Math.min(8, Math.max(0.25, ratio * o.proportion)), kinds: ['attack'] }
+      : {
+          ...base,
+          scale: Math.max(0.02, (ratio * o.proportion) / SIMULATED_TRAP_SHARE),
+          attacks: false,
+          kinds: ['trap'],
+        };
+  const labels = SimulatedRun.labelsOf(options);
+  const run = new SimulatedRun(options);
+  const groups = o.kind === 'attacks' ? labels.campaigns : labels.traps;
+  const requests = groups.reduce((a, g) => a + g.requests, 0);
+  const historyRecords = o.historyPerMinute * minutes;
+  return {
+    overlay: { name: run.name, startMs: o.startMs, events: () => run.events() },
+    labels,
+    run,
+    requests,
+    describe: {
+      kind: o.kind,
+      seed: o.seed,
+      source: run.name,
+      asked: o.proportion,
+      scale: Number(options.scale.toFixed(3)),
+      ...(options.attackRate !== undefined ? { attackRate: Number(options.attackRate.toFixed(3)) } : {}),
+      groups: groups.length,
+      requests,
+      shareOfHistory: Number((requests / Math.max(1, historyRecords)).toFixed(4)),
+    },
+  };
 }

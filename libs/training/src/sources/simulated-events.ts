@@ -18,6 +18,11 @@ export interface SimulatedRunOptions extends SimulationOptions {
   readonly format?: SimFormat;
   /** Only the attack campaigns' requests (for injection into other traffic). */
   readonly attacksOnly?: boolean;
+  /**
+   * Only these kinds of requests (`trap`: the benign look-alikes — NATs, partners, monitors, crawlers,
+   * travellers — for injection into other traffic). `attacksOnly` is `['attack']`.
+   */
+  readonly kinds?: readonly ('attack' | 'trap' | 'benign')[];
   /** Remember each labeled request's group (campaign or trap id) for groupOf(). */
   readonly trackGroups?: boolean;
 }
@@ -35,7 +40,9 @@ export class SimulatedRun {
 
   get name(): string {
     const o = this.options;
-    return `sim-seed${o.seed}-m${o.minutes}-s${o.scale}${o.attacksOnly ? '-attacks' : ''}`;
+    const kinds = kindsOf(o);
+    const only = kinds === null ? '' : kinds.length === 1 && kinds[0] === 'attack' ? '-attacks' : `-${kinds.join('+')}`;
+    return `sim-seed${o.seed}-m${o.minutes}-s${o.scale}${only}`;
   }
 
   /** Decoded events in chunks of `chunk`. Runs once; labels() is complete afterwards. */
@@ -47,8 +54,9 @@ export class SimulatedRun {
     const config = parseSourceConfig(key ? { ...raw, hashing: { key } } : raw, 'simulator source config');
     const decoder = createSourceDecoder(this.format, config);
     let out: AccessEvent[] = [];
+    const kinds = kindsOf(this.options);
     for (const r of this.sim.requests()) {
-      if (this.options.attacksOnly && r.kind !== 'attack') continue;
+      if (kinds !== null && !kinds.includes(r.kind)) continue;
       if (this.options.trackGroups && r.group !== null) this.groups.set(r.request.requestId, r.group);
       const d = decoder.decode(writer.write(r.request));
       if (!d.ok) {
@@ -73,16 +81,28 @@ export class SimulatedRun {
   static labelsOf(options: SimulatedRunOptions): LabelsFile {
     const sim = new Simulation(options);
     for (const r of sim.requests()) void r;
-    const l = sim.labels();
-    return options.attacksOnly ? { ...l, traps: [] } : l;
+    return only(sim.labels(), kindsOf(options));
   }
 
   labels(): LabelsFile {
-    const l = this.sim.labels();
-    return this.options.attacksOnly ? { ...l, traps: [] } : l;
+    return only(this.sim.labels(), kindsOf(this.options));
   }
 
   stats(): SimulationStats {
     return this.sim.stats();
   }
+}
+
+function kindsOf(o: SimulatedRunOptions): readonly ('attack' | 'trap' | 'benign')[] | null {
+  return o.kinds ?? (o.attacksOnly ? ['attack'] : null);
+}
+
+/** The labels of the kinds kept: a run of only traps has no campaigns to label, and the reverse. */
+function only(l: LabelsFile, kinds: readonly string[] | null): LabelsFile {
+  if (kinds === null) return l;
+  return {
+    ...l,
+    campaigns: kinds.includes('attack') ? l.campaigns : [],
+    traps: kinds.includes('trap') ? l.traps : [],
+  };
 }

@@ -17,6 +17,7 @@ function dataset() {
         style: styles[c % 3]!,
         trap: null,
         splitKey: campaign,
+        origin: 'simulated',
       });
     }
     // The same campaign's entity before it started: benign row, same split key.
@@ -28,6 +29,7 @@ function dataset() {
       style: null,
       trap: null,
       splitKey: campaign,
+      origin: 'simulated',
     });
   }
   for (let b = 0; b < 300; b++) {
@@ -39,6 +41,7 @@ function dataset() {
       style: null,
       trap: null,
       splitKey: `sim|192.0.2.${b}`,
+      origin: 'simulated',
     });
   }
   return ds;

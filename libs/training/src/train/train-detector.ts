@@ -1,8 +1,11 @@
 /**
  * Training one detector model: a small MLP (dense ReLU layers, sigmoid output) on normalized rows, with a
  * weighted binary cross-entropy. Class imbalance: both classes carry the same total weight; rows of benign
- * traps (NATs, aggregator, monitors, crawler) are weighted up, because a false block there is the costliest
- * mistake. Deterministic for a seed (initializers and shuffling are seeded).
+ * look-alikes (labeled NATs, partners, monitors, crawlers, travellers: the hard negatives) are weighted
+ * up, because a false block there is the costliest mistake. A mix (`originShares`, e.g. history 0.6 and
+ * simulated 0.4) gives each origin of rows that share of the total weight whatever its row count, with
+ * its classes balanced inside it, so that a model keeps what the simulator teaches and adds what the
+ * bank shows. Deterministic for a seed (initializers and shuffling are seeded).
  */
 import type { LayersModel, Tensor, Scalar } from '@tensorflow/tfjs';
 import { fitNormalization, normalizeRows, type Normalization, type TfRuntime } from '@vigil/models';
@@ -16,6 +19,8 @@ export interface TrainOptions {
   readonly learningRate?: number;
   readonly seed?: number;
   readonly trapWeight?: number;
+  /** Share of the total loss weight per row origin (`history`, `simulated`); default: by row count. */
+  readonly originShares?: Readonly<Record<string, number>>;
   readonly onEpoch?: (epoch: number, loss: number) => void;
 }
 
@@ -72,13 +77,15 @@ export async function trainDetector(rt: TfRuntime, train: Dataset, options: Trai
   const positives = train.positives();
   const negatives = n - positives;
   if (positives === 0) throw new Error(`no positive rows for ${train.detector.id}: the data has none of its campaigns`);
+  const classWeight = options.originShares ? mixWeights(train, options.originShares) : null;
   const wPos = n / (2 * positives);
   const wNeg = n / (2 * Math.max(negatives, 1));
   const weights = new Float32Array(n);
   const y = new Float32Array(n);
   for (let r = 0; r < n; r++) {
     y[r] = train.labels[r]!;
-    weights[r] = y[r] ? wPos : wNeg * (train.trap[r] ? o.trapWeight : 1);
+    const base = classWeight ? classWeight(r) : y[r] ? wPos : wNeg;
+    weights[r] = y[r] ? base : base * (train.trap[r] ? o.trapWeight : 1);
   }
   const model = buildModel(rt, width, o.hidden, o.seed);
   const optimizer = tf.train.adam(o.learningRate);
@@ -131,6 +138,32 @@ export async function trainDetector(rt: TfRuntime, train: Dataset, options: Trai
     seconds: (Date.now() - started) / 1000,
     hidden: o.hidden,
   };
+}
+
+/**
+ * Row weights for a mix: origin o gets share[o] of the total, split evenly between the classes it has
+ * (an origin without attacks gives its whole share to benign rows). Origins missing from `shares` get
+ * none; shares are normalized over the origins present.
+ */
+export function mixWeights(ds: Dataset, shares: Readonly<Record<string, number>>): (r: number) => number {
+  const counts = new Map<string, [number, number]>();
+  for (let r = 0; r < ds.rows; r++) {
+    const o = ds.origin[r]!;
+    let c = counts.get(o);
+    if (!c) counts.set(o, (c = [0, 0]));
+    c[ds.labels[r]!]++;
+  }
+  let total = 0;
+  for (const o of counts.keys()) total += shares[o] ?? 0;
+  if (!(total > 0))
+    throw new Error(`the mix gives no weight to the origins present (${[...counts.keys()].join(', ')})`);
+  const w = new Map<string, [number, number]>();
+  for (const [o, [neg, pos]] of counts) {
+    const share = ((shares[o] ?? 0) / total) * ds.rows;
+    const classes = (neg > 0 ? 1 : 0) + (pos > 0 ? 1 : 0);
+    w.set(o, [neg ? share / classes / neg : 0, pos ? share / classes / pos : 0]);
+  }
+  return (r) => w.get(ds.origin[r]!)![ds.labels[r]!]!;
 }
 
 function shuffle(a: number[], rng: Random): void {

@@ -1,11 +1,9 @@
 /**
- * From datasets to shipped models: per detector, split by campaign, train, score the validation split,
- * choose thresholds at the entity level, write model.json + weights + manifest.json.
- *
- * Thresholds: alert = the lowest score at which validation entities reach `alertPrecision` (most recall at
- * that precision); block = the same at `blockPrecision`, and always above the highest score any benign trap
- * entity (NAT, aggregator, monitor, crawler, traveller) reached in training or validation, so that the
- * shipped model recommends no block on the traffic that fools naive rules.
+ * From datasets to shipped models: per detector, split (by campaign, or by time without cutting a
+ * campaign), check that validation can carry thresholds, train, score the validation split, choose
+ * thresholds at the entity level with their evidence (train/thresholds.ts), write model.json + weights +
+ * manifest.json. The manifest records the data (sources, files, hours, label sets, mix, split) and why
+ * each threshold is where it is.
  */
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
@@ -25,19 +23,36 @@ import type { DetectorId } from '../detectors/detector-definitions';
 import { evaluateDetector, type DetectorEvaluation } from '../evaluate/evaluate';
 import type { LabelIndex } from '../labels/label-index';
 import { entityScores } from '../metrics/entity-scores';
-import { thresholdForPrecision } from '../metrics/metrics';
-import { splitByCampaign } from '../split/campaign-split';
+import { splitDataset, type DescribedSplit, type SplitSpec } from '../split/time-split';
+import {
+  chooseThresholds,
+  DEFAULT_THRESHOLD_OPTIONS,
+  type ThresholdEvidence,
+  type ThresholdOptions,
+} from './thresholds';
 import { DEFAULT_TRAIN_OPTIONS, trainDetector, type TrainOptions } from './train-detector';
 import type { SourceSummary } from './training-data';
+import {
+  countValidation,
+  DEFAULT_VALIDATION_MINIMUMS,
+  thinValidation,
+  type ThinValidation,
+  type ValidationCounts,
+  type ValidationMinimums,
+} from './validation-check';
 
 export interface PipelineOptions {
   readonly modelVersion: string;
   readonly train?: TrainOptions;
-  readonly validationShare?: number;
-  readonly alertPrecision?: number;
-  readonly blockPrecision?: number;
+  /** Default: by campaign, 30 % of each style's campaigns (and of benign entities) in validation. */
+  readonly split?: SplitSpec;
+  readonly thresholds?: Partial<ThresholdOptions>;
   readonly tickMs?: number;
   readonly sources: readonly SourceSummary[];
+  /** What the data was made of, written into the manifest as `training.provenance`. */
+  readonly provenance?: Readonly<Record<string, unknown>>;
+  /** Thin validation the caller accepted (`--accept-thin-validation`): recorded in the manifest. */
+  readonly acceptedThinValidation?: readonly ThinValidation[];
   readonly now?: Date;
   readonly onStage?: (detector: DetectorId, stage: string) => void;
 }
@@ -46,12 +61,26 @@ export interface TrainedDetector {
   readonly detector: DetectorId;
   readonly model: DetectorModel;
   readonly validation: DetectorEvaluation;
+  readonly counts: ValidationCounts;
+  readonly evidence: ThresholdEvidence;
   readonly trainRows: number;
   readonly validationRows: number;
   readonly seconds: number;
 }
 
-const BLOCK_MARGIN = 0.01;
+export const DEFAULT_SPLIT: SplitSpec = { mode: 'campaign', validationShare: 0.3, seed: 1 };
+
+/** The split a detector will be trained on, and what its validation side holds (before any training). */
+export function planSplit(
+  detector: DetectorId,
+  ds: Dataset,
+  spec: SplitSpec = DEFAULT_SPLIT,
+  minimums: ValidationMinimums = DEFAULT_VALIDATION_MINIMUMS,
+): { split: DescribedSplit; counts: ValidationCounts; thin: ThinValidation[] } {
+  const split = splitDataset(ds, spec);
+  const counts = countValidation(detector, split);
+  return { split, counts, thin: thinValidation(counts, minimums) };
+}
 
 export async function trainDetectorModel(
   rt: TfRuntime,
@@ -59,9 +88,11 @@ export async function trainDetectorModel(
   ds: Dataset,
   labels: LabelIndex,
   options: PipelineOptions,
+  planned?: { split: DescribedSplit; counts: ValidationCounts },
 ): Promise<TrainedDetector> {
   const started = Date.now();
-  const split = splitByCampaign(ds, options.validationShare ?? 0.3, options.train?.seed ?? 1);
+  const spec = options.split ?? { ...DEFAULT_SPLIT, seed: options.train?.seed ?? 1 };
+  const { split, counts } = planned ?? planSplit(detector, ds, spec);
   options.onStage?.(detector, `training on ${split.train.rows} rows (${split.train.positives()} attack)`);
   const trained = await trainDetector(rt, split.train, {
     ...options.train,
@@ -75,23 +106,29 @@ export async function trainDetectorModel(
   const validationScores = scorer.predict(split.validation.raw, split.validation.rows);
   const trainScores = scorer.predict(split.train.raw, split.train.rows);
   const valEntities = entityScores(split.validation, validationScores);
-  const trapMax = Math.max(
-    0,
-    ...[...valEntities, ...entityScores(split.train, trainScores)].filter((e) => e.trap).map((e) => e.score),
-  );
-  const scores = valEntities.map((e) => e.score);
-  const ys = valEntities.map((e) => e.label);
-  const alertTarget = options.alertPrecision ?? 0.99;
-  const blockTarget = options.blockPrecision ?? 0.999;
-  const alert = thresholdForPrecision(scores, ys, alertTarget);
-  const block = thresholdForPrecision(scores, ys, blockTarget, Math.min(trapMax + BLOCK_MARGIN, 0.999));
-  const blockScore = Math.max(block.score, alert.score, Math.min(trapMax + BLOCK_MARGIN, 0.999));
+  const lookalikes = [...valEntities, ...entityScores(split.train, trainScores)]
+    .filter((e) => e.trap !== null && e.label === 0)
+    .map((e) => ({ key: e.key, cls: e.trap!, score: e.score }));
+  const evidence = chooseThresholds(valEntities, lookalikes, { ...DEFAULT_THRESHOLD_OPTIONS, ...options.thresholds });
+  const threshold = (d: ThresholdEvidence['alert']) => ({
+    score: d.score,
+    targetPrecision: d.targetPrecision,
+    precision: d.precision,
+    recall: d.recall,
+  });
   const manifest = parseManifest(
     {
       ...provisional,
       thresholds: {
-        alert: { score: alert.score, targetPrecision: alertTarget, precision: alert.precision, recall: alert.recall },
-        block: { score: blockScore, targetPrecision: blockTarget, precision: block.precision, recall: block.recall },
+        alert: threshold(evidence.alert),
+        block: threshold(evidence.block),
+        evidence: {
+          ...round4(evidence),
+          validationCounts: counts,
+          ...(options.acceptedThinValidation?.length
+            ? { acceptedThinValidation: options.acceptedThinValidation.filter((t) => t.detector === detector) }
+            : {}),
+        },
       },
     },
     `${detector} manifest`,
@@ -103,10 +140,13 @@ export async function trainDetectorModel(
       ...manifest,
       evaluation: {
         validation: {
-          split: 'held-out campaigns and benign entities (by campaign, never by row)',
-          trapMaxScore: Number(trapMax.toFixed(4)),
-          alertThresholdMet: alert.met,
-          blockThresholdMet: block.met,
+          split:
+            split.mode === 'time'
+              ? `history by time from ${split.cutMs === null ? '-' : new Date(split.cutMs).toISOString()} (campaigns whole, by their start); simulated rows by campaign`
+              : 'held-out campaigns and benign entities (by campaign, never by row)',
+          trapMaxScore: evidence.lookalikes.maxScore ?? 0,
+          alertThresholdMet: evidence.alert.met,
+          blockThresholdMet: evidence.block.met,
           ...validation,
           campaigns: undefined,
         },
@@ -118,6 +158,8 @@ export async function trainDetectorModel(
     detector,
     model: new DetectorModel(final, trained.model, rt),
     validation,
+    counts,
+    evidence,
     trainRows: split.train.rows,
     validationRows: split.validation.rows,
     seconds: (Date.now() - started) / 1000,
@@ -130,10 +172,12 @@ function manifestFor(
   ds: Dataset,
   trained: Awaited<ReturnType<typeof trainDetector>>,
   options: PipelineOptions,
-  split: ReturnType<typeof splitByCampaign>,
+  split: DescribedSplit,
   thresholds: ModelManifest['thresholds'],
 ): ModelManifest {
   const t = { ...DEFAULT_TRAIN_OPTIONS, ...options.train };
+  const origins: Record<string, number> = {};
+  for (const o of split.train.origin) origins[o] = (origins[o] ?? 0) + 1;
   return {
     manifestVersion: MANIFEST_VERSION,
     detector,
@@ -155,10 +199,26 @@ function manifestFor(
       campaignTypes: [...ds.detector.campaignTypes],
       epochs: trained.epochs,
       seconds: Number(trained.seconds.toFixed(1)),
-      imbalance: `weighted loss: classes balanced, benign trap rows ×${t.trapWeight}`,
+      imbalance:
+        `weighted loss: classes balanced${t.originShares ? ` within each origin, origins weighted ${JSON.stringify(t.originShares)}` : ''}, ` +
+        `benign look-alike rows ×${t.trapWeight}`,
+      provenance: {
+        ...options.provenance,
+        split: {
+          mode: split.mode,
+          ...(split.cutMs !== null ? { validationFrom: new Date(split.cutMs).toISOString() } : {}),
+          ...(options.split ? { validationShare: options.split.validationShare, seed: options.split.seed } : {}),
+        },
+        trainRowsByOrigin: origins,
+      },
     },
     evaluation: {},
   };
+}
+
+/** Numbers in the evidence rounded for the manifest (scores to 4 decimals). */
+function round4<T>(x: T): T {
+  return JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(4)) : v))) as T;
 }
 
 /** Writes models/<detector>/<version>/{model.json, weights.bin, manifest.json}; returns the directory. */

@@ -1,31 +1,54 @@
 /**
- * Where training and evaluation data come from: simulations (by seed and parameters), gateway log files
- * (optionally with simulated attacks injected), simulator labels files and confirmed-incident files. Each
- * source is replayed through the decoders and a fresh window store into the per-detector datasets.
+ * Where training and evaluation data come from: simulations (by seed and parameters), and a bank's
+ * history — many gateway log files read as one stream in event-time order, with its label sets and
+ * optional simulated overlays (attack campaigns, benign look-alikes) merged in. Every source is replayed
+ * through the decoders and a fresh window store into the per-detector datasets; rows remember their
+ * origin (`history` or `simulated`), which is what the training mix weighs.
  */
-import { openInput, readEventBatches } from '@vigil/connectors';
-import type { AccessEvent, SourceDecoder } from '@vigil/events';
+import type { SourceDecoder } from '@vigil/events';
 import type { LabelsFile } from '@vigil/simulator';
 import { DatasetBuilder, DEFAULT_TICK_MS, type DatasetBuilderOptions } from '../dataset/dataset-builder';
 import type { Dataset } from '../dataset/dataset';
 import type { DetectorId } from '../detectors/detector-definitions';
-import { LabelIndex, type ConfirmedIncident } from '../labels/label-index';
-import { mergeByTime, simulateAttacks } from '../sources/injected-events';
+import type { GroupingOptions } from '../labels/campaign-grouping';
+import type { IncidentFile } from '../labels/incidents';
+import { LabelIndex, type LabelSetSummary } from '../labels/label-index';
+import {
+  historySpan,
+  HistoryStream,
+  type HistoryFile,
+  type HistorySpan,
+  type Overlay,
+  type TimeWindow,
+} from '../sources/history-stream';
+import { simulatedOverlay, type OverlayOptions } from '../sources/injected-events';
 import { SimulatedRun, type SimulatedRunOptions } from '../sources/simulated-events';
+
+/** One label file of a history: a simulator labels file or an incident-format file. */
+export interface LabelSetInput {
+  readonly name: string;
+  readonly labels?: LabelsFile;
+  readonly incidents?: IncidentFile;
+}
+
+/** Simulated traffic to merge into the history, sized by its volume (see `simulatedOverlay`). */
+export type OverlaySpec = Pick<OverlayOptions, 'seed' | 'kind' | 'proportion'>;
 
 export type DataSource =
   | { readonly kind: 'simulation'; readonly options: SimulatedRunOptions }
   | {
-      readonly kind: 'file';
-      readonly path: string;
+      readonly kind: 'history';
+      /** Scanned log files (`scanHistoryFile`), merged by event time. */
+      readonly files: readonly HistoryFile[];
       readonly decoder: SourceDecoder;
-      /** Simulator labels (labels.json of `vigil simulate`). */
-      readonly labels?: LabelsFile;
-      readonly incidents?: readonly ConfirmedIncident[];
-      /** Inject simulated campaigns drawn with this seed. */
-      readonly injectSeed?: number;
-      readonly injectScale?: number;
+      readonly labelSets: readonly LabelSetInput[];
+      readonly overlays?: readonly OverlaySpec[];
+      readonly window?: TimeWindow;
+      readonly grouping?: GroupingOptions;
+      /** The HMAC key the history's principals are hashed with, so simulated principals hash alike. */
       readonly hashKey?: string;
+      /** Names the replay in entity keys (default `history`). */
+      readonly name?: string;
     };
 
 export interface SourceSummary {
@@ -35,6 +58,26 @@ export interface SourceSummary {
   readonly campaigns: number;
   readonly rows: Readonly<Record<string, number>>;
   readonly seconds: number;
+}
+
+/** What a history source was made of: recorded in the manifests of models trained on it. */
+export interface HistorySummary extends SourceSummary {
+  readonly origin: 'history';
+  readonly span: { readonly from: string; readonly to: string; readonly hours: number };
+  readonly window: { readonly from: string | null; readonly to: string | null };
+  readonly files: readonly {
+    readonly path: string;
+    readonly bytes: number;
+    readonly from: string;
+    readonly to: string;
+    readonly events: number;
+    readonly deadLetters: number;
+    readonly read: boolean;
+  }[];
+  readonly labelSets: readonly LabelSetSummary[];
+  readonly overlays: readonly Readonly<Record<string, number | string>>[];
+  readonly historyEvents: number;
+  readonly overlayEvents: number;
 }
 
 export interface TrainingData {
@@ -48,8 +91,11 @@ export interface BuildDataOptions {
   readonly detectors: readonly DetectorId[];
   readonly layouts?: DatasetBuilderOptions['layouts'];
   readonly tickMs?: number;
-  readonly onProgress?: (source: string, events: number) => void;
+  /** `events`: done so far in this source; `total`: its estimate (histories), when known. */
+  readonly onProgress?: (source: string, events: number, total?: number) => void;
 }
+
+const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function buildTrainingData(
   sources: readonly DataSource[],
@@ -60,84 +106,122 @@ export async function buildTrainingData(
   const datasets = new Map<DetectorId, Dataset>();
   const summaries: SourceSummary[] = [];
   // One builder per source, all filling the same datasets with the same labels.
-  const builderFor = (source: string): DatasetBuilder =>
-    new DatasetBuilder({ ...options, labels, source, into: datasets, tickMs: options.tickMs ?? DEFAULT_TICK_MS });
-  for (const [i, src] of sources.entries()) {
+  const builderFor = (source: string, origin: string): DatasetBuilder =>
+    new DatasetBuilder({
+      ...options,
+      labels,
+      source,
+      origin,
+      into: datasets,
+      tickMs: options.tickMs ?? DEFAULT_TICK_MS,
+    });
+  for (const src of sources) {
     const t0 = Date.now();
     const before = new Map([...datasets].map(([k, d]) => [k, d.rows]));
-    let name: string;
-    let events = 0;
-    let campaigns = 0;
-    let extra: Record<string, unknown> = {};
+    const rowsAdded = () => {
+      const rows: Record<string, number> = {};
+      for (const [k, d] of datasets) rows[k] = d.rows - (before.get(k) ?? 0);
+      return rows;
+    };
     if (src.kind === 'simulation') {
       const run = new SimulatedRun(src.options);
-      name = run.name;
+      const name = run.name;
       // Rows are labeled as they are built, and a simulation's labels are complete only at its end: a
       // first pass generates the requests without writing or decoding them, just for the labels.
       const file = SimulatedRun.labelsOf(src.options);
       labels.addLabelsFile(file, name);
-      campaigns = file.campaigns.length;
-      const builder = builderFor(name);
+      const builder = builderFor(name, 'simulated');
+      let events = 0;
       for (const chunk of run.events()) {
         builder.push(chunk);
         events += chunk.length;
         options.onProgress?.(name, events);
       }
       builder.finish();
-      extra = { seed: src.options.seed, minutes: src.options.minutes, scale: src.options.scale, format: run.format };
-    } else {
-      name = `${src.path}#${i}`;
-      if (src.labels) {
-        labels.addLabelsFile(src.labels, name);
-        campaigns += src.labels.campaigns.length;
-      }
-      src.incidents?.forEach((inc, k) => labels.addIncident(inc, `${name}:i${k + 1}`));
-      campaigns += src.incidents?.length ?? 0;
-      let stream: AsyncIterable<readonly AccessEvent[]> = fileBatches(src.path, src.decoder);
-      if (src.injectSeed !== undefined) {
-        const span = await timeSpan(src.path, src.decoder);
-        const attacks = simulateAttacks({
-          seed: src.injectSeed,
-          startMs: span.startMs,
-          endMs: span.endMs,
-          scale: src.injectScale ?? 1,
-          ...(src.hashKey ? { hashKey: src.hashKey } : {}),
-        });
-        labels.addLabelsFile(attacks.labels, `${name}+inject${src.injectSeed}`);
-        campaigns += attacks.labels.campaigns.length;
-        stream = mergeByTime(stream, attacks.events);
-        extra = { injectedSeed: src.injectSeed, injectedEvents: attacks.events.length };
-      }
-      const builder = builderFor(name);
-      for await (const chunk of stream) {
-        builder.push(chunk);
-        events += chunk.length;
-        options.onProgress?.(name, events);
-      }
-      builder.finish();
-      extra = { ...extra, input: src.path, labelsFile: Boolean(src.labels), incidents: src.incidents?.length ?? 0 };
+      summaries.push({
+        source: name,
+        origin: 'simulated',
+        events,
+        campaigns: file.campaigns.length,
+        rows: rowsAdded(),
+        seconds: (Date.now() - t0) / 1000,
+        seed: src.options.seed,
+        minutes: src.options.minutes,
+        scale: src.options.scale,
+        format: run.format,
+      });
+      continue;
     }
-    const rows: Record<string, number> = {};
-    for (const [k, d] of datasets) rows[k] = d.rows - (before.get(k) ?? 0);
-    summaries.push({ source: name, events, campaigns, rows, seconds: (Date.now() - t0) / 1000, ...extra });
+    summaries.push(await replayHistory(src, labels, builderFor, options, rowsAdded, t0));
   }
   return { datasets, labels, sources: summaries, seconds: (Date.now() - started) / 1000 };
 }
 
-async function* fileBatches(path: string, decoder: SourceDecoder): AsyncGenerator<AccessEvent[]> {
-  const input = openInput(path);
-  for await (const b of readEventBatches(input.stream, decoder, { sourceName: input.name })) yield b.events;
-}
-
-async function timeSpan(path: string, decoder: SourceDecoder): Promise<{ startMs: number; endMs: number }> {
-  let startMs = Infinity;
-  let endMs = -Infinity;
-  for await (const events of fileBatches(path, decoder)) {
-    for (const e of events) {
-      if (e.ts < startMs) startMs = e.ts;
-      if (e.ts > endMs) endMs = e.ts;
-    }
+async function replayHistory(
+  src: Extract<DataSource, { kind: 'history' }>,
+  labels: LabelIndex,
+  builderFor: (source: string, origin: string) => DatasetBuilder,
+  options: BuildDataOptions,
+  rowsAdded: () => Record<string, number>,
+  t0: number,
+): Promise<HistorySummary> {
+  const name = src.name ?? 'history';
+  const window = src.window ?? {};
+  const span: HistorySpan = historySpan(src.files, window);
+  const labelSets: LabelSetSummary[] = [];
+  for (const set of src.labelSets) {
+    if (set.labels) labelSets.push(labels.addLabelsFile(set.labels, set.name));
+    if (set.incidents) labelSets.push(labels.addIncidentFile(set.incidents, set.name, src.grouping));
   }
-  if (!Number.isFinite(startMs)) throw new Error(`${path} has no decodable events to inject attacks into`);
-  return { startMs, endMs };
+  const overlays: Overlay[] = [];
+  const described: Record<string, number | string>[] = [];
+  for (const o of src.overlays ?? []) {
+    const sim = simulatedOverlay({
+      ...o,
+      startMs: span.startMs,
+      endMs: span.endMs,
+      historyPerMinute: span.recordsPerMinute,
+      ...(src.hashKey ? { hashKey: src.hashKey } : {}),
+    });
+    labelSets.push(labels.addLabelsFile(sim.labels, `${name}+${sim.run.name}`));
+    overlays.push(sim.overlay);
+    described.push(sim.describe);
+  }
+  const stream = new HistoryStream(src.files, src.decoder, overlays, window);
+  const builder = builderFor(name, 'history');
+  const total = span.records + described.reduce((a, d) => a + Number(d['requests'] ?? 0), 0);
+  for await (const chunk of stream.batches()) {
+    builder.push(chunk);
+    options.onProgress?.(name, stream.events, total);
+  }
+  builder.finish();
+  return {
+    source: name,
+    origin: 'history',
+    events: stream.events,
+    historyEvents: stream.events - stream.overlayEvents,
+    overlayEvents: stream.overlayEvents,
+    campaigns: labelSets.reduce((a, l) => a + l.campaigns, 0),
+    rows: rowsAdded(),
+    seconds: (Date.now() - t0) / 1000,
+    span: { from: iso(span.startMs), to: iso(span.endMs), hours: Number(span.hours.toFixed(3)) },
+    window: {
+      from: window.fromMs !== undefined ? iso(window.fromMs) : null,
+      to: window.toMs !== undefined ? iso(window.toMs) : null,
+    },
+    files: src.files.map((f, k) => {
+      const st = stream.fileStats[k]!;
+      return {
+        path: f.path,
+        bytes: f.bytes,
+        from: iso(f.firstTs),
+        to: iso(f.lastTs),
+        events: st.events,
+        deadLetters: st.deadLetters,
+        read: st.opened,
+      };
+    }),
+    labelSets,
+    overlays: described,
+  };
 }
