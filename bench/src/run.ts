@@ -15,6 +15,7 @@ async function main(): Promise<void> {
         `  --records N       features: corpus size (default 300,000; 50,000 with --quick)\n` +
         `  --repeat N        features: warm memory-store passes to take the median of (default 3)\n` +
         `  --redis-url URL   features: use this Redis instead of a throwaway redis-server\n` +
+        `  --models DIR|none detector: one case with these models (default: the bundled models, then none)\n` +
         `suites:\n${SUITES.map((s) => `  ${s.name.padEnd(12)} ${s.description}`).join('\n')}`,
     );
     return;

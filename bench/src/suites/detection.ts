@@ -17,7 +17,7 @@ import { floorRate, timed, type BenchContext, type BenchResult, type BenchSuite 
 
 const MODELS = resolve(__dirname, '..', '..', '..', 'models');
 
-async function simulatedHour(ctx: BenchContext): Promise<string> {
+export async function simulatedHour(ctx: BenchContext): Promise<string> {
   const minutes = ctx.quick ? 15 : 60;
   const dir = join(ctx.workDir, `detect-sim-${minutes}m`);
   const file = join(dir, 'traffic.kong.log');

@@ -2,6 +2,7 @@ import type { BenchSuite } from '../harness';
 import { complianceSuite } from './compliance';
 import { decodeMemorySuite, decodeSuite } from './decode';
 import { detectionSuite } from './detection';
+import { detectorSuite } from './detector';
 import { featuresSuite } from './features';
 import { inventorySuite } from './inventory';
 
@@ -12,5 +13,6 @@ export const SUITES: readonly BenchSuite[] = [
   inventorySuite,
   featuresSuite,
   detectionSuite,
+  detectorSuite,
   complianceSuite,
 ];
