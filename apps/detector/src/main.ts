@@ -18,7 +18,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const { app, log } = await createDetectorApp(config);
+  const { app, log, detector } = await createDetectorApp(config);
+  // A service that can no longer consume is no service: exit non-zero so the orchestrator restarts it.
+  void detector.whenFailed.then(async (err) => {
+    log.fatal({ err }, 'detector failed; exiting');
+    await app.close().catch(() => undefined);
+    process.exit(1);
+  });
   await app.listen(config.http.port, config.http.host);
   log.info({ port: config.http.port, host: config.http.host }, 'detector listening (/metrics, /health, /ready)');
 }

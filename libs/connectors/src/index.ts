@@ -14,9 +14,9 @@ export type { CommitPosition, RecordSink, RecordSource, SourceBatch, SourceRecor
 export { FileRecordSource, OVERSIZED_HEADER } from './file/file-record-source';
 export type { FileRecordSourceOptions } from './file/file-record-source';
 export { NdjsonRecordSink } from './file/ndjson-record-sink';
-export { KafkaRecordSource } from './kafka/kafka-record-source';
+export { KafkaRecordSource, SourceRestartedError } from './kafka/kafka-record-source';
 export type { KafkaRecordSourceOptions } from './kafka/kafka-record-source';
 export { KafkaRecordProducer, KafkaRecordSink, jsonEncoder } from './kafka/kafka-record-sink';
 export type { KafkaEncoder, KafkaMessageOut } from './kafka/kafka-record-sink';
-export { deadLetterEncoder, DEAD_LETTER_HEADERS } from './kafka/dead-letter-encoder';
+export { deadLetterEncoder, DEAD_LETTER_HEADERS, DEFAULT_DEAD_LETTER_MAX_BYTES } from './kafka/dead-letter-encoder';
 export type { RawDeadLetter } from './kafka/dead-letter-encoder';

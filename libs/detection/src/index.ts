@@ -20,11 +20,12 @@ export {
 } from './policy/policy-config';
 export type { DetectorName, DetectorPolicy, PolicyConfig } from './policy/policy-config';
 export { Policy, matches } from './policy/policy';
-export type { PolicyOptions, PolicyOutcome, PolicyRecord, HashKind } from './policy/policy';
+export type { PolicyOptions, PolicyOutcome, PolicyRecord, PolicyState, HashKind } from './policy/policy';
 export { buildDetectors } from './engine/build-detectors';
 export type { ModelSet } from './engine/build-detectors';
-export { DetectionEngine } from './engine/detection-engine';
-export type { BatchOutcome, DetectionEngineOptions } from './engine/detection-engine';
+export { DetectionEngine, ENGINE_STATE_VERSION } from './engine/detection-engine';
+export type { BatchOutcome, DetectionEngineOptions, EngineState } from './engine/detection-engine';
+export { decodeEngineState, encodeEngineState } from './engine/engine-state-codec';
 export { DetectionPipeline, DEFAULT_BATCH_SPAN_MS, DEFAULT_MAX_BATCH_EVENTS } from './engine/detection-pipeline';
 export type { DetectionPipelineOptions, DetectionSinks, PipelineTotals } from './engine/detection-pipeline';
 export * from './audit';

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { GATEWAY_KINDS } from '@vigil/events';
+import { DEFAULT_DEAD_LETTER_MAX_BYTES } from '@vigil/connectors';
 import { readConfigFile } from '@vigil/platform';
 
 /** The models shipped with Vigil: `<repo>/models`, found from this file (dist/ or src/). */
@@ -45,6 +46,8 @@ export const detectorConfigSchema = z
         groupId: z.string().min(1).default('vigil-detector'),
         /** Only a broker without a controller (the test mock) needs false. */
         idempotentProducer: z.boolean().default(true),
+        /** Dead-letter values longer than this keep their head only (the full length in a header). */
+        deadLetterMaxBytes: z.number().int().positive().default(DEFAULT_DEAD_LETTER_MAX_BYTES),
         sessionTimeoutMs: z.number().int().positive().default(30_000),
         heartbeatIntervalMs: z.number().int().positive().default(3_000),
         maxWaitTimeMs: z.number().int().positive().default(500),

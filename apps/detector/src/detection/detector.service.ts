@@ -1,12 +1,18 @@
 /**
- * The detector's hot path: Kafka fetches → decode per topic → the detection pipeline of the fetch's
- * partition (Redis windows, idempotent per offset) → audit lines, decisions, alerts and dead letters
- * produced with acks=-1 → only then the partition's offsets committed. One fetch at a time: kafkajs waits
+ * The detector's hot path: Kafka fetches → decode per topic → the detection of the fetch's partition
+ * (its own engine, Redis windows idempotent per offset; see partition-detection.ts) → per closed batch:
+ * audit lines, decisions and alerts produced with acks=-1, then the partition's checkpoint in Redis →
+ * dead letters produced → only then the partition's offset committed. One fetch at a time: kafkajs waits
  * for each acknowledgement before it hands out the next batch, which is the backpressure.
  *
- * Stopping (SIGTERM through Nest's shutdown hooks): the fetch in hand is finished, every partition's held
- * events are detected, their outputs produced and offsets committed, then the consumer leaves its group
- * and the clients disconnect.
+ * Partitions are owned, not shared: each has its own engine, restored from its checkpoint when it is
+ * assigned here and dropped (held events unprocessed, never committed) when a rebalance takes it away.
+ * Detection is therefore a function of the partition's records alone, whichever instance runs it and
+ * however often it crashed: one instance or several, killed or not, decide the same.
+ *
+ * Stopping (SIGTERM through Nest's shutdown hooks): the fetch in hand is finished, partitions read to
+ * their end are flushed (as an idle flush would), everything closed is committed, then the consumer
+ * leaves its group and the clients disconnect. Events of a batch still open are left to the next owner.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -30,14 +36,15 @@ import {
   type DetectionSetup,
 } from '@vigil/detection';
 import { deadLetter, parseSourceConfig, type AccessEvent } from '@vigil/events';
-import { RedisWindowStore, type RedisClient } from '@vigil/features';
+import { DEFAULT_KEY_PREFIX, RedisWindowStore, type RedisClient } from '@vigil/features';
 import type { Logger } from '@vigil/platform';
 import { Cluster, Redis } from 'ioredis';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import type { DetectorConfig } from '../config/detector-config';
 import type { DetectorMetrics } from '../ops/detector-metrics';
 import { KafkaAuditSink } from './kafka-audit-sink';
-import { PartitionDetection } from './partition-detection';
+import { PartitionCheckpoints } from './partition-checkpoints';
+import { PartitionDetection, type BatchReport, type PartitionOutputs } from './partition-detection';
 import { buildRecordDecoders, type RecordDecoder } from './record-decoders';
 
 /** The development audit key, as `vigil replay` uses without VIGIL_AUDIT_KEY. */
@@ -59,17 +66,20 @@ export class DetectorService {
   private auditSink: KafkaAuditSink | null = null;
   private audit: AuditTrail | null = null;
   private readonly partitions = new Map<string, PartitionDetection>();
+  private checkpoints!: PartitionCheckpoints;
+  /** Between a rebalance's start and the new assignment: no idle flush (partitions may be moving). */
+  private rebalancing = false;
   private loop: Promise<void> | null = null;
   private wakeStop: (() => void) | null = null;
-  private readonly stopRequested: Promise<void>;
+  private onFailure!: (err: Error) => void;
+  /** Resolves with the cause when the service stops on an error (main.ts then exits non-zero). */
+  readonly whenFailed = new Promise<Error>((resolve) => (this.onFailure = resolve));
 
   constructor(
     readonly config: DetectorConfig,
     private readonly log: Logger,
     private readonly metrics: DetectorMetrics,
-  ) {
-    this.stopRequested = new Promise((resolve) => (this.wakeStop = resolve));
-  }
+  ) {}
 
   /** Builds everything and starts consuming; resolves once the consumer is running (not yet joined). */
   async start(): Promise<void> {
@@ -77,13 +87,12 @@ export class DetectorService {
     const sourceConfig = parseSourceConfig(c.source, 'source');
     const policy = parsePolicyConfig(c.policy);
     this.decoders = buildRecordDecoders(c.sources, sourceConfig);
-    this.setup = await buildDetectionSetup(policy, sourceConfig, {
-      models: c.detection.models,
-      onRecord: (r, watermark) => this.audit?.append(auditEntryOf(r, watermark, this.setup.configDigest)),
-    });
+    this.setup = await buildDetectionSetup(policy, sourceConfig, { models: c.detection.models });
+    this.metrics.noteModels(this.setup);
     this.redis = c.redis.cluster
       ? new Cluster(c.redis.cluster.map(hostPort))
       : new Redis(c.redis.url!, { maxRetriesPerRequest: 3 });
+    this.checkpoints = new PartitionCheckpoints(this.redis, c.redis.keyPrefix ?? DEFAULT_KEY_PREFIX);
     const kafka = new Kafka({
       clientId: c.kafka.clientId,
       brokers: c.kafka.brokers,
@@ -101,7 +110,7 @@ export class DetectorService {
       t.alerts,
       jsonEncoder<Alert>((a) => `${a.entity.type}:${a.entity.value}`),
     );
-    this.deadLettersOut = this.producer.sink(t.deadLetters, deadLetterEncoder);
+    this.deadLettersOut = this.producer.sink(t.deadLetters, deadLetterEncoder(c.kafka.deadLetterMaxBytes));
     if (c.audit.enabled) {
       const trailId = randomUUID();
       this.auditSink = new KafkaAuditSink(this.producer, t.audit, trailId);
@@ -122,6 +131,15 @@ export class DetectorService {
         heartbeatInterval: c.kafka.heartbeatIntervalMs,
         maxWaitTimeInMs: c.kafka.maxWaitTimeMs,
       },
+      onRebalancing: () => {
+        this.rebalancing = true;
+      },
+      onAssigned: (assignment) => this.onAssigned(assignment),
+      onRestart: (err, attempt) => {
+        this.rebalancing = true;
+        this.metrics.consumerRestarts.inc();
+        this.log.warn({ err, attempt }, 'kafka consumer failed; rebuilding it and rejoining the group');
+      },
     });
     await this.source.start();
     this.log.info(
@@ -133,6 +151,7 @@ export class DetectorService {
       this.state = 'failed';
       this.failure = err;
       this.log.error({ err }, 'detector stopped on an error');
+      this.onFailure(err);
     });
   }
 
@@ -171,66 +190,133 @@ export class DetectorService {
     }
   }
 
+  /**
+   * One fetch at a time, an idle flush when none comes for `idleFlushMs`, out on stop. Each wait is one
+   * fresh promise that the fetch, the timer or a stop settles, and nothing long-lived keeps a reaction
+   * to it: a race against a promise that lives until shutdown would keep every fetch it ever resolved.
+   */
   private async run(): Promise<void> {
     const batches = this.source.batches()[Symbol.asyncIterator]();
-    let next = batches.next();
-    const IDLE = Symbol('idle');
-    const STOP = Symbol('stop');
-    const stop = this.stopRequested.then(() => STOP);
+    let settled: { result?: IteratorResult<SourceBatch>; error?: unknown } | null = null;
+    let wake: (() => void) | null = null;
+    const fetchNext = (): void => {
+      settled = null;
+      batches.next().then(
+        (result) => {
+          settled = { result };
+          wake?.();
+        },
+        (error: unknown) => {
+          settled = { error };
+          wake?.();
+        },
+      );
+    };
+    fetchNext();
     while (this.state === 'running') {
-      let timer: NodeJS.Timeout | undefined;
-      const idle = new Promise<typeof IDLE>((resolve) => {
-        timer = setTimeout(() => resolve(IDLE), this.config.detection.idleFlushMs);
-      });
-      const got = await Promise.race([next, idle, stop]);
-      clearTimeout(timer);
-      if (got === STOP) return;
-      if (got === IDLE) {
+      if (!settled) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          this.wakeStop = resolve;
+          timer = setTimeout(resolve, this.config.detection.idleFlushMs);
+        });
+        clearTimeout(timer);
+        wake = null;
+        this.wakeStop = null;
+      }
+      if (this.state !== 'running') return;
+      const got = settled as { result?: IteratorResult<SourceBatch>; error?: unknown } | null;
+      if (!got) {
         await this.drain();
         continue;
       }
-      const result = got as IteratorResult<SourceBatch>;
-      if (result.done) return;
-      await this.handle(result.value);
-      next = batches.next();
+      if (got.error !== undefined) throw got.error;
+      if (got.result!.done) return;
+      await this.handle(got.result!.value);
+      if (this.state === 'running') fetchNext();
     }
   }
 
-  private partitionOf(topic: string, partition: number): PartitionDetection {
-    const id = `${topic}:${partition}`;
-    let p = this.partitions.get(id);
-    if (!p) {
-      p = new PartitionDetection({
-        topic,
-        partition,
-        // One store per partition over the shared client: each keeps its partition's own watermark.
-        store: new RedisWindowStore({
-          client: this.redis,
-          keyPrefix: this.config.redis.keyPrefix,
-          allowedLatenessMs: this.config.detection.allowedLatenessMs,
-          ownsClient: false,
-        }),
-        engine: this.setup.engine,
-        batchSpanMs: this.config.detection.batchSeconds * 1000,
-      });
-      this.partitions.set(id, p);
+  /** The new assignment: partitions that went elsewhere are dropped (their next owner restores them). */
+  private onAssigned(assignment: Readonly<Record<string, readonly number[]>>): void {
+    this.rebalancing = false;
+    const kept = new Set(Object.entries(assignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)));
+    for (const [id, p] of this.partitions) {
+      if (kept.has(id)) continue;
+      this.partitions.delete(id);
+      this.metrics.consumerLag.remove({ topic: p.topic, partition: String(p.partition) });
+      this.log.info({ topic: p.topic, partition: p.partition, heldEvents: p.pendingEvents }, 'partition revoked');
+      void p.close();
     }
-    return p;
+    this.metrics.partitionsOwned.set(kept.size);
+    this.log.info({ assignment }, 'partitions assigned');
+  }
+
+  private async partitionOf(topic: string, partition: number): Promise<PartitionDetection> {
+    const id = `${topic}:${partition}`;
+    const held = this.partitions.get(id);
+    if (held) return held;
+    const c = this.config;
+    const { part, restored } = await PartitionDetection.open({
+      topic,
+      partition,
+      // One store per partition over the shared client: each keeps its partition's own watermark.
+      store: new RedisWindowStore({
+        client: this.redis,
+        keyPrefix: c.redis.keyPrefix,
+        allowedLatenessMs: c.detection.allowedLatenessMs,
+        ownsClient: false,
+      }),
+      engine: this.setup.createEngine((r, watermark) =>
+        this.audit?.append(auditEntryOf(r, watermark, this.setup.configDigest)),
+      ),
+      batchSpanMs: c.detection.batchSeconds * 1000,
+      checkpoints: this.checkpoints,
+      configDigest: this.setup.configDigest,
+      emit: (out) => this.emit(out),
+      onBatch: (r) => this.onDetectionBatch(topic, r),
+    });
+    if (restored && restored.configDigest !== this.setup.configDigest)
+      this.log.warn({ topic, partition }, 'partition checkpoint was written under another policy or source config');
+    this.log.info(
+      { topic, partition, restoredOffset: restored?.offset ?? null, restoredWatermark: restored?.watermark ?? null },
+      restored ? 'partition restored from its checkpoint' : 'partition starts without a checkpoint',
+    );
+    this.partitions.set(id, part);
+    return part;
+  }
+
+  private onDetectionBatch(topic: string, r: BatchReport): void {
+    const m = this.metrics;
+    m.detectionSeconds.observe({ stage: 'windows_and_detect' }, r.detectSeconds);
+    m.detectionSeconds.observe({ stage: 'produce_and_checkpoint' }, r.emitSeconds);
+    if (r.checkpointBytes > 0) m.checkpointBytes.observe(r.checkpointBytes);
+    if (Number.isFinite(r.oldestRecordTs))
+      m.endToEndSeconds.observe({ source: topic }, Math.max(0, (Date.now() - r.oldestRecordTs) / 1000));
   }
 
   private async handle(batch: SourceBatch): Promise<void> {
     const started = performance.now();
     const { topic, partition } = batch;
     const decoder = this.decoders.get(topic)!;
-    const part = this.partitionOf(topic, partition);
+    const part = await this.partitionOf(topic, partition);
+    const from = part.acceptFrom;
     const events: AccessEvent[] = [];
     const offsets: number[] = [];
+    const timestamps: number[] = [];
     const dead: RawDeadLetter[] = [];
+    let replayed = 0;
     for (const r of batch.records) {
+      if (r.offset < from) {
+        replayed++;
+        continue;
+      }
       const result = decoder.decode(r);
       if (result.ok) {
         events.push(result.value);
         offsets.push(r.offset);
+        timestamps.push(r.timestamp);
       } else {
         const record = deadLetter(result, r.value ?? Buffer.alloc(0), {
           source: topic,
@@ -240,14 +326,14 @@ export class DetectorService {
         dead.push({ record, key: r.key, value: r.value });
       }
     }
-    await part.push(events, offsets, batch.nextOffset);
-    await this.emit([part], dead);
+    await part.push(events, offsets, timestamps, batch.nextOffset, batch.highWatermark);
+    await this.deadLettersOut.write(dead);
     const commit = part.commitOffset();
-    await batch.ack(commit === null ? null : { topic, partition, offset: commit });
-    if (commit !== null) part.markCommitted(commit);
+    await this.acknowledge(batch, part, commit);
     const m = this.metrics;
     m.eventsConsumed.inc({ source: topic, outcome: 'event' }, events.length);
     if (dead.length) m.eventsConsumed.inc({ source: topic, outcome: 'dead_letter' }, dead.length);
+    if (replayed) m.eventsConsumed.inc({ source: topic, outcome: 'already_applied' }, replayed);
     for (const d of dead) m.deadLetters.inc({ reason: d.record.reason });
     m.batchSize.observe(batch.records.length);
     if (batch.highWatermark !== null)
@@ -255,12 +341,31 @@ export class DetectorService {
     m.batchSeconds.observe((performance.now() - started) / 1000);
   }
 
-  /** Detects every partition's held events, produces their outputs, commits (outside a fetch). */
+  /**
+   * Hands the fetch back with its commit. A commit refused because the group is rebalancing (or the
+   * partition just moved) is not an error of ours: the outputs are out and the checkpoint is written, so
+   * the next owner skips what this one did; the commit is retried with the next fetch if it stays here.
+   */
+  private async acknowledge(batch: SourceBatch, part: PartitionDetection, commit: number | null): Promise<void> {
+    try {
+      await batch.ack(commit === null ? null : { topic: batch.topic, partition: batch.partition, offset: commit });
+      if (commit !== null) part.markCommitted(commit);
+    } catch (err) {
+      if (!isRebalanceError(err)) throw err;
+      this.metrics.commitsRefused.inc();
+      this.log.warn({ topic: batch.topic, partition: batch.partition, err }, 'commit refused during a rebalance');
+    }
+  }
+
+  /**
+   * A quiet moment: partitions read to their end have their open batch detected, and every partition's
+   * progress is committed. Never during a rebalance. With `all` (stopping), the same: a batch still
+   * open on a partition behind its end is left to the next owner, who cuts it where this one would have.
+   */
   private async drain(): Promise<void> {
-    const held = [...this.partitions.values()].filter((p) => p.pendingEvents > 0 || p.commitOffset() !== null);
-    if (!held.length) return;
-    for (const p of held) await p.flush();
-    await this.emit(held, []);
+    if (this.rebalancing) return;
+    const held = [...this.partitions.values()];
+    for (const p of held) if (p.pendingEvents > 0 && p.caughtUp) await p.flush();
     const positions: CommitPosition[] = [];
     const committed: [PartitionDetection, number][] = [];
     for (const p of held) {
@@ -269,30 +374,49 @@ export class DetectorService {
       positions.push({ topic: p.topic, partition: p.partition, offset: at });
       committed.push([p, at]);
     }
-    await this.source.commit(positions);
-    for (const [p, at] of committed) p.markCommitted(at);
+    if (!positions.length) return;
+    try {
+      await this.source.commit(positions);
+      for (const [p, at] of committed) p.markCommitted(at);
+    } catch (err) {
+      if (!isRebalanceError(err)) throw err;
+      this.metrics.commitsRefused.inc();
+      this.log.warn({ err }, 'idle commit refused during a rebalance');
+    }
   }
 
-  /** Audit lines first (a decision is audited before it is emitted), then decisions, alerts, dead letters. */
-  private async emit(parts: readonly PartitionDetection[], dead: readonly RawDeadLetter[]): Promise<void> {
-    const decisions: Decision[] = [];
-    const alerts: Alert[] = [];
-    for (const p of parts) {
-      const out = p.takeOutputs();
-      decisions.push(...out.decisions);
-      alerts.push(...out.alerts);
-    }
+  /** Audit lines first (a decision is audited before it is emitted), then decisions, then alerts. */
+  private async emit(out: PartitionOutputs): Promise<void> {
     await this.audit?.flush();
-    await this.decisionsOut.write(decisions);
-    await this.alertsOut.write(alerts);
-    await this.deadLettersOut.write(dead);
-    for (const d of decisions) this.metrics.decisions.inc({ detector: d.detector, action: d.action });
-    for (const a of alerts) this.metrics.alerts.inc({ detector: a.detector, severity: a.severity });
+    await this.decisionsOut.write(out.decisions);
+    await this.alertsOut.write(out.alerts);
+    for (const d of out.decisions) this.metrics.decisions.inc({ detector: d.detector, action: d.action });
+    for (const a of out.alerts) this.metrics.alerts.inc({ detector: a.detector, severity: a.severity });
   }
 
   private describeRedis(): string {
     return this.config.redis.cluster ? `redis cluster ${this.config.redis.cluster.join(',')}` : 'redis standalone';
   }
+}
+
+/**
+ * kafkajs's errors when a commit or heartbeat meets a rebalance: the group moved on, the member must
+ * rejoin (kafkajs does), and nothing the service did is lost (checkpoints hold it).
+ * https://kafka.apache.org/protocol#protocol_error_codes
+ */
+const REBALANCE_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR',
+]);
+
+function isRebalanceError(err: unknown): boolean {
+  const e = err as { type?: string; name?: string; cause?: unknown } | null;
+  if (!e) return false;
+  if (e.type && REBALANCE_ERRORS.has(e.type)) return true;
+  if (e.name === 'SourceRestartedError' || e.name === 'KafkaJSStaleTopicMetadataAssignment') return true;
+  return e.cause !== undefined && e.cause !== err && isRebalanceError(e.cause);
 }
 
 function hostPort(s: string): { host: string; port: number } {

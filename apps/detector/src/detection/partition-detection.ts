@@ -1,18 +1,48 @@
 /**
- * The detection path for one (topic, partition): the same DetectionPipeline as `vigil replay`, cutting
- * the partition's events into event-time batches that may span several Kafka fetches. The pipeline's
- * store is wrapped so that every batch it closes is applied with the Kafka offsets of exactly its events
- * (a BatchPosition with explicit offsets: dead-lettered records leave gaps), which is what makes the
- * Redis windows idempotent per offset. Events still held by the pipeline are not committed:
- * `commitOffset` is the offset of the first of them, so a restart reads them again.
+ * The detection path for one (topic, partition), owned by whichever instance Kafka assigns it to: the
+ * same DetectionPipeline as `vigil replay`, with the partition's own engine (its policy decisions,
+ * offenders and population counts) and its windows in Redis. Everything a restart or a new owner needs
+ * is outside the process:
+ *   - windows: applied idempotently per offset (the store's per-entity offsets), every batch with the
+ *     Kafka offsets of exactly its events (dead-lettered records leave gaps);
+ *   - the engine's state and the watermark: a checkpoint after every detection batch, written once the
+ *     batch's outputs are acknowledged (PartitionCheckpoints).
+ * `open` restores the checkpoint; records below its offset are already in it and are skipped. Events
+ * still held by the pipeline (a batch not yet closed) are not committed: `commitOffset` is the offset of
+ * the first of them, so whoever reads the partition next reads them again and cuts the same batches.
+ *
+ * At most one batch is applied to the windows beyond the checkpoint (the one in flight when a crash
+ * came); replayed, its entities report the state that batch left, so the vectors, and hence the
+ * decisions, are the ones the uninterrupted run had. Outputs of that batch may be produced twice: their
+ * ids are deterministic, so a reader keyed by id (the compacted decisions topic) sees them once.
  */
 import { DetectionPipeline, type Alert, type Decision, type DetectionEngine } from '@vigil/detection';
 import type { AccessEvent } from '@vigil/events';
 import type { ApplyResult, WindowStore } from '@vigil/features';
+import type { PartitionCheckpoints } from './partition-checkpoints';
 
 export interface PartitionOutputs {
   readonly decisions: Decision[];
   readonly alerts: Alert[];
+}
+
+/** What `open` restored, for the log line. */
+export interface RestoredCheckpoint {
+  readonly offset: number;
+  readonly watermark: number;
+  readonly configDigest: string;
+}
+
+export interface BatchReport {
+  readonly events: number;
+  /** Wall seconds from windows to findings. */
+  readonly detectSeconds: number;
+  /** Wall seconds to produce the outputs and write the checkpoint. */
+  readonly emitSeconds: number;
+  readonly checkpointBytes: number;
+  /** Kafka timestamp (ms) of the batch's oldest record: produce-to-decision latency is measured from it. */
+  readonly oldestRecordTs: number;
+  readonly result: ApplyResult;
 }
 
 export interface PartitionDetectionOptions {
@@ -21,29 +51,54 @@ export interface PartitionDetectionOptions {
   readonly store: WindowStore;
   readonly engine: DetectionEngine;
   readonly batchSpanMs: number;
-  /** After each detection batch: events, wall seconds from windows to findings. */
-  readonly onBatch?: (events: number, seconds: number, result: ApplyResult) => void;
+  readonly checkpoints: PartitionCheckpoints;
+  readonly configDigest: string;
+  /** Produces a closed batch's outputs; resolves once they are acknowledged. */
+  readonly emit: (outputs: PartitionOutputs) => Promise<void>;
+  readonly onBatch?: (report: BatchReport) => void;
 }
 
 export class PartitionDetection {
   readonly pipeline: DetectionPipeline;
-  /** Offsets of the events pushed and not yet detected, from `head` on. */
+  /** Offsets and Kafka timestamps of the events pushed and not yet detected, from `head` on. */
   private offsets: number[] = [];
+  private timestamps: number[] = [];
   private head = 0;
   private outputs: PartitionOutputs = { decisions: [], alerts: [] };
   /** The next offset after the last record seen (events and dead letters). */
   private consumedTo = -1;
   private committedTo = -1;
+  /** Offset after the last event the stored checkpoint covers. */
+  private checkpointedTo = -1;
+  private highWatermark: number | null = null;
+  private batchInFlight: { lastOffset: number; oldestTs: number; started: number; result: ApplyResult } | null = null;
 
-  constructor(private readonly o: PartitionDetectionOptions) {
+  /** Restores the partition's checkpoint (if any) into a new PartitionDetection. */
+  static async open(
+    o: PartitionDetectionOptions,
+  ): Promise<{ part: PartitionDetection; restored: RestoredCheckpoint | null }> {
+    const part = new PartitionDetection(o);
+    const c = await o.checkpoints.load(o.topic, o.partition);
+    if (!c) return { part, restored: null };
+    o.engine.restore(c.engine);
+    o.store.resumeWatermark?.(c.watermark);
+    part.checkpointedTo = c.offset;
+    part.consumedTo = c.offset;
+    return { part, restored: { offset: c.offset, watermark: c.watermark, configDigest: c.configDigest } };
+  }
+
+  private constructor(private readonly o: PartitionDetectionOptions) {
     const store = o.store;
     const wrapped: WindowStore = {
       kind: store.kind,
       applyBatch: async (events) => {
         const offsets = this.offsets.slice(this.head, this.head + events.length);
+        let oldestTs = Infinity;
+        for (let i = this.head; i < this.head + events.length; i++) oldestTs = Math.min(oldestTs, this.timestamps[i]!);
         this.head += events.length;
         if (this.head === this.offsets.length) {
           this.offsets = [];
+          this.timestamps = [];
           this.head = 0;
         }
         const started = performance.now();
@@ -53,7 +108,7 @@ export class PartitionDetection {
           firstOffset: offsets[0]!,
           offsets,
         });
-        o.onBatch?.(events.length, (performance.now() - started) / 1000, result);
+        this.batchInFlight = { lastOffset: offsets[offsets.length - 1]!, oldestTs, started, result };
         return result;
       },
       stats: () => store.stats(),
@@ -67,17 +122,66 @@ export class PartitionDetection {
         decisions: (ds) => void this.outputs.decisions.push(...ds),
         alerts: (as) => void this.outputs.alerts.push(...as),
       },
+      afterBatch: (events, watermark) => this.afterBatch(events.length, watermark),
     });
   }
 
-  /** Events of one fetch with their offsets; `nextOffset` is the offset after the fetch's last record. */
-  async push(events: readonly AccessEvent[], offsets: readonly number[], nextOffset: number): Promise<void> {
-    for (const off of offsets) this.offsets.push(off);
-    await this.pipeline.push(events);
-    this.consumedTo = Math.max(this.consumedTo, nextOffset);
+  /** A closed batch: its outputs produced, then the checkpoint past it, before the next batch starts. */
+  private async afterBatch(events: number, watermark: number): Promise<void> {
+    const b = this.batchInFlight!;
+    this.batchInFlight = null;
+    const detected = performance.now();
+    const out = this.outputs;
+    this.outputs = { decisions: [], alerts: [] };
+    await this.o.emit(out);
+    const offset = b.lastOffset + 1;
+    const checkpointBytes = await this.o.checkpoints.save(this.o.topic, this.o.partition, {
+      offset,
+      watermark,
+      engine: this.o.engine.snapshot(),
+      configDigest: this.o.configDigest,
+    });
+    this.checkpointedTo = Math.max(this.checkpointedTo, offset);
+    this.o.onBatch?.({
+      events,
+      detectSeconds: (detected - b.started) / 1000,
+      emitSeconds: (performance.now() - detected) / 1000,
+      checkpointBytes,
+      oldestRecordTs: b.oldestTs,
+      result: b.result,
+    });
   }
 
-  /** Detects what the pipeline holds (the partition went quiet, or the service stops). */
+  /**
+   * Records at or past this offset are new here; below it they were seen by this owner already (Kafka
+   * delivers again after a rebalance) or are covered by the restored checkpoint.
+   */
+  get acceptFrom(): number {
+    return Math.max(this.consumedTo, this.checkpointedTo, 0);
+  }
+
+  /**
+   * Events of one fetch with their offsets and Kafka timestamps; `nextOffset` is the offset after the
+   * fetch's last record, `highWatermark` the partition's end when it was fetched. Closed batches are
+   * detected, produced and checkpointed before this resolves.
+   */
+  async push(
+    events: readonly AccessEvent[],
+    offsets: readonly number[],
+    timestamps: readonly number[],
+    nextOffset: number,
+    highWatermark: number | null,
+  ): Promise<void> {
+    for (let i = 0; i < offsets.length; i++) {
+      this.offsets.push(offsets[i]!);
+      this.timestamps.push(timestamps[i]!);
+    }
+    this.consumedTo = Math.max(this.consumedTo, nextOffset);
+    if (highWatermark !== null) this.highWatermark = highWatermark;
+    await this.pipeline.push(events);
+  }
+
+  /** Detects what the pipeline holds (the partition went quiet). */
   flush(): Promise<void> {
     return this.pipeline.flush();
   }
@@ -86,7 +190,16 @@ export class PartitionDetection {
     return this.offsets.length - this.head;
   }
 
-  /** What may be committed once the outputs taken so far are acknowledged; null when nothing new. */
+  /**
+   * Read to the partition's end as last fetched: a pause here is a quiet partition, which is when an
+   * idle flush may close a batch early. Behind its end, a pause is the consumer's (a rebalance, a slow
+   * Redis), and closing the batch would cut it where an uninterrupted run would not.
+   */
+  get caughtUp(): boolean {
+    return this.highWatermark === null || this.consumedTo >= this.highWatermark;
+  }
+
+  /** What may be committed now (outputs of closed batches are acknowledged); null when nothing new. */
   commitOffset(): number | null {
     const to = this.pendingEvents > 0 ? this.offsets[this.head]! : this.consumedTo;
     return to > this.committedTo ? to : null;
@@ -102,12 +215,6 @@ export class PartitionDetection {
 
   markCommitted(offset: number): void {
     this.committedTo = Math.max(this.committedTo, offset);
-  }
-
-  takeOutputs(): PartitionOutputs {
-    const out = this.outputs;
-    this.outputs = { decisions: [], alerts: [] };
-    return out;
   }
 
   close(): Promise<void> {

@@ -36,6 +36,12 @@ export function buildRecordDecoders(
   config: SourceConfig,
 ): Map<string, RecordDecoder> {
   const out = new Map<string, RecordDecoder>();
+  const maxRecordBytes = config.limits.maxRecordBytes;
+  /** Checked before any decoder sees the bytes: a huge record costs a length check, not a parse. */
+  const tooLarge = (r: SourceRecord): DecodeResult<AccessEvent> | null =>
+    r.value && r.value.length > maxRecordBytes
+      ? fail('record_too_large', `record is ${r.value.length} bytes, over the limit of ${maxRecordBytes}`)
+      : null;
   for (const s of sources) {
     if (s.format === 'avro') {
       const avro = new AvroAccessEventDecoder(
@@ -44,7 +50,8 @@ export function buildRecordDecoders(
       out.set(s.topic, {
         format: 'avro',
         binary: true,
-        decode: (r) => (r.value ? avro.decodeConfluent(r.value) : fail('bad_magic_byte', 'empty record (tombstone)')),
+        decode: (r) =>
+          tooLarge(r) ?? (r.value ? avro.decodeConfluent(r.value) : fail('bad_magic_byte', 'empty record (tombstone)')),
       });
     } else {
       const json = createSourceDecoder(s.format as GatewayKind, config);
@@ -53,12 +60,7 @@ export function buildRecordDecoders(
         binary: false,
         decode: (r) => {
           if (!r.value || r.value.length === 0) return fail('malformed_json', 'empty record');
-          if (r.value.length > json.maxRecordBytes)
-            return fail(
-              'record_too_large',
-              `record is ${r.value.length} bytes, over the limit of ${json.maxRecordBytes}`,
-            );
-          return json.decode(r.value.toString('utf8'));
+          return tooLarge(r) ?? json.decode(r.value.toString('utf8'));
         },
       });
     }

@@ -3,6 +3,7 @@
  * Consumer lag comes from each fetch's high watermark (kafkajs hands it with the batch): free, but only
  * as fresh as the partition's last fetch.
  */
+import type { DetectionSetup } from '@vigil/detection';
 import { Counter, Gauge, Histogram, createMetricsRegistry, type Registry } from '@vigil/platform';
 
 export class DetectorMetrics {
@@ -14,6 +15,13 @@ export class DetectorMetrics {
   readonly decisions: Counter<'detector' | 'action'>;
   readonly alerts: Counter<'detector' | 'severity'>;
   readonly deadLetters: Counter<'reason'>;
+  readonly detectionSeconds: Histogram<'stage'>;
+  readonly endToEndSeconds: Histogram<'source'>;
+  readonly checkpointBytes: Histogram;
+  readonly commitsRefused: Counter;
+  readonly consumerRestarts: Counter;
+  readonly partitionsOwned: Gauge;
+  readonly modelInfo: Gauge<'detector' | 'version' | 'backend' | 'role'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [(this.registry = createMetricsRegistry({ defaultMetrics: options.defaultMetrics ?? true }))];
@@ -59,5 +67,55 @@ export class DetectorMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.detectionSeconds = new Histogram({
+      name: 'vigil_detection_batch_seconds',
+      help: 'Wall time per detection batch, by stage: windows_and_detect (Redis windows, models, policy) or produce_and_checkpoint (outputs acknowledged, partition checkpoint written)',
+      labelNames: ['stage'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.endToEndSeconds = new Histogram({
+      name: 'vigil_end_to_end_seconds',
+      help: "From the Kafka timestamp of a detection batch's oldest record to the batch's decisions acknowledged",
+      labelNames: ['source'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+      registers,
+    });
+    this.checkpointBytes = new Histogram({
+      name: 'vigil_partition_checkpoint_bytes',
+      help: 'Size of each partition checkpoint written to Redis (engine state)',
+      buckets: [1e3, 1e4, 1e5, 1e6, 4e6, 16e6],
+      registers,
+    });
+    this.commitsRefused = new Counter({
+      name: 'vigil_commits_refused_total',
+      help: 'Offset commits refused because the consumer group was rebalancing',
+      registers,
+    });
+    this.consumerRestarts = new Counter({
+      name: 'vigil_consumer_restarts_total',
+      help: 'Kafka consumers rebuilt after an error kafkajs would not retry (a group-protocol error in a rebalance)',
+      registers,
+    });
+    this.partitionsOwned = new Gauge({
+      name: 'vigil_partitions_assigned',
+      help: 'Raw-topic partitions assigned to this instance by the consumer group',
+      registers,
+    });
+    this.modelInfo = new Gauge({
+      name: 'vigil_model_info',
+      help: 'Models loaded (value 1), with their version, role (active or shadow) and TF.js backend',
+      labelNames: ['detector', 'version', 'backend', 'role'],
+      registers,
+    });
+  }
+
+  noteModels(setup: Pick<DetectionSetup, 'models' | 'shadow' | 'runtime'>): void {
+    const backend = setup.runtime?.backend ?? 'none';
+    for (const [role, set] of [
+      ['active', setup.models],
+      ['shadow', setup.shadow],
+    ] as const)
+      for (const m of set.values()) this.modelInfo.set({ detector: m.detector, version: m.version, backend, role }, 1);
   }
 }

@@ -20,6 +20,22 @@ export interface KafkaRecordSourceOptions {
   readonly fromBeginning?: boolean;
   /** Passed to kafkajs (sessionTimeout, heartbeatInterval, maxWaitTimeInMs, maxBytesPerPartition, ...). */
   readonly consumer?: Omit<ConsumerConfig, 'groupId'>;
+  /** The group is rebalancing: until `onAssigned`, partitions held may be moving to another member. */
+  readonly onRebalancing?: () => void;
+  /** Joined (or rejoined) the group with these partitions, by topic. */
+  readonly onAssigned?: (assignment: Readonly<Record<string, readonly number[]>>) => void;
+  /**
+   * Times the consumer is rebuilt and rejoins after kafkajs gives up on an error it deems final (default
+   * 5, with 1 s, 2 s, … between): a group-protocol error during a rebalance is final to kafkajs but not
+   * to the group. Past the budget the stream ends with the error.
+   */
+  readonly restarts?: number;
+  readonly onRestart?: (error: Error, attempt: number) => void;
+}
+
+/** An acknowledgement that came after the consumer was rebuilt: nothing was committed, nothing is lost. */
+export class SourceRestartedError extends Error {
+  override readonly name = 'SourceRestartedError';
 }
 
 interface Pending {
@@ -29,10 +45,12 @@ interface Pending {
 const CLOSED = Symbol('closed');
 
 export class KafkaRecordSource implements RecordSource {
-  readonly consumer: Consumer;
+  private consumer: Consumer;
+  private restartsLeft: number;
+  private restartCount = 0;
   private readonly queue: Pending[] = [];
   private waiter: ((p: Pending | null) => void) | null = null;
-  /** Releases of batches handed out and not yet acknowledged (resolved with CLOSED on close). */
+  /** Releases of batches handed out and not yet acknowledged (resolved with CLOSED on close or restart). */
   private readonly unacked = new Set<(v: typeof CLOSED) => void>();
   private failure: Error | null = null;
   private closed = false;
@@ -40,14 +58,42 @@ export class KafkaRecordSource implements RecordSource {
   private joined = false;
 
   constructor(private readonly o: KafkaRecordSourceOptions) {
-    this.consumer = o.kafka.consumer({ ...o.consumer, groupId: o.groupId });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+    this.restartsLeft = o.restarts ?? 5;
+    this.consumer = this.newConsumer();
+  }
+
+  private newConsumer(): Consumer {
+    const consumer = this.o.kafka.consumer({ ...this.o.consumer, groupId: this.o.groupId });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.joined = true;
+      this.o.onAssigned?.(e.payload.memberAssignment);
     });
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      // kafkajs restarts itself on retriable errors; anything else ends the stream with the cause.
-      if (!e.payload.restart) this.fail(e.payload.error);
+    consumer.on(consumer.events.REBALANCING, () => this.o.onRebalancing?.());
+    consumer.on(consumer.events.CRASH, (e) => {
+      // kafkajs restarts itself on retriable errors; on a final one it has disconnected: rebuild and
+      // rejoin within the budget, else end the stream with the cause.
+      if (e.payload.restart || this.closed) return;
+      if (this.restartsLeft-- > 0) void this.restart(e.payload.error);
+      else this.fail(e.payload.error);
     });
+    return consumer;
+  }
+
+  private async restart(error: Error): Promise<void> {
+    const attempt = ++this.restartCount;
+    this.joined = false;
+    this.o.onRestart?.(error, attempt);
+    for (const release of this.unacked) release(CLOSED);
+    this.unacked.clear();
+    await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    if (this.closed) return;
+    this.consumer = this.newConsumer();
+    this.started = null;
+    try {
+      await this.start();
+    } catch (err) {
+      this.fail(err as Error);
+    }
   }
 
   /** True once the consumer has joined its group (and so has partitions, or knows it has none). */
@@ -110,6 +156,8 @@ export class KafkaRecordSource implements RecordSource {
     const finished = new Promise<void>((resolve, reject) => {
       done = (err) => (err ? reject(err) : resolve());
     });
+    // A batch released unacknowledged (restart, close) may never be acked: its rejection is nobody's.
+    finished.catch(() => undefined);
     const released = new Promise<typeof CLOSED | 'acked'>((resolve) => {
       const release = (v: typeof CLOSED) => resolve(v);
       this.unacked.add(release);
@@ -130,7 +178,10 @@ export class KafkaRecordSource implements RecordSource {
       });
       this.wake(this.queue.shift()!);
     });
-    if ((await released) === CLOSED) return;
+    if ((await released) === CLOSED) {
+      done(new SourceRestartedError('the consumer was rebuilt before this batch was acknowledged; nothing committed'));
+      return;
+    }
     try {
       // Resolved up to the batch's end: kafkajs fetches on from there. The commit is what the reader says.
       resolveOffset(batch.lastOffset());

@@ -73,4 +73,10 @@ export class BatchView {
 export interface Detector {
   readonly id: string;
   detect(batch: BatchView): Finding[];
+  /**
+   * A detector that remembers across batches (counts by login field value, ...) gives its memory as
+   * plain data for a checkpoint and takes it back with `restore`; one without memory has neither.
+   */
+  snapshot?(): unknown;
+  restore?(state: unknown): void;
 }

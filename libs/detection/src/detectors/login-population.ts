@@ -94,6 +94,26 @@ function fieldValue(e: AccessEvent, f: SignatureField): string | null {
   return e[f];
 }
 
+type RingState = [minute: number, total: number, counts: Float64Array];
+type DecayedState = [value: number, at: number];
+type ValueStatsState = [
+  failures: RingState,
+  addressChanges: RingState,
+  lastFailedIp: string | null,
+  successes10m: RingState,
+  successes: DecayedState,
+];
+
+/** LoginPopulationDetector.snapshot(): per combo its swept minute and values in insertion order. */
+export interface LoginPopulationState {
+  readonly stats: [sweptMinute: number, values: [string, ValueStatsState][]][];
+  readonly failures: RingState;
+  readonly successes10m: RingState;
+  readonly successes: DecayedState;
+  readonly hot: string[];
+  readonly overflowed: number;
+}
+
 /** Ten one-minute buckets of counts, rolled forward by event time. */
 class MinuteRing {
   readonly counts = new Float64Array(FAIL_MINUTES);
@@ -106,6 +126,16 @@ class MinuteRing {
     this.roll(minute);
     this.counts[((minute % FAIL_MINUTES) + FAIL_MINUTES) % FAIL_MINUTES]! += n;
     this.total += n;
+  }
+
+  snapshot(): RingState {
+    return [this.minute, this.total, Float64Array.from(this.counts)];
+  }
+
+  restore([minute, total, counts]: RingState): void {
+    this.minute = minute;
+    this.total = total;
+    this.counts.set(counts);
   }
 
   roll(minute: number): void {
@@ -127,6 +157,15 @@ class MinuteRing {
 class Decayed {
   value = 0;
   at = -Infinity;
+
+  snapshot(): DecayedState {
+    return [this.value, this.at];
+  }
+
+  restore([value, at]: DecayedState): void {
+    this.value = value;
+    this.at = at;
+  }
 
   add(ts: number, n: number): void {
     this.decayTo(ts);
@@ -154,6 +193,26 @@ class ValueStats {
   lastFailedIp: string | null = null;
   readonly successes10m = new MinuteRing();
   readonly successes = new Decayed();
+
+  snapshot(): ValueStatsState {
+    return [
+      this.failures.snapshot(),
+      this.addressChanges.snapshot(),
+      this.lastFailedIp,
+      this.successes10m.snapshot(),
+      this.successes.snapshot(),
+    ];
+  }
+
+  static restore([failures, addressChanges, lastFailedIp, successes10m, successes]: ValueStatsState): ValueStats {
+    const s = new ValueStats();
+    s.failures.restore(failures);
+    s.addressChanges.restore(addressChanges);
+    s.lastFailedIp = lastFailedIp;
+    s.successes10m.restore(successes10m);
+    s.successes.restore(successes);
+    return s;
+  }
 }
 
 interface Candidate {
@@ -188,6 +247,34 @@ export class LoginPopulationDetector implements Detector {
 
   constructor(private readonly o: LoginPopulationOptions = DEFAULT_LOGIN_POPULATION) {
     if (!FEATURE_REGISTRY.byEntity.loginFlow.length) throw new Error('login flow features missing');
+  }
+
+  snapshot(): LoginPopulationState {
+    return {
+      stats: this.stats.map((m) => [m.sweptMinute, [...m].map(([k, v]) => [k, v.snapshot()])]),
+      failures: this.failures.snapshot(),
+      successes10m: this.successes10m.snapshot(),
+      successes: this.successes.snapshot(),
+      hot: [...this.hot],
+      overflowed: this.overflowed,
+    };
+  }
+
+  restore(state: unknown): void {
+    const s = state as LoginPopulationState;
+    if (s.stats.length !== this.stats.length) throw new Error('login-population state: combo count differs');
+    s.stats.forEach(([sweptMinute, values], c) => {
+      const map = this.stats[c]!;
+      map.clear();
+      map.sweptMinute = sweptMinute;
+      for (const [k, v] of values) map.set(k, ValueStats.restore(v));
+    });
+    this.failures.restore(s.failures);
+    this.successes10m.restore(s.successes10m);
+    this.successes.restore(s.successes);
+    this.hot.clear();
+    for (const k of s.hot) this.hot.add(k);
+    this.overflowed = s.overflowed;
   }
 
   detect(batch: BatchView): Finding[] {

@@ -4,17 +4,18 @@
  * in successfully from a source under an active stuffing decision (the credential worked for the
  * attacker: whatever that account does next is at risk).
  *
- * Stateless about windows (the WindowStore holds them); it keeps only the policy's active decisions and
- * the population detector's per-value login counts, both bounded.
+ * Stateless about windows (the WindowStore holds them); it keeps only the policy's active decisions, the
+ * cross rules' memories and the population detector's per-value login counts, all bounded, and gives
+ * them up as one snapshot (`snapshot`/`restore`) for the detector service's partition checkpoints.
  */
 import type { AccessEvent } from '@vigil/events';
 import type { FeatureVector } from '@vigil/features';
 import { BatchView, type Detector, type Finding } from '../detectors/finding';
-import type { Policy, PolicyOutcome, PolicyRecord } from '../policy/policy';
+import type { Policy, PolicyOutcome, PolicyRecord, PolicyState } from '../policy/policy';
 import { ENFORCING_ACTIONS, decisionExpiresAt, type Alert, type Decision, type Signature } from '../records/records';
 import { FeatureReader } from '../detectors/feature-reader';
 import { subnetOf, parseIp } from '@vigil/events';
-import { FleetSignatures } from './fleet-signatures';
+import { FleetSignatures, type FleetSignaturesState } from './fleet-signatures';
 import { RecencyMap } from './recency-map';
 
 export interface DetectionEngineOptions {
@@ -71,6 +72,19 @@ const SUBNET_ESCALATION_SHARE = 0.75;
 const AUTHENTICATED_SUBNET_MEMORY_MS = 3_600_000;
 const MAX_AUTHENTICATED_SUBNETS = 200_000;
 
+/** Bump when EngineState's shape changes: an older checkpoint is then refused, not misread. */
+export const ENGINE_STATE_VERSION = 1;
+
+export interface EngineState {
+  readonly version: number;
+  readonly totals: DetectionEngine['totals'];
+  readonly policy: PolicyState;
+  readonly authenticatedSubnets: [string, number][];
+  readonly fleets: FleetSignaturesState;
+  readonly blockedBySubnet: [string, [string, number][]][];
+  readonly detectors: Readonly<Record<string, unknown>>;
+}
+
 export class DetectionEngine {
   readonly totals = { batches: 0, events: 0, findings: 0, decisions: 0, alerts: 0 };
   /** Subnet → last event time of an authenticated, answered request from it (an API client, a customer). */
@@ -99,6 +113,41 @@ export class DetectionEngine {
    */
   replaceDetectors(detectors: readonly Detector[]): void {
     this.lineUp = detectors;
+  }
+
+  /**
+   * Everything the engine remembers between batches, as plain data: the policy's decisions and
+   * offenders, the cross rules' memories, each stateful detector's own (by id). With the windows (in the
+   * store) it is the whole state of a partition's detection, which the detector service checkpoints.
+   */
+  snapshot(): EngineState {
+    const detectors: Record<string, unknown> = {};
+    for (const d of this.lineUp) if (d.snapshot) detectors[d.id] = d.snapshot();
+    return {
+      version: ENGINE_STATE_VERSION,
+      totals: { ...this.totals },
+      policy: this.o.policy.snapshot(),
+      authenticatedSubnets: this.authenticatedSubnets.snapshot(),
+      fleets: this.fleets.snapshot(),
+      blockedBySubnet: [...this.blockedBySubnet].map(([k, ips]) => [k, [...ips]]),
+      detectors,
+    };
+  }
+
+  /** Takes back a snapshot; a detector absent from it (newly enabled) starts empty. */
+  restore(s: EngineState): void {
+    if (s.version !== ENGINE_STATE_VERSION)
+      throw new Error(`engine state version ${String(s.version)}, this engine reads ${ENGINE_STATE_VERSION}`);
+    Object.assign(this.totals, s.totals);
+    this.o.policy.restore(s.policy);
+    this.authenticatedSubnets.restore(s.authenticatedSubnets);
+    this.fleets.restore(s.fleets);
+    this.blockedBySubnet.clear();
+    for (const [k, ips] of s.blockedBySubnet) this.blockedBySubnet.set(k, new Map(ips));
+    for (const d of this.lineUp) {
+      const state = s.detectors[d.id];
+      if (state !== undefined && d.restore) d.restore(state);
+    }
   }
 
   process(events: readonly AccessEvent[], vectors: readonly FeatureVector[], watermark: number): BatchOutcome {

@@ -26,8 +26,11 @@ export interface DetectionPipelineOptions {
   readonly batchSpanMs?: number;
   /** Default 4096. */
   readonly maxBatchEvents?: number;
-  /** Called after every batch with the events it held (e.g. evaluation reading active decisions). */
-  readonly afterBatch?: (events: readonly AccessEvent[], watermark: number) => void;
+  /**
+   * Called after every batch with the events it held, and awaited (evaluation reading active decisions;
+   * the detector service producing the batch's outputs and checkpointing before the next batch).
+   */
+  readonly afterBatch?: (events: readonly AccessEvent[], watermark: number) => void | Promise<void>;
 }
 
 export interface PipelineTotals {
@@ -84,6 +87,6 @@ export class DetectionPipeline {
       this.totals.alerts += outcome.alerts.length;
       await this.o.sinks.alerts(outcome.alerts);
     }
-    this.o.afterBatch?.(events, applied.watermark);
+    await this.o.afterBatch?.(events, applied.watermark);
   }
 }

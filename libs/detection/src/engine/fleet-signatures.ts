@@ -30,10 +30,30 @@ interface FleetValue {
   readonly routeClasses: Map<string, number>;
 }
 
+export interface FleetSignaturesState {
+  readonly customerUse: [string, number][];
+  readonly fleets: [string, [string, number][], [string, number][]][];
+}
+
 export class FleetSignatures {
   /** `field\u0000value` → last time an authenticated customer's answered request presented it. */
   private readonly customerUse = new RecencyMap(MAX_VALUES);
   private readonly fleets = new Map<string, FleetValue>();
+
+  /** The state a checkpoint keeps (Maps in insertion order: iteration order decides ties). */
+  snapshot(): FleetSignaturesState {
+    return {
+      customerUse: this.customerUse.snapshot(),
+      fleets: [...this.fleets].map(([k, f]) => [k, [...f.blocked], [...f.routeClasses]]),
+    };
+  }
+
+  restore(s: FleetSignaturesState): void {
+    this.customerUse.restore(s.customerUse);
+    this.fleets.clear();
+    for (const [k, blocked, routeClasses] of s.fleets)
+      this.fleets.set(k, { blocked: new Map(blocked), routeClasses: new Map(routeClasses) });
+  }
 
   /** Every event of a batch, before the policy: remembers which values customers use. */
   observe(events: readonly AccessEvent[]): void {

@@ -19,6 +19,16 @@ export class RecencyMap {
     return ts !== undefined && at - ts <= spanMs;
   }
 
+  /** Keys with their last-seen times, least recent first (a checkpoint; `restore` takes it back). */
+  snapshot(): [string, number][] {
+    return [...this.seen];
+  }
+
+  restore(entries: readonly (readonly [string, number])[]): void {
+    this.seen.clear();
+    for (const [k, ts] of entries) this.seen.set(k, ts);
+  }
+
   /** Drops the least recently seen keys beyond the cap; call once per batch. */
   trim(): void {
     let drop = this.seen.size - this.cap;

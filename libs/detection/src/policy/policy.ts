@@ -59,6 +59,15 @@ interface Offender {
   lastAt: number;
 }
 
+/** Policy.snapshot(): plain data, Maps as entry lists in insertion order. */
+export interface PolicyState {
+  readonly active: [key: string, decision: Decision, since: number, expiresAt: number][];
+  readonly offenders: [key: string, offences: number, lastAt: number][];
+  readonly alerted: [key: string, at: number, decisionIds: string[]][];
+  readonly lastSweep: number;
+  readonly counters: Policy['counters'];
+}
+
 const DEFAULT_TTL: Readonly<Partial<Record<string, number>>> = {
   'account-takeover': 3600,
   'session-hijack': 3600,
@@ -272,6 +281,42 @@ export class Policy {
     const failures = f.facts?.['loginFailures1h'] ?? Infinity;
     const ratio = failures / (failures + successes);
     return successes >= g.sharedAddressMinSuccessfulLogins && ratio <= g.sharedAddressMaxFailedLoginRatio;
+  }
+
+  /**
+   * What a checkpoint keeps: active decisions (with when they came into force), repeat offenders, alert
+   * memory, counters. Maps keep their insertion order, which decides which decision `enforcingFor` finds
+   * first and which offender is forgotten at the cap; the indexes (by target, signatures) are rebuilt.
+   */
+  snapshot(): PolicyState {
+    return {
+      active: [...this.active].map(([k, a]) => [k, a.decision, a.since, a.expiresAt]),
+      offenders: [...this.offenders].map(([k, o]) => [k, o.offences, o.lastAt]),
+      alerted: [...this.alerted].map(([k, a]) => [k, a.at, [...a.decisionIds]]),
+      lastSweep: this.lastSweep,
+      counters: { ...this.counters },
+    };
+  }
+
+  restore(s: PolicyState): void {
+    this.active.clear();
+    this.byTarget.clear();
+    this.signatures.clear();
+    this.offenders.clear();
+    this.alerted.clear();
+    for (const [key, decision, since, expiresAt] of s.active) {
+      const entry: Active = { decision, since, expiresAt };
+      this.active.set(key, entry);
+      if (decision.scope === 'signature') this.signatures.set(key, entry);
+      const target = decisionValueKey(decision.scope, decision.value);
+      let keys = this.byTarget.get(target);
+      if (!keys) this.byTarget.set(target, (keys = new Set()));
+      keys.add(key);
+    }
+    for (const [k, offences, lastAt] of s.offenders) this.offenders.set(k, { offences, lastAt });
+    for (const [k, at, ids] of s.alerted) this.alerted.set(k, { at, decisionIds: new Set(ids) });
+    this.lastSweep = s.lastSweep;
+    Object.assign(this.counters, s.counters);
   }
 
   /** Enforcing, non-shadow decisions in force at `at` that this request matches. */

@@ -30,6 +30,11 @@ export interface DetectionSetupOptions {
 
 export interface DetectionSetup {
   readonly engine: DetectionEngine;
+  /**
+   * Another engine over the same models and policy with its own memory (the detector service runs one
+   * per partition, so that a partition's detection state can move between instances with it).
+   */
+  createEngine(onRecord?: (r: PolicyRecord, watermark: number) => void): DetectionEngine;
   readonly policy: PolicyConfig;
   readonly models: ReadonlyMap<string, DetectorModel>;
   readonly shadow: ReadonlyMap<string, DetectorModel>;
@@ -63,16 +68,19 @@ export async function buildDetectionSetup(
     shadow.set(m.detector, m);
   }
   const hasher = new IdHasher(source.hashing.key ?? DEVELOPMENT_HASH_KEY, source.hashing.hexChars);
-  const engine = new DetectionEngine({
-    detectors: buildDetectors({ active: models, shadow }, policy),
-    policy: new Policy(policy, { hashId: (kind, raw) => hasher.hash(kind, raw) }),
-    onRecord: opts.onRecord,
-  });
+  const createEngine = (onRecord = opts.onRecord): DetectionEngine =>
+    new DetectionEngine({
+      detectors: buildDetectors({ active: models, shadow }, policy),
+      policy: new Policy(policy, { hashId: (kind, raw) => hasher.hash(kind, raw) }),
+      onRecord,
+    });
+  const engine = createEngine();
   const configDigest = createHash('sha256')
     .update(JSON.stringify({ policy, source: { ...source, hashing: { ...source.hashing, key: '<redacted>' } } }))
     .digest('hex');
   return {
     engine,
+    createEngine,
     policy,
     models,
     shadow,

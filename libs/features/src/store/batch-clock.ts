@@ -46,6 +46,11 @@ export class BatchClock {
     return this.current;
   }
 
+  /** A restored partition's watermark (never moves the watermark back). */
+  resume(watermark: number): void {
+    if (watermark > this.current) this.current = watermark;
+  }
+
   classify(events: readonly AccessEvent[], position: BatchPosition | undefined, nextOffset: number): ClassifiedBatch {
     const n = events.length;
     const classes = new Uint8Array(n);

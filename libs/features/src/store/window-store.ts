@@ -59,6 +59,12 @@ export interface WindowStoreStats {
 export interface WindowStore {
   readonly kind: 'memory' | 'redis';
   applyBatch(events: readonly AccessEvent[], position?: BatchPosition): Promise<ApplyResult>;
+  /**
+   * Before the first batch of a restored partition: the watermark its checkpoint recorded, so lateness
+   * and window ends are judged as they were before the restart. Optional: only stores a partition can
+   * move between (Redis) need it.
+   */
+  resumeWatermark?(watermark: number): void;
   stats(): WindowStoreStats;
   close(): Promise<void>;
 }

@@ -79,6 +79,10 @@ export class RedisWindowStore implements WindowStore {
     if (!(SCRIPT_NAME in this.client)) this.client.defineCommand(SCRIPT_NAME, { lua: APPLY_SCRIPT });
   }
 
+  resumeWatermark(watermark: number): void {
+    this.clock.resume(watermark);
+  }
+
   get isCluster(): boolean {
     return this.client.isCluster;
   }

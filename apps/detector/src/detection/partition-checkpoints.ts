@@ -1,0 +1,81 @@
+/**
+ * Where a partition's detection state lives between owners: one Redis hash per (topic, partition) with
+ * the offset after the last event it covers, the watermark, and the engine's state (policy decisions,
+ * offenders, population counts: everything the windows do not hold). Written after every detection
+ * batch, once its outputs are acknowledged and before any Kafka commit past it, so a new owner (after a
+ * crash or a rebalance) restores exactly the state the last batch left and skips the records it covers.
+ *
+ * Writes only move forward (a script compares offsets): a stale owner that finishes a batch after the
+ * partition moved cannot put an older checkpoint over a newer one. Detection is deterministic per
+ * partition, so two owners writing the same offset write the same state; a rejected write loses nothing.
+ *
+ * The key carries a hash tag, so on Redis Cluster the whole checkpoint is one key in one slot.
+ */
+import { decodeEngineState, encodeEngineState, type EngineState } from '@vigil/detection';
+import type { RedisClient } from '@vigil/features';
+
+export interface PartitionCheckpoint {
+  /** Offset of the first event not covered (Kafka's next-to-read convention). */
+  readonly offset: number;
+  readonly watermark: number;
+  readonly engine: EngineState;
+  /** The configuration digest of the writer (a policy change between owners is logged, not refused). */
+  readonly configDigest: string;
+}
+
+const SAVE_SCRIPT = `
+local stored = redis.call('HGET', KEYS[1], 'offset')
+if stored and tonumber(stored) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'offset', ARGV[1], 'watermark', ARGV[2], 'config', ARGV[3], 'engine', ARGV[4], 'saved', ARGV[5])
+return 1
+`;
+const SAVE_COMMAND = 'vigilSavePartitionCheckpoint';
+
+type WithSave = RedisClient & {
+  [SAVE_COMMAND](
+    key: string,
+    offset: string,
+    watermark: string,
+    config: string,
+    engine: Buffer,
+    saved: string,
+  ): Promise<number>;
+};
+
+export class PartitionCheckpoints {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keyPrefix: string,
+  ) {
+    if (!(SAVE_COMMAND in client)) client.defineCommand(SAVE_COMMAND, { numberOfKeys: 1, lua: SAVE_SCRIPT });
+  }
+
+  key(topic: string, partition: number): string {
+    return `${this.keyPrefix}ckpt:{${topic}/${partition}}`;
+  }
+
+  async load(topic: string, partition: number): Promise<PartitionCheckpoint | null> {
+    const h = await this.client.hgetallBuffer(this.key(topic, partition));
+    if (!h['offset'] || !h['engine']) return null;
+    return {
+      offset: Number(h['offset'].toString()),
+      watermark: Number(h['watermark']?.toString() ?? '-Infinity'),
+      configDigest: h['config']?.toString() ?? '',
+      engine: decodeEngineState(h['engine']),
+    };
+  }
+
+  /** The bytes written; 0 when the stored checkpoint is already at or past `offset`. */
+  async save(topic: string, partition: number, c: PartitionCheckpoint): Promise<number> {
+    const engine = encodeEngineState(c.engine);
+    const written = await (this.client as WithSave)[SAVE_COMMAND](
+      this.key(topic, partition),
+      String(c.offset),
+      String(c.watermark),
+      c.configDigest,
+      engine,
+      new Date().toISOString(),
+    );
+    return written === 1 ? engine.length : 0;
+  }
+}
