@@ -34,7 +34,8 @@ import {
 } from './detector-runs';
 
 const RAW = 'raw.kong';
-const LINES = 12_000;
+/** The whole sample at most; the stream ends a few seconds after the last kill. */
+const LINES = 14_800;
 const PER_SECOND = 150;
 const KILLS = 5;
 
@@ -81,7 +82,13 @@ describe('detector crash recovery', () => {
     let victim = await startDetectorProcess('crash-0', config('crash'), dir);
     running.push(victim);
     let producing = true;
-    const produced = produceSteadily(kafka, RAW, sampleLines(LINES), PER_SECOND).finally(() => {
+    let killsDone = false;
+    let linesAtLastKill = 0;
+    let producedSoFar = 0;
+    const produced = produceSteadily(kafka, RAW, sampleLines(LINES), PER_SECOND, undefined, (n) => {
+      producedSoFar = n;
+      return killsDone && n >= linesAtLastKill + 5 * PER_SECOND;
+    }).finally(() => {
       producing = false;
     });
 
@@ -100,7 +107,9 @@ describe('detector crash recovery', () => {
       victim = await startDetectorProcess(`crash-${k}`, config('crash'), dir);
       running.push(victim);
     }
-    await produced;
+    linesAtLastKill = producedSoFar;
+    killsDone = true;
+    const total = await produced;
 
     const end = await endOffsets(kafka, RAW);
     for (const run of ['ref', 'crash'])
@@ -136,7 +145,7 @@ describe('detector crash recovery', () => {
     for (const [k, v] of expectedAlerts) expect(recoveredAlerts.get(k)).toBe(v);
     // What the kills cost: outputs of batches in flight, produced again under the same ids.
     process.stdout.write(
-      `crash test (seed ${seed}): ${kills.join('; ')}; ${refDecisions.length} decisions, ` +
+      `crash test (seed ${seed}, ${total} lines): ${kills.join('; ')}; ${refDecisions.length} decisions, ` +
         `${crashDecisions.length - refDecisions.length} produced again after kills\n`,
     );
   }, 300_000);

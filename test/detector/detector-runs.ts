@@ -142,7 +142,9 @@ export async function produceSteadily(
   lines: readonly string[],
   perSecond: number,
   keyOf?: (line: string) => string,
-): Promise<void> {
+  /** Asked after every send: true ends the stream early (the lines produced so far stay). */
+  enough?: (produced: number) => boolean,
+): Promise<number> {
   const producer = kafka.producer();
   await producer.connect();
   const perSend = Math.max(1, Math.round(perSecond / 20));
@@ -156,8 +158,13 @@ export async function produceSteadily(
     const due = started + ((i + perSend) / perSecond) * 1000;
     const wait = due - Date.now();
     if (wait > 0) await sleep(wait);
+    if (enough?.(Math.min(lines.length, i + perSend))) {
+      await producer.disconnect();
+      return Math.min(lines.length, i + perSend);
+    }
   }
   await producer.disconnect();
+  return lines.length;
 }
 
 /** Every record of some topics from the beginning, as JSON, while the test runs. */
