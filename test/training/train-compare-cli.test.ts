@@ -9,8 +9,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../apps/cli/src/main';
-import { simulateToDirectory, type LabelsFile } from '@vigil/simulator';
-import { incidentRecords, ndjson } from '../fixtures/builders/incident-records';
+import { Simulation, simulateToDirectory, type LabelsFile } from '@vigil/simulator';
+import { incidentRecordsFromLabels } from '@vigil/training';
+
+const ndjson = (records: readonly object[]): string => `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
 
 jest.setTimeout(60_000);
 
@@ -49,7 +51,7 @@ describe('vigil train from a folder, then vigil models compare', () => {
     writeFileSync(join(history, 'kong-0800.log'), `${first.join('\n')}\n`);
     writeFileSync(join(history, 'kong-0810.log'), `${lines.slice(first.length).join('\n')}\n`);
     // Found beside the logs: the SOC's incidents (campaign ids) and allowlist (benign look-alikes).
-    const records = incidentRecords(labels);
+    const records = incidentRecordsFromLabels(labels, { networks: Simulation.networks().networks });
     writeFileSync(join(history, 'incidents.ndjson'), ndjson(records.filter((r) => 'type' in r)));
     writeFileSync(join(history, 'benign.ndjson'), ndjson(records.filter((r) => 'benign' in r)));
   });

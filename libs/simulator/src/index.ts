@@ -21,6 +21,25 @@ export {
   fillTemplate,
 } from './bank/api-surface';
 export type { EndpointSpec, EndpointAuth } from './bank/api-surface';
+export { buildSurface, BANK_SURFACE } from './bank/api-surface';
+export type { ApiSurface, Catalog, EndpointDef, ServiceDef } from './bank/surface';
+export { NORTHBANK_SURFACE, NB_API_HOST, NB_ID_HOST, NB_WEB_HOST } from './bank/northbank-surface';
+export {
+  BANK_PROFILE_IDS,
+  BANK_PROFILES,
+  BANK_PROFILE,
+  NORTHBANK_PROFILE,
+  bankProfile,
+  isBankProfileId,
+} from './bank/profiles';
+export type {
+  BankProfile,
+  BankProfileId,
+  PopulationProfile,
+  HabitsProfile,
+  BenignProfile,
+  CrawlerProfile,
+} from './bank/profiles';
 export { buildRequest, NO_SESSION } from './bank/request-builder';
 export type { ClientContext, SessionState, CallOptions } from './bank/request-builder';
 export { benchRequests, benchCorpusLines, generateBenchCorpus, BENCH_DEFAULT_START_MS } from './bench-corpus';
@@ -35,5 +54,5 @@ export type {
   SimulationManifest,
 } from './output/directory';
 export * from './labels';
-export { NETWORKS, CDN_CIDR } from './scenario/networks';
+export { NETWORKS, PROFILE_NETWORKS, CDN_CIDR } from './scenario/networks';
 export type { Network, NetworkKind } from './scenario/networks';

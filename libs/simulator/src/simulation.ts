@@ -7,7 +7,7 @@
  * and each campaign's entity sets are held, so a long run streams in constant memory per active actor.
  */
 import { DEVELOPMENT_HASH_KEY, DEFAULT_ROUTE_RULES, DEFAULT_STATIC_EXTENSIONS, RouteClassifier } from '@vigil/events';
-import { BANK_HOSTS, ENDPOINTS } from './bank/api-surface';
+import { bankProfile, type BankProfile, type BankProfileId } from './bank/profiles';
 import {
   hashEntities,
   LABELS_VERSION,
@@ -45,6 +45,8 @@ export interface SimulationOptions {
   readonly attackRate?: number;
   /** HMAC key for the hashed entities in the labels (default: the events' development key). */
   readonly hashKey?: string;
+  /** Which bank to play (default `bank`; `northbank`: another API surface, population and habits). */
+  readonly profile?: BankProfileId;
   readonly hashHexChars?: number;
 }
 
@@ -92,6 +94,7 @@ interface HeapEntry {
 
 export class Simulation {
   readonly startMs: number;
+  readonly profile: BankProfile;
   readonly endMs: number;
   private readonly ctx: RunContext;
   private readonly routeCounts = new Map<string, number>();
@@ -107,8 +110,10 @@ export class Simulation {
     if (options.attackRate !== undefined && !(options.attackRate > 0)) throw new RangeError('attackRate must be > 0');
     this.startMs = options.startMs ?? DEFAULT_START_MS;
     this.endMs = this.startMs + Math.round(options.minutes * 60_000);
+    this.profile = bankProfile(options.profile);
     const rng = new Random(options.seed);
-    const world = new World(rng.fork('world'), Math.max(200, Math.round(10_000 * options.scale)));
+    const customers = Math.max(200, Math.round(this.profile.population.customersPerScale * options.scale));
+    const world = new World(rng.fork('world'), customers, this.profile);
     this.ctx = new RunContext(world, rng, this.startMs, this.endMs, options.scale, options.attackRate ?? 1);
   }
 
@@ -126,7 +131,7 @@ export class Simulation {
       if (ts < notBefore) throw new Error(`simulator bug: an actor stepped back in time (${ts} < ${notBefore})`);
       heapPush(heap, { ts, seq: seq++, step: next.value, actor });
     };
-    start(visitArrivals(ctx, 120 * this.options.scale), this.startMs);
+    start(visitArrivals(ctx, this.profile.population.visitsPerMinutePerScale * this.options.scale), this.startMs);
     start(monitors(ctx), this.startMs);
     start(crawler(ctx), this.startMs);
     start(aggregator(ctx), this.startMs);
@@ -214,8 +219,8 @@ export class Simulation {
       staticExtensions: [...DEFAULT_STATIC_EXTENSIONS],
     });
     const hosts: Record<string, RouteEntry[]> = {};
-    for (const host of BANK_HOSTS) hosts[host] = [];
-    for (const e of ENDPOINTS) {
+    for (const host of this.profile.surface.hosts) hosts[host] = [];
+    for (const e of this.profile.surface.endpoints) {
       const r = e.route;
       hosts[r.host]!.push({
         method: r.method,
@@ -250,8 +255,12 @@ export class Simulation {
   }
 
   /** The simulated networks (a stand-in for a GeoIP/ASN database) and the CDN range to trust. */
-  static networks(): { readonly networks: readonly Network[]; readonly trustedProxies: readonly string[] } {
-    return { networks: NETWORKS, trustedProxies: [CDN_CIDR] };
+  static networks(profile?: BankProfileId): {
+    readonly networks: readonly Network[];
+    readonly trustedProxies: readonly string[];
+  } {
+    const extra = bankProfile(profile).networks;
+    return { networks: extra.length ? [...NETWORKS, ...extra] : NETWORKS, trustedProxies: [CDN_CIDR] };
   }
 }
 

@@ -87,3 +87,5 @@ export type {
   StyleTally,
   BenignTally,
 } from './evaluate/promotion';
+export { incidentRecordsFromLabels } from './labels/incident-export';
+export type { IncidentRecord, ExportOptions } from './labels/incident-export';

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { DEVELOPMENT_HASH_KEY, IdHasher, type SourceConfig, type SourceDecoder } from '@vigil/events';
-import type { LabelsFile } from '@vigil/simulator';
+import { BANK_PROFILE_IDS, isBankProfileId, type BankProfileId, type LabelsFile } from '@vigil/simulator';
 import {
   discoverLabelFiles,
   expandInputs,
@@ -37,11 +37,12 @@ export interface HistoryOptions {
   injectBenign?: string | boolean;
   benignShare?: string;
   groupGap?: string;
+  simProfile?: string;
 }
 
 export const LABELS_HELP = `
 History (--input, repeatable): log files, folders (every *.log, *.ndjson, *.jsonl, *.json, optionally
-.gz, under them) or quoted globs ('logs/2026-03-0[1-3]/*.log.gz'), read as one stream in event-time order.
+.gz, under them) or quoted globs ('logs/2026-03-0{1,2,3}/*.log.gz'), read as one stream in event-time order.
 
 Labels (--labels, repeatable; also found beside the logs: labels.json, incidents.ndjson|json and
 benign.ndjson|json in a log's folder, <log>.labels.json|ndjson next to it; --no-discover-labels to
@@ -155,12 +156,24 @@ export async function loadHistory(opts: HistoryOptions, what = '--input'): Promi
   ];
   const labelSets = labelFiles.map((p) => readLabelSet(p, hasher));
   const overlays: OverlaySpec[] = [];
+  const profile = simProfileOf(opts.simProfile);
+  const withProfile = profile === 'bank' ? {} : { profile };
   const attackSeed = seedOf(opts.injectAttacks, '--inject-attacks');
   if (attackSeed !== undefined)
-    overlays.push({ kind: 'attacks', seed: attackSeed, proportion: share(opts.attackRate, '--attack-rate', 1, 8) });
+    overlays.push({
+      kind: 'attacks',
+      seed: attackSeed,
+      proportion: share(opts.attackRate, '--attack-rate', 1, 8),
+      ...withProfile,
+    });
   const benignSeed = seedOf(opts.injectBenign, '--inject-benign');
   if (benignSeed !== undefined)
-    overlays.push({ kind: 'benign', seed: benignSeed, proportion: share(opts.benignShare, '--benign-share', 0.1) });
+    overlays.push({
+      kind: 'benign',
+      seed: benignSeed,
+      proportion: share(opts.benignShare, '--benign-share', 0.1),
+      ...withProfile,
+    });
   const window: TimeWindow = {
     ...(opts.from !== undefined ? { fromMs: parseTime(opts.from, '--from')! } : {}),
     ...(opts.to !== undefined ? { toMs: parseTime(opts.to, '--to')! } : {}),
@@ -186,7 +199,12 @@ export async function loadHistory(opts: HistoryOptions, what = '--input'): Promi
   };
 }
 
-/** Repeatable option collector for commander (`--input a --input b`, or `--input a b`). */
-export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
+/** `--sim-profile`: the simulated bank of simulated runs and overlays (default `bank`). */
+export function simProfileOf(value: string | undefined): BankProfileId {
+  if (value === undefined) return 'bank';
+  if (!isBankProfileId(value))
+    throw new UsageError(`--sim-profile must be one of ${BANK_PROFILE_IDS.join(', ')}, got "${value}"`);
+  return value;
 }
+
+export const SIM_PROFILE_HELP = `the simulated bank of simulated runs and overlays: ${BANK_PROFILE_IDS.join(', ')}`;

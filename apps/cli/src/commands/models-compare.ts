@@ -33,7 +33,7 @@ import {
 import { setupDetection, splitConfigSections, type DetectionSetup } from '../detection-setup';
 import { UsageError } from '../errors';
 import { formatCount, Progress } from '../progress';
-import { loadHistory, type HistoryOptions } from './history-options';
+import { loadHistory, simProfileOf, type HistoryOptions } from './history-options';
 import { backendOption, parseNumberList, positive } from './train';
 
 export interface CompareOptions extends HistoryOptions {
@@ -251,11 +251,13 @@ async function historySource(opts: CompareOptions, challenger: string): Promise<
     groupOfEvent: (e) => {
       for (const f of exact) {
         const g = f(e);
-        if (g !== null) return g;
+        if (g !== null) return labels.noteSeen(g, e);
       }
-      return labels.groupOfEvent(e);
+      return labels.judge(e);
     },
-    labels: () => labels.toLabelsFile(),
+    // Recall over the entities the held-back hours hold: a campaign that ran for hours before the
+    // window is judged on the addresses and accounts it used inside it.
+    labels: () => labels.toLabelsFile({ seenOnly: true }),
   };
 }
 
@@ -263,10 +265,17 @@ function simulatedSources(opts: CompareOptions): CompareSource[] {
   const seeds = parseNumberList(opts.simulateSeeds!, '--simulate-seeds');
   const minutes = positive(opts.minutes, '--minutes');
   const scales = parseNumberList(opts.scales, '--scales');
-  const trusted = Simulation.networks().trustedProxies;
+  const profile = simProfileOf(opts.simProfile);
+  const trusted = Simulation.networks(profile).trustedProxies;
   const sourceConfig = parseSourceConfig(sourceConfigFor('kong', {}, { trustedProxies: trusted }), 'simulator');
   return seeds.map((seed, i) => {
-    const run = new SimulatedRun({ seed, minutes, scale: scales[i % scales.length]!, trackGroups: true });
+    const run = new SimulatedRun({
+      seed,
+      minutes,
+      scale: scales[i % scales.length]!,
+      trackGroups: true,
+      ...(profile !== 'bank' ? { profile } : {}),
+    });
     return {
       set: 'simulated seeds' as const,
       name: run.name,

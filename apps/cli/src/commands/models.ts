@@ -18,7 +18,7 @@ import {
 } from '@vigil/models';
 import { DEFAULT_PROMOTION_MARGINS } from '@vigil/training';
 import { UsageError } from '../errors';
-import { LABELS_HELP } from './history-options';
+import { LABELS_HELP, SIM_PROFILE_HELP } from './history-options';
 import { COMPARE_HELP, compareModels, type CompareOptions } from './models-compare';
 import { backendOption } from './train';
 
@@ -68,6 +68,7 @@ the manifest's feature count; weights that do not match model.json.`,
     .option('--simulate-seeds <list>', 'evaluate on fresh simulations with these seeds too (e.g. 5001-5003)')
     .option('--minutes <m>', 'minutes per simulation', '60')
     .option('--scales <list>', 'benign scale per simulation, cycled', '0.7,1,1.5')
+    .option('--sim-profile <name>', SIM_PROFILE_HELP, 'bank')
     .option(
       '--recall-margin <x>',
       'largest drop of a style’s entity recall allowed',

@@ -3,7 +3,14 @@
  * truth beside it (labels, true routes, manifest). Streams: memory does not grow with --minutes.
  */
 import type { Command } from 'commander';
-import { SIM_FORMATS, isSimFormat, simulateToDirectory, type SimulateSummary } from '@vigil/simulator';
+import {
+  BANK_PROFILE_IDS,
+  isBankProfileId,
+  SIM_FORMATS,
+  isSimFormat,
+  simulateToDirectory,
+  type SimulateSummary,
+} from '@vigil/simulator';
 import { UsageError } from '../errors';
 import { formatCount, Progress } from '../progress';
 
@@ -14,6 +21,7 @@ interface SimulateOptions {
   seed: string;
   format: string;
   start?: string;
+  profile: string;
   attacks: boolean;
   progress: boolean;
 }
@@ -28,6 +36,11 @@ export function registerSimulate(program: Command): void {
     .option('--seed <n>', 'random seed: the same seed and options give byte-identical files', '1')
     .option('-f, --format <name>', `gateway log format: ${SIM_FORMATS.join(', ')}`, 'kong')
     .option('--start <iso>', 'event time of the start (default 2026-03-02T08:00:00Z)')
+    .option(
+      '--profile <name>',
+      `which bank: ${BANK_PROFILE_IDS.join(', ')} (northbank: another API surface, population, habits, NAT and crawler shapes)`,
+      'bank',
+    )
     .option('--no-attacks', 'benign traffic and traps only (for injecting attacks elsewhere)')
     .option('--no-progress', 'do not print the progress line on stderr')
     .addHelpText(
@@ -62,6 +75,9 @@ function positive(value: string, flag: string, integer: boolean): number {
 }
 
 export async function simulate(opts: SimulateOptions): Promise<SimulateSummary> {
+  if (!isBankProfileId(opts.profile)) {
+    throw new UsageError(`--profile must be one of ${BANK_PROFILE_IDS.join(', ')}, got "${opts.profile}"`);
+  }
   if (!isSimFormat(opts.format)) {
     throw new UsageError(`--format must be one of ${SIM_FORMATS.join(', ')}, got "${opts.format}"`);
   }
@@ -89,6 +105,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateSummary> 
       minutes,
       scale,
       attacks: opts.attacks,
+      ...(opts.profile !== 'bank' ? { profile: opts.profile } : {}),
       ...(startMs !== undefined ? { startMs } : {}),
       ...(hashKey ? { hashKey } : {}),
       onProgress: (n, ts, bytes) => progress.update(n, ts - runStart, `${(bytes / 1e6).toFixed(0)} MB`),

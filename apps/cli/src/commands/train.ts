@@ -12,6 +12,7 @@
  */
 import type { Command } from 'commander';
 import { describeRuntime, tfRuntime, type BackendName } from '@vigil/models';
+import type { BankProfileId } from '@vigil/simulator';
 import {
   buildTrainingData,
   evaluateDetector,
@@ -37,7 +38,14 @@ import {
 import { UsageError } from '../errors';
 import { formatCount, formatDuration, Progress } from '../progress';
 import { printEvaluation } from './evaluate';
-import { LABELS_HELP, loadHistory, parseTime, type HistoryOptions } from './history-options';
+import {
+  LABELS_HELP,
+  loadHistory,
+  parseTime,
+  SIM_PROFILE_HELP,
+  simProfileOf,
+  type HistoryOptions,
+} from './history-options';
 
 interface TrainOptions extends HistoryOptions {
   out: string;
@@ -93,6 +101,7 @@ export function registerTrain(program: Command): void {
       'merge simulated benign look-alikes (NATs, partners, crawlers, monitors, travellers)',
     )
     .option('--benign-share <x>', 'their requests as a share of the history’s', '0.1')
+    .option('--sim-profile <name>', SIM_PROFILE_HELP, 'bank')
     .option('--mix-simulated <share>', 'mix simulated runs (--seeds) into training with this share of the loss weight')
     .option('--split <mode>', 'train/validation split: campaign or time (default: time with --input, else campaign)')
     .option('--validation-from <time>', 'time split: validation from this time (default: the last --validation-share)')
@@ -131,7 +140,7 @@ Examples:
   vigil train                                            # simulated traffic, seeds 1-8, an hour each
   vigil train --eval-seeds 1001-1003 --model-version 1.1.0
   vigil train -i history/ -s kong --labels soc/incidents.ndjson soc/allowlist.ndjson --out my-models
-  vigil train -i 'history/2026-03-0[1-3]/*.log.gz' -s kong --inject-attacks 7 --inject-benign 7 \\
+  vigil train -i 'history/2026-03-0{1,2,3}/*.log.gz' -s kong --inject-attacks 7 --inject-benign 7 \\
               --mix-simulated 0.4 --seeds 1-4 --split time --out my-models
 ${LABELS_HELP}
 
@@ -220,10 +229,15 @@ export function backendOption(value: string | undefined): { prefer?: BackendName
 }
 
 /** Simulations for these seeds, scales cycled. */
-export function simulationSources(seeds: readonly number[], minutes: number, scales: readonly number[]): DataSource[] {
+export function simulationSources(
+  seeds: readonly number[],
+  minutes: number,
+  scales: readonly number[],
+  profile: BankProfileId = 'bank',
+): DataSource[] {
   return seeds.map((seed, i) => ({
     kind: 'simulation',
-    options: { seed, minutes, scale: scales[i % scales.length]! },
+    options: { seed, minutes, scale: scales[i % scales.length]!, ...(profile !== 'bank' ? { profile } : {}) },
   }));
 }
 
@@ -304,9 +318,12 @@ async function trainAll(opts: TrainOptions, started: number, rss: () => number):
   if (mix !== null && !history) throw new UsageError('--mix-simulated mixes simulated runs into --input: give --input');
   const simulated =
     !history || mix !== null
-      ? simulationSources(parseNumberList(opts.seeds, '--seeds'), positive(opts.minutes, '--minutes'), [
-          positive(opts.scale, '--scale'),
-        ])
+      ? simulationSources(
+          parseNumberList(opts.seeds, '--seeds'),
+          positive(opts.minutes, '--minutes'),
+          [positive(opts.scale, '--scale')],
+          simProfileOf(opts.simProfile),
+        )
       : [];
   const mode = opts.split ?? (history ? 'time' : 'campaign');
   if (mode !== 'campaign' && mode !== 'time') throw new UsageError(`--split must be campaign or time, got "${mode}"`);

@@ -8,44 +8,35 @@
  * Web pages avoid the word "login" in their paths: the default route rules would classify a page view
  * as a login attempt.
  */
+import {
+  buildSurface,
+  existingProduct as existingIn,
+  type ApiSurface,
+  type EndpointDef,
+  type EndpointSpec,
+  type ServiceDef,
+} from './surface';
 import type { Random } from '../random';
-import { Random as Rng } from '../random';
-import type { SimRoute, SimService } from '../sim-request';
+
+export {
+  buildSurface,
+  fillTemplate,
+  responseBytes,
+  upstreamLatency,
+  type ApiSurface,
+  type Catalog,
+  type EndpointAuth,
+  type EndpointDef,
+  type EndpointSpec,
+  type ServiceDef,
+} from './surface';
 
 export const API_HOST = 'api.bank.example';
 export const AUTH_HOST = 'auth.bank.example';
 export const WEB_HOST = 'www.bank.example';
 export const BANK_HOSTS = [API_HOST, AUTH_HOST, WEB_HOST] as const;
 
-/** How callers authenticate to an endpoint. */
-export type EndpointAuth = 'none' | 'session';
-
-export interface EndpointSpec {
-  readonly route: SimRoute;
-  readonly auth: EndpointAuth;
-  /** Median response body bytes and log-normal shape. */
-  readonly respMedian: number;
-  readonly respSigma: number;
-  /** Request body bytes (0 for GET). */
-  readonly reqBody: number;
-  /** Median upstream latency, ms. */
-  readonly latencyMedian: number;
-}
-
-interface Def {
-  readonly name: string;
-  readonly host: string;
-  readonly method: string;
-  readonly template: string;
-  readonly service: string;
-  readonly auth?: EndpointAuth;
-  readonly resp: number;
-  readonly sigma?: number;
-  readonly body?: number;
-  readonly latency: number;
-}
-
-const SERVICES: readonly { name: string; host: string; port: number; path: string }[] = [
+const SERVICES: readonly ServiceDef[] = [
   { name: 'auth-service', host: 'auth.core.svc.cluster.local', port: 8080, path: '/' },
   { name: 'accounts-service', host: 'accounts.core.svc.cluster.local', port: 8080, path: '/' },
   { name: 'payments-service', host: 'payments.core.svc.cluster.local', port: 8443, path: '/' },
@@ -55,7 +46,7 @@ const SERVICES: readonly { name: string; host: string; port: number; path: strin
   { name: 'status-service', host: 'status.core.svc.cluster.local', port: 8080, path: '/' },
 ];
 
-const DEFS: readonly Def[] = [
+const DEFS: readonly EndpointDef[] = [
   // auth.bank.example
   {
     name: 'auth-login',
@@ -526,81 +517,6 @@ const DEFS: readonly Def[] = [
   },
 ];
 
-function buildSurface(): { services: Map<string, SimService>; endpoints: Map<string, EndpointSpec> } {
-  // A fixed stream: ids are part of the simulated gateway's config, not of a run.
-  const rng = new Rng('vigil-simulated-bank-api-v1');
-  const services = new Map<string, SimService>();
-  for (const s of SERVICES) {
-    const ips = [0, 1, 2].map(() => `10.42.${rng.int(0, 15)}.${rng.int(2, 250)}`);
-    services.set(s.name, {
-      id: rng.uuid(),
-      name: s.name,
-      host: s.host,
-      port: s.port,
-      protocol: s.port === 8443 ? 'https' : 'http',
-      path: s.path,
-      upstreamIps: ips,
-    });
-  }
-  const endpoints = new Map<string, EndpointSpec>();
-  for (const d of DEFS) {
-    const service = services.get(d.service)!;
-    endpoints.set(d.name, {
-      route: {
-        id: rng.uuid(),
-        name: d.name,
-        host: d.host,
-        method: d.method,
-        template: d.template,
-        gatewayPaths: [gatewayPathOf(d.template)],
-        service,
-        stripPath: false,
-      },
-      auth: d.auth ?? 'none',
-      respMedian: d.resp,
-      respSigma: d.sigma ?? 0.35,
-      reqBody: d.body ?? 0,
-      latencyMedian: d.latency,
-    });
-  }
-  return { services, endpoints };
-}
-
-/** Kong route paths: a plain prefix, or a `~` regex when the template has slots. */
-function gatewayPathOf(template: string): string {
-  if (!template.includes('{')) return template;
-  return `~${template.replace(/\{id\}/g, '(?<id>[^/]+)').replace(/\{uuid\}/g, '(?<uuid>[0-9a-f-]{36})')}$`;
-}
-
-const SURFACE = buildSurface();
-
-/** All endpoints, in definition order. */
-export const ENDPOINTS: readonly EndpointSpec[] = [...SURFACE.endpoints.values()];
-
-/** An endpoint by route name; throws on a typo (a bug, not input). */
-export function endpoint(name: string): EndpointSpec {
-  const e = SURFACE.endpoints.get(name);
-  if (!e) throw new Error(`no simulated endpoint named ${name}`);
-  return e;
-}
-
-/** The static assets a browser fetches with a page. */
-export const STATIC_ASSETS: readonly EndpointSpec[] = ENDPOINTS.filter((e) => e.route.name.startsWith('static-'));
-
-/**
- * A concrete path for a template: `{id}` slots filled from `ids` in order (drawn when missing), `{uuid}`
- * slots drawn.
- */
-export function fillTemplate(template: string, rng: Random, ids: readonly (string | number)[] = []): string {
-  if (!template.includes('{')) return template;
-  let i = 0;
-  return template.replace(/\{(id|uuid)\}/g, (_m, kind: string) => {
-    if (kind === 'uuid') return rng.uuid();
-    const v = ids[i++];
-    return v !== undefined ? String(v) : String(rng.int(1000, 999999));
-  });
-}
-
 /** The product catalog: ids from CATALOG_FIRST_ID to CATALOG_LAST_ID, minus retired ones (404). */
 export const CATALOG_FIRST_ID = 1000;
 export const CATALOG_LAST_ID = 1400;
@@ -609,23 +525,29 @@ export function productExists(id: number): boolean {
   return id >= CATALOG_FIRST_ID && id <= CATALOG_LAST_ID && id % 7 !== 3;
 }
 
-/** A product id that exists. */
+/** The default bank (`--profile bank`). */
+export const BANK_SURFACE: ApiSurface = buildSurface({
+  idStream: 'vigil-simulated-bank-api-v1',
+  hosts: BANK_HOSTS,
+  webHost: WEB_HOST,
+  issuer: `https://${AUTH_HOST}`,
+  services: SERVICES,
+  defs: DEFS,
+  catalog: { first: CATALOG_FIRST_ID, last: CATALOG_LAST_ID, exists: productExists },
+});
+
+/** All endpoints of the default bank, in definition order. */
+export const ENDPOINTS: readonly EndpointSpec[] = BANK_SURFACE.endpoints;
+
+/** An endpoint of the default bank by route name; throws on a typo (a bug, not input). */
+export function endpoint(name: string): EndpointSpec {
+  return BANK_SURFACE.endpoint(name);
+}
+
+/** The static assets a browser fetches with a page (the default bank's). */
+export const STATIC_ASSETS: readonly EndpointSpec[] = BANK_SURFACE.staticAssets;
+
+/** A product id that exists in the default bank's catalog. */
 export function existingProduct(rng: Random): number {
-  for (;;) {
-    const id = rng.int(CATALOG_FIRST_ID, CATALOG_LAST_ID);
-    if (productExists(id)) return id;
-  }
-}
-
-/** A response size for one request to `e` with status `status`. */
-export function responseBytes(e: EndpointSpec, status: number, rng: Random): number {
-  const headers = 290 + rng.int(0, 60);
-  if (status === 304) return headers;
-  if (status >= 400) return headers + (status === 404 ? 92 : status === 429 ? 64 : 118) + rng.int(0, 20);
-  return headers + Math.max(2, Math.round(rng.logNormal(e.respMedian, e.respSigma)));
-}
-
-/** Upstream latency for one request, ms (log-normal around the endpoint's median). */
-export function upstreamLatency(e: EndpointSpec, rng: Random): number {
-  return Math.max(1, Math.round(rng.logNormal(e.latencyMedian, 0.45)));
+  return existingIn(rng, BANK_SURFACE.catalog);
 }

@@ -4,7 +4,7 @@
  */
 import type { Random } from '../random';
 import type { SimConsumer, SimRequest } from '../sim-request';
-import { responseBytes, upstreamLatency, type EndpointSpec } from './api-surface';
+import { responseBytes, upstreamLatency, type EndpointSpec } from './surface';
 
 /** What a client sends on every request, and how it reaches the gateway. */
 export interface ClientContext {
@@ -23,6 +23,8 @@ export interface ClientContext {
    * edge fingerprints the connection (direct partners, monitors).
    */
   readonly tlsFingerprint: string | null;
+  /** A static client key the app sends on every call (`apikey`), when the bank's apps do. */
+  readonly clientKey?: string | null;
 }
 
 /** What the client holds after logging in. */
@@ -104,11 +106,7 @@ export function buildRequest(
     upstreamLatencyMs: upstream,
     userAgent: client.userAgent,
     referer: call.referer ?? null,
-    accept: isStatic
-      ? '*/*'
-      : e.route.host === 'www.bank.example'
-        ? 'text/html,application/xhtml+xml'
-        : 'application/json',
+    accept: isStatic ? '*/*' : e.page ? 'text/html,application/xhtml+xml' : 'application/json',
     acceptLanguage: client.acceptLanguage,
     contentType: body > 0 ? 'application/json' : null,
     cookie,
@@ -116,7 +114,7 @@ export function buildRequest(
     sessionHeader: session.sessionHeader,
     deviceId: client.deviceId,
     loginUsername: call.loginUsername ?? null,
-    apiKey: call.apiKey ?? null,
+    apiKey: call.apiKey ?? client.clientKey ?? null,
     authorization: session.authorization,
     country: client.country,
     tlsFingerprint: client.tlsFingerprint,
@@ -131,10 +129,15 @@ const JWT_HEADER = Buffer.from('{"alg":"RS256","typ":"JWT","kid":"bank-2026-01"}
  * `Bearer <jwt>` for a session: a real JWT shape (header.payload.signature) whose payload names the user
  * in `sub`, so that `principal.jwtClaim: sub` attributes requests after login. Not signed for real.
  */
-export function bearerFor(rng: Random, username: string, issuedAtMs: number): string {
+export function bearerFor(
+  rng: Random,
+  username: string,
+  issuedAtMs: number,
+  issuer = 'https://auth.bank.example',
+): string {
   const iat = Math.floor(issuedAtMs / 1000);
   const payload = Buffer.from(
-    `{"iss":"https://auth.bank.example","sub":${JSON.stringify(username)},"aud":"bank-api","iat":${iat},"exp":${iat + 900},"scope":"accounts payments"}`,
+    `{"iss":${JSON.stringify(issuer)},"sub":${JSON.stringify(username)},"aud":"bank-api","iat":${iat},"exp":${iat + 900},"scope":"accounts payments"}`,
   ).toString('base64url');
   return `Bearer ${JWT_HEADER}.${payload}.${rng.token(43)}`;
 }

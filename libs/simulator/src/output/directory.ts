@@ -52,6 +52,8 @@ export interface SimulationManifest {
     readonly startMs: number;
     readonly endMs: number;
     readonly attacks: boolean;
+    /** The bank profile, when not the default bank. */
+    readonly profile?: string;
   };
   readonly files: SimulationFiles;
   /** Input for `parseSourceConfig` (add your hashing key) that decodes the traffic file as intended. */
@@ -120,7 +122,7 @@ export async function simulateToDirectory(options: SimulateToDirectoryOptions): 
   const stats = sim.stats();
   writeFileSync(files.labels, `${JSON.stringify(sim.labels(), null, 1)}\n`);
   writeFileSync(files.routes, `${JSON.stringify(sim.routes(), null, 2)}\n`);
-  const networks = Simulation.networks();
+  const networks = Simulation.networks(options.profile);
   const manifest: SimulationManifest = {
     simulatorVersion: SIMULATOR_VERSION,
     format: options.format,
@@ -131,6 +133,7 @@ export async function simulateToDirectory(options: SimulateToDirectoryOptions): 
       startMs: sim.startMs,
       endMs: sim.endMs,
       attacks: options.attacks !== false,
+      ...(options.profile && options.profile !== 'bank' ? { profile: options.profile } : {}),
     },
     // Names, not paths: the manifest of one seed is the same whichever directory it was written to.
     files: {

@@ -6,7 +6,6 @@
  * CDN's JA4 gives it away (`tlsMode` `tool_shared` or `few_tools`) — unless it drives real browsers
  * (`browser_like`, a minority), which no population signature can catch.
  */
-import { CATALOG_FIRST_ID, CATALOG_LAST_ID, productExists } from '../bank/api-surface';
 import { NO_SESSION, type ClientContext, type SessionState } from '../bank/request-builder';
 import { drawInt, drawLog, type Random } from '../random';
 import { drawTlsProfile, ja4ForUserAgent, ja4Of, type TlsProfile } from '../population/tls-fingerprints';
@@ -482,7 +481,8 @@ export function* catalogScraping(ctx: RunContext, rng: Random, t0: number): Acto
   const nextNet = () => (residentialProxies ? rng.pick(residential()) : proxyNet);
   const first = fleetClient(ctx, rng, nextNet(), pool, tls);
   let client = first;
-  let product = rng.chance(0.6) ? CATALOG_FIRST_ID : rng.int(CATALOG_FIRST_ID, CATALOG_LAST_ID);
+  const catalog = ctx.profile.surface.catalog;
+  let product = rng.chance(0.6) ? catalog.first : rng.int(catalog.first, catalog.last);
   let used = 0;
   let rates = false;
   for (let t = t0; t < t0 + durationMs; t += periodMs * (1 + rng.range(-jitter, jitter))) {
@@ -491,7 +491,7 @@ export function* catalogScraping(ctx: RunContext, rng: Random, t0: number): Acto
       client = rotateUa ? next : withUserAgent(next, tls, first.userAgent!);
       used = 1;
     }
-    const exists = productExists(product);
+    const exists = catalog.exists(product);
     if (rates) {
       yield emit(ctx.call(rng, t, 'products-rates', client, NO_SESSION, { status: 200, ids: [product] }), group);
       rates = false;
@@ -504,7 +504,7 @@ export function* catalogScraping(ctx: RunContext, rng: Random, t0: number): Acto
       if (exists && withRates) rates = true;
       else product++;
     }
-    if (product > CATALOG_LAST_ID + 20) product = CATALOG_FIRST_ID;
+    if (product > catalog.last + 20) product = catalog.first;
   }
 }
 
@@ -552,7 +552,8 @@ export function* apiKeyFleet(ctx: RunContext, rng: Random, t0: number): ActorScr
     viaCdn,
     ...tlsParams(tls, pool),
   });
-  let product = CATALOG_FIRST_ID;
+  const catalog = ctx.profile.surface.catalog;
+  let product = catalog.first;
   let account = rng.int(10_000_000, 90_000_000);
   const currencies = ['EUR', 'USD', 'JPY', 'CHF', 'PLN', 'SEK', 'NOK', 'CAD', 'AUD', 'CZK'];
   let t = t0;
@@ -562,11 +563,11 @@ export function* apiKeyFleet(ctx: RunContext, rng: Random, t0: number): ActorScr
       if (t >= ctx.endMs) return;
       const opts = { apiKey };
       if (target === 'catalog' || (target === 'rates' && rng.chance(0.5))) {
-        const id = order === 'sequential' ? product++ : rng.int(CATALOG_FIRST_ID, CATALOG_LAST_ID + 20);
-        if (product > CATALOG_LAST_ID + 20) product = CATALOG_FIRST_ID;
+        const id = order === 'sequential' ? product++ : rng.int(catalog.first, catalog.last + 20);
+        if (product > catalog.last + 20) product = catalog.first;
         const name = target === 'rates' ? 'products-rates' : 'products-get';
         yield emit(
-          ctx.call(rng, t, name, client, NO_SESSION, { ...opts, status: productExists(id) ? 200 : 404, ids: [id] }),
+          ctx.call(rng, t, name, client, NO_SESSION, { ...opts, status: catalog.exists(id) ? 200 : 404, ids: [id] }),
           group,
         );
       } else if (target === 'rates') {
@@ -582,12 +583,30 @@ export function* apiKeyFleet(ctx: RunContext, rng: Random, t0: number): ActorScr
   }
 }
 
-/** Plans the run's campaigns: counts grow with its length; kinds, styles and start times are drawn. */
+/**
+ * Plans the run's campaigns: counts grow with its length; kinds, styles and start times are drawn. A run
+ * longer than two hours is planned an hour at a time (each hour its own draws), so that campaigns start
+ * all through a long history rather than in its first three quarters; shorter runs are planned whole,
+ * as they always were.
+ */
 export function* campaignPlanner(ctx: RunContext): ActorScript {
-  const rng = ctx.rng.fork('campaigns');
-  // Campaign counts grow with the run's length and the bank's exposure (attackRate).
-  const minutes = ((ctx.endMs - ctx.startMs) / 60_000) * ctx.attackRate;
-  const at = (share = 0.75) => ctx.startMs + rng.range(0.02, share) * (ctx.endMs - ctx.startMs);
+  const span = ctx.endMs - ctx.startMs;
+  if (span <= 2 * 3_600_000) {
+    yield* planCampaigns(ctx, ctx.rng.fork('campaigns'), ctx.startMs, ctx.endMs, 'campaign');
+    return;
+  }
+  for (let k = 0, from = ctx.startMs; from < ctx.endMs; k++, from += 3_600_000) {
+    const to = Math.min(ctx.endMs, from + 3_600_000);
+    // A last sliver of an hour gets no campaigns of its own.
+    if (to - from < 20 * 60_000) break;
+    yield* planCampaigns(ctx, ctx.rng.fork(`campaigns:hour${k}`), from, to, `hour${k}:campaign`);
+  }
+}
+
+function* planCampaigns(ctx: RunContext, rng: Random, startMs: number, endMs: number, label: string): ActorScript {
+  // Campaign counts grow with the span's length and the bank's exposure (attackRate).
+  const minutes = ((endMs - startMs) / 60_000) * ctx.attackRate;
+  const at = (share = 0.75) => startMs + rng.range(0.02, share) * (endMs - startMs);
   const plan: [number, (r: Random, t: number) => ActorScript][] = [];
   const styles: StuffingStyle[] = rng.shuffle(['datacenter_burst', 'residential_botnet', 'low_and_slow']);
   const stuffing = Math.max(3, Math.round(minutes / 20));
@@ -606,7 +625,7 @@ export function* campaignPlanner(ctx: RunContext): ActorScript {
     plan.push([at(0.6), (r, t) => apiKeyFleet(ctx, r, t)]);
   plan.sort((a, b) => a[0] - b[0]);
   let n = 0;
-  for (const [t, make] of plan) yield spawn(t, make(rng.fork(`campaign${n++}`), t));
+  for (const [t, make] of plan) yield spawn(t, make(rng.fork(`${label}${n++}`), t));
 }
 
 function round(x: number): number {

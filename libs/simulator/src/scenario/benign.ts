@@ -3,7 +3,8 @@
  * clients that look like attacks to a naive rule — carrier and corporate NAT, the licensed aggregator,
  * uptime monitors, the search crawler, travellers.
  */
-import { CATALOG_FIRST_ID, CATALOG_LAST_ID, existingProduct, productExists, STATIC_ASSETS } from '../bank/api-surface';
+import type { CrawlerProfile } from '../bank/profiles';
+import { existingProduct } from '../bank/surface';
 import { bearerFor, NO_SESSION, type ClientContext, type SessionState } from '../bank/request-builder';
 import { drawInt, drawLog, type Random } from '../random';
 import { CRAWLER_JA4, ja4ForUserAgent } from '../population/tls-fingerprints';
@@ -15,7 +16,7 @@ import {
 } from '../population/user-agents';
 import { emit, spawn, type ActorScript, type Group } from './actor';
 import type { RunContext } from './context';
-import { addressAt, addressIn, network, networksOf, rentableDatacenters } from './networks';
+import { addressAt, addressIn, network, rentableDatacenters } from './networks';
 import type { User } from './world';
 
 /** Human think time between two actions, ms. */
@@ -57,8 +58,9 @@ export interface VisitOptions {
 export function* visit(ctx: RunContext, user: User, t0: number, rng: Random, opts: VisitOptions = {}): ActorScript {
   const abroad = user.traveller && rng.chance(0.5);
   let client: ClientContext = ctx.world.homeClient(user, rng);
+  const surface = ctx.profile.surface;
   if (abroad) {
-    const net = rng.pick([...networksOf('residential', 'ES'), ...networksOf('residential', 'DE')]);
+    const net = rng.pick(ctx.profile.population.travelNetworks());
     client = { ...client, clientIp: addressIn(net, rng), country: net.country };
   }
   const group = trapOf(ctx, user, abroad);
@@ -72,13 +74,14 @@ export function* visit(ctx: RunContext, user: User, t0: number, rng: Random, opt
     const page = rng.chance(0.6) ? 'web-sign-in' : 'web-home';
     yield emit(ctx.call(rng, t, page, client, anon, { status: 200 }), group);
     const fresh = rng.chance(0.25);
-    for (const asset of STATIC_ASSETS) {
+    const referer = `https://${surface.webHost}${surface.endpoint(page).route.template}`;
+    for (const asset of surface.staticAssets) {
       if (asset.route.name === 'static-robots') continue;
       t += rng.int(5, 80);
       yield emit(
         ctx.call(rng, t, asset.route.name, client, anon, {
           status: fresh ? 200 : 304,
-          referer: `https://www.bank.example${page === 'web-home' ? '/' : '/app/sign-in'}`,
+          referer,
         }),
         group,
       );
@@ -116,7 +119,7 @@ export function* visit(ctx: RunContext, user: User, t0: number, rng: Random, opt
     }
   }
   yield emit(login(200), group);
-  if (rng.chance(0.3)) {
+  if (rng.chance(ctx.profile.habits.mfaShare)) {
     t += think(rng, 9000);
     yield emit(ctx.call(rng, t, 'auth-mfa-verify', client, anon, { status: 200, loginUsername: user.username }), group);
   }
@@ -144,8 +147,14 @@ function* reads(
   t += rng.int(50, 400);
   yield emit(ctx.call(rng, t, 'accounts-balances', client, session, { status: 200, ids: [acct] }), group);
   const actions = Math.max(1, Math.round(rng.logNormal(user.actionsMedian, 0.6)));
+  const keepAlive = user.channel === 'web' ? ctx.profile.habits.keepAliveMs : null;
   for (let i = 0; i < actions || t - start < minDurationMs; i++) {
+    const before = t;
     t += think(rng, user.thinkMedianMs);
+    // A single-page app pings its session while the customer reads.
+    if (keepAlive !== null)
+      for (let at = before + keepAlive; at < t; at += keepAlive)
+        yield emit(ctx.call(rng, at, 'session-keepalive', client, session, { status: 200 }), group);
     const x = rng.float();
     if (x < 0.35) {
       yield emit(
@@ -206,7 +215,10 @@ function* reads(
       yield emit(ctx.call(rng, t, 'products-list', client, session, { status: 200 }), group);
       t += think(rng, 5000);
       yield emit(
-        ctx.call(rng, t, 'products-get', client, session, { status: 200, ids: [existingProduct(rng)] }),
+        ctx.call(rng, t, 'products-get', client, session, {
+          status: 200,
+          ids: [existingProduct(rng, ctx.profile.surface.catalog)],
+        }),
         group,
       );
     } else {
@@ -219,13 +231,14 @@ function* reads(
   }
 }
 
-/** Uptime monitors: health and status every 30 or 60 s from a few fixed addresses, all run long. */
+/** Uptime monitors: health and status every 30 or 60 s (the default bank's) from a few fixed addresses. */
 export function* monitors(ctx: RunContext): ActorScript {
   const rng = ctx.rng.fork('monitors');
-  const net = network('Uptime monitors');
-  const group = ctx.trap('uptime_monitor', { probes: 3 });
-  for (let i = 0; i < 3; i++) {
-    const period = rng.pick([30_000, 60_000]);
+  const shape = ctx.profile.benign.monitors;
+  const net = network(shape.org);
+  const group = ctx.trap('uptime_monitor', { probes: shape.probes });
+  for (let i = 0; i < shape.probes; i++) {
+    const period = rng.pick(shape.periodsMs);
     const client: ClientContext = {
       clientIp: addressAt(net, 3 + i * 5),
       proxyIp: null,
@@ -253,31 +266,41 @@ function* probe(ctx: RunContext, rng: Random, client: ClientContext, period: num
 }
 
 /**
- * A search-engine crawler from its own range, with its own user agent, direct to the gateway: the web
- * host's pages, robots.txt, sitemap and a few dead links, and the product catalog read in id order at a
- * steady rate (retired ids answer 404) — what sequential-id enumeration looks like to a naive rule.
+ * Crawlers from their own ranges, with their own user agents: the profile's (the default bank has one
+ * search engine). A search engine reads the web host's pages, robots.txt, sitemap and a few dead links,
+ * and the product catalog in id order at a steady rate (retired ids answer 404) — what sequential-id
+ * enumeration looks like to a naive rule. A rate-comparison site reads products and their rates in any
+ * order, fast, from a cloud range — what rotating catalog scraping looks like.
  */
 export function* crawler(ctx: RunContext): ActorScript {
-  const rng = ctx.rng.fork('crawler');
-  const pagesPerSecond = drawLog(rng, { min: 0.05, max: 0.5 });
-  const catalogPeriodMs = drawLog(rng, { min: 1500, max: 20_000 });
+  const shapes = ctx.profile.benign.crawlers;
+  for (let k = 0; k < shapes.length; k++) yield* crawlerOf(ctx, shapes[k]!, k === 0 ? 'crawler' : `crawler${k + 1}`);
+}
+
+function* crawlerOf(ctx: RunContext, shape: CrawlerProfile, stream: string): ActorScript {
+  const rng = ctx.rng.fork(stream);
+  const pagesPerSecond = drawLog(rng, shape.pagesPerSecond);
+  const catalogPeriodMs = drawLog(rng, shape.catalogPeriodMs);
   const jitter = rng.range(0.02, 0.3);
-  const net = network('Search crawler');
+  const net = network(shape.org);
+  const userAgent = shape.userAgent === 'search' ? CRAWLER_USER_AGENT : shape.userAgent;
+  const ja4 = shape.userAgent === 'search' ? CRAWLER_JA4 : ja4ForUserAgent(userAgent);
   // Through the CDN (which fingerprints it and adds the country) or to the origin directly.
-  const viaCdn = rng.chance(0.7);
-  const clients: ClientContext[] = Array.from({ length: drawInt(rng, { min: 1, max: 6 }) }, () => ({
+  const viaCdn = rng.chance(shape.viaCdnShare);
+  const clients: ClientContext[] = Array.from({ length: drawInt(rng, shape.ips) }, () => ({
     clientIp: addressIn(net, rng),
     proxyIp: viaCdn ? rng.pick(ctx.world.cdnEdges) : null,
-    userAgent: CRAWLER_USER_AGENT,
+    userAgent,
     acceptLanguage: null,
     country: viaCdn ? net.country : null,
     protocol: 'HTTP/1.1',
     extraCookies: null,
     deviceId: null,
-    tlsFingerprint: viaCdn ? CRAWLER_JA4 : null,
+    tlsFingerprint: viaCdn ? ja4 : null,
   }));
-  const withRates = rng.chance(0.5);
+  const withRates = shape.order === 'random' || rng.chance(0.5);
   const group = ctx.trap('search_crawler', {
+    ...(shape.order === 'random' ? { crawler: 'rate_comparison', order: 'random' } : {}),
     requestsPerSecond: Number(pagesPerSecond.toFixed(3)),
     catalogPeriodMs: Math.round(catalogPeriodMs),
     catalogJitter: Number(jitter.toFixed(3)),
@@ -286,7 +309,10 @@ export function* crawler(ctx: RunContext): ActorScript {
     viaCdn,
   });
   yield spawn(ctx.startMs, crawlPages(ctx, rng.fork('pages'), clients, pagesPerSecond, group));
-  yield spawn(ctx.startMs, crawlCatalog(ctx, rng.fork('catalog'), clients, catalogPeriodMs, jitter, withRates, group));
+  yield spawn(
+    ctx.startMs,
+    crawlCatalog(ctx, rng.fork('catalog'), clients, catalogPeriodMs, jitter, withRates, shape.order, group),
+  );
 }
 
 function* crawlPages(
@@ -315,7 +341,10 @@ function* crawlPages(
   }
 }
 
-/** Product ids in increasing order from where the last crawl stopped, a little past the end, then again. */
+/**
+ * `ascending`: product ids in increasing order from where the last crawl stopped, a little past the end,
+ * then again; `random`: any id, a little past the end too.
+ */
 function* crawlCatalog(
   ctx: RunContext,
   rng: Random,
@@ -323,22 +352,25 @@ function* crawlCatalog(
   periodMs: number,
   jitter: number,
   withRates: boolean,
+  order: CrawlerProfile['order'],
   group: Group,
 ): ActorScript {
-  let id = rng.int(CATALOG_FIRST_ID, CATALOG_LAST_ID);
+  const catalog = ctx.profile.surface.catalog;
+  let id = rng.int(catalog.first, catalog.last);
   const overshoot = rng.int(3, 30);
   let t = ctx.startMs + rng.int(0, 60_000);
   for (;;) {
     t += periodMs * (1 + rng.range(-jitter, jitter));
     if (t >= ctx.endMs) return;
     const client = rng.pick(clients);
-    const exists = productExists(id);
+    const exists = catalog.exists(id);
     yield emit(ctx.call(rng, t, 'products-get', client, NO_SESSION, { status: exists ? 200 : 404, ids: [id] }), group);
     if (exists && withRates) {
       t += periodMs * rng.range(0.2, 0.6);
       yield emit(ctx.call(rng, t, 'products-rates', client, NO_SESSION, { status: 200, ids: [id] }), group);
     }
-    id = id >= CATALOG_LAST_ID + overshoot ? CATALOG_FIRST_ID : id + 1;
+    if (order === 'random') id = rng.int(catalog.first, catalog.last + overshoot);
+    else id = id >= catalog.last + overshoot ? catalog.first : id + 1;
   }
 }
 
@@ -351,7 +383,7 @@ export function* aggregator(ctx: RunContext): ActorScript {
   const rng = ctx.rng.fork('aggregator');
   const consenting = ctx.world.users.filter((u) => u.aggregatorConsent);
   if (consenting.length === 0) return;
-  const syncsPerSecond = rng.range(0.2, 1) * Math.min(4, ctx.scale);
+  const syncsPerSecond = rng.range(...ctx.profile.benign.aggregatorSyncsPerSecond) * Math.min(4, ctx.scale);
   const apiKey = `agg_${rng.token(28)}`;
   const group = ctx.trap('aggregator', {
     syncsPerSecond: Number(syncsPerSecond.toFixed(3)),
@@ -421,7 +453,7 @@ function* aggregatorSync(
  */
 export function* apiClients(ctx: RunContext): ActorScript {
   const rng = ctx.rng.fork('api-clients');
-  const count = drawInt(rng, { min: 2, max: 6 });
+  const count = drawInt(rng, ctx.profile.benign.apiClients);
   for (let i = 0; i < count; i++) {
     yield spawn(ctx.startMs, apiClient(ctx, rng.fork(`client${i}`), i));
   }
@@ -469,7 +501,13 @@ function* apiClient(ctx: RunContext, rng: Random, index: number): ActorScript {
     const client = rng.pick(clients);
     if (t - issuedAt > 900_000) {
       issuedAt = t;
-      session = { sid: null, sessionHeader: null, authorization: bearerFor(rng, username, t), consumer, cookie: null };
+      session = {
+        sid: null,
+        sessionHeader: null,
+        authorization: bearerFor(rng, username, t, ctx.profile.surface.issuer),
+        consumer,
+        cookie: null,
+      };
     }
     const call = (name: string, status: number, ids: (string | number)[] = [], query: string | null = null) =>
       ctx.call(rng, t, name, client, session, { status, ids, apiKey, query });

@@ -2,7 +2,8 @@
  * What every actor of one run shares: the world, the run's time span, the label groups, and a helper
  * that turns "user X calls endpoint Y" into a SimRequest.
  */
-import { endpoint, fillTemplate, type EndpointSpec } from '../bank/api-surface';
+import type { BankProfile } from '../bank/profiles';
+import { fillTemplate, type EndpointSpec } from '../bank/surface';
 import { buildRequest, type CallOptions, type ClientContext, type SessionState } from '../bank/request-builder';
 import type { CampaignType, TrapKind } from '../labels';
 import type { Random } from '../random';
@@ -70,6 +71,11 @@ export class RunContext {
     return g;
   }
 
+  /** The bank being simulated: its surface, population, habits and benign clients. */
+  get profile(): BankProfile {
+    return this.world.profile;
+  }
+
   /** One call of endpoint `name`. `ids` fill the template's `{id}` slots; `path` overrides the path. */
   call(
     rng: Random,
@@ -79,7 +85,7 @@ export class RunContext {
     session: SessionState,
     opts: Partial<CallOptions> & { status: number; ids?: readonly (string | number)[] },
   ): SimRequest {
-    const e: EndpointSpec = endpoint(name);
+    const e: EndpointSpec = this.world.profile.surface.endpoint(name);
     return buildRequest(rng, Math.round(ts), e, client, session, {
       ...opts,
       path: opts.path ?? fillTemplate(e.route.template, rng, opts.ids ?? []),

@@ -46,6 +46,22 @@ export const NETWORKS: readonly Network[] = [
   { cidr: '203.0.113.0/24', kind: 'cdn', asn: 64900, org: 'Edge CDN', country: 'GB' },
 ];
 
+/**
+ * Networks only the second bank profile's customers and benign clients use (`--profile northbank`): its
+ * customers' carriers (one pooled, one with a handful of egress addresses for thousands of phones), a
+ * university and a council behind NAT, another uptime monitoring service and a rate-comparison site's
+ * crawler. Kept out of NETWORKS so that the default bank's runs (and what attackers draw from) do not
+ * change.
+ */
+export const PROFILE_NETWORKS: readonly Network[] = [
+  { cidr: '62.140.128.0/21', kind: 'mobile_cgnat', asn: 64623, org: 'Lowland Mobile (CGNAT pool)', country: 'GB' },
+  { cidr: '89.200.4.0/29', kind: 'mobile_cgnat', asn: 64624, org: 'Estuary Telecom (CGNAT)', country: 'GB' },
+  { cidr: '146.90.12.0/30', kind: 'corporate_nat', asn: 64633, org: 'Fenwick University', country: 'GB' },
+  { cidr: '193.130.44.0/29', kind: 'corporate_nat', asn: 64634, org: 'Harbour City Council', country: 'GB' },
+  { cidr: '185.93.3.0/26', kind: 'datacenter', asn: 64811, org: 'StatusPing monitors', country: 'DE' },
+  { cidr: '172.104.32.0/24', kind: 'datacenter', asn: 64821, org: 'RateRadar comparison crawler', country: 'GB' },
+];
+
 /** The CDN edge range in front of the bank: trusted for X-Forwarded-For. */
 export const CDN_CIDR = '203.0.113.0/24';
 
@@ -86,7 +102,7 @@ export function rentableDatacenters(): Network[] {
 }
 
 export function network(org: string): Network {
-  const n = NETWORKS.find((x) => x.org === org);
+  const n = NETWORKS.find((x) => x.org === org) ?? PROFILE_NETWORKS.find((x) => x.org === org);
   if (!n) throw new Error(`no simulated network ${org}`);
   return n;
 }

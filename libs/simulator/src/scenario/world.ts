@@ -8,7 +8,8 @@ import { drawLog, type Random } from '../random';
 import type { SimConsumer } from '../sim-request';
 import { ja4ForUserAgent } from '../population/tls-fingerprints';
 import { MOBILE_USER_AGENTS, pickPhoneBrowserUserAgent, pickUserAgent } from '../population/user-agents';
-import { addressAt, addressIn, CDN_CIDR, network, networksOf, type Network } from './networks';
+import { BANK_PROFILE, isPool, type BankProfile } from '../bank/profiles';
+import { addressAt, addressIn, CDN_CIDR, network, type Network } from './networks';
 
 export type Channel = 'web' | 'mobile';
 
@@ -124,31 +125,47 @@ export class World {
   private readonly byName = new Map<string, User>();
   private readonly nat = new Map<string, NatShape>();
 
-  constructor(rng: Random, userCount: number) {
+  constructor(
+    rng: Random,
+    userCount: number,
+    readonly profile: BankProfile = BANK_PROFILE,
+  ) {
+    const pop = profile.population;
     const cdn: Network = { cidr: CDN_CIDR, kind: 'cdn', asn: 64900, org: 'Edge CDN', country: 'GB' };
     this.cdnEdges = Array.from({ length: 12 }, (_, i) => addressAt(cdn, 10 + i * 7));
-    const residentialGb = networksOf('residential', 'GB');
-    const carriers = networksOf('mobile_cgnat');
-    const fixedCarriers = carriers.filter((n) => !n.org.includes('pool'));
-    const corporates = networksOf('corporate_nat');
+    const home = pop.home();
+    const carriers = pop.carriers();
+    const fixedCarriers = carriers.filter((n) => !isPool(n));
+    const pooledCarriers = carriers.filter(isPool);
+    const corporates = pop.corporates();
     const shape = rng.fork('shape');
-    const mobileShare = shape.range(0.35, 0.6);
-    const cgnatShareOfMobile = shape.range(0.45, 0.85);
-    const phoneWebShare = shape.range(0.03, 0.15);
-    const corporateShare = shape.range(0.04, 0.14);
+    const mobileShare = shape.range(...pop.mobileShare);
+    const cgnatShareOfMobile = shape.range(...pop.cgnatShareOfMobile);
+    const phoneWebShare = shape.range(...pop.phoneWebShare);
+    const corporateShare = shape.range(...pop.corporateShare);
     // Egress pools sized from the customers behind them, so that the load per address (what a rule sees)
-    // does not depend on --scale: tens to hundreds of customers per address.
-    // The fixed-egress carriers take 40% of the carrier customers each, the pooled one 20%.
-    const carrierWeights = carriers.map((n) => (fixedCarriers.includes(n) ? 0.4 : 0.2));
+    // does not depend on --scale: tens to hundreds of customers per address (the default bank).
+    // Each fixed-egress carrier takes `fixedCarrierShare` of the carrier customers, the pooled ones the rest.
+    const fixedShare = pop.fixedCarrierShare;
+    const pooledShare = pop.pooledCarrierShare;
+    const carrierWeights = carriers.map((n) => (fixedCarriers.includes(n) ? fixedShare : pooledShare));
     const onCarriers = userCount * (mobileShare * cgnatShareOfMobile + (1 - mobileShare) * phoneWebShare);
-    const cgnatUsersPerAddress = drawLog(shape, { min: 100, max: 1500 });
+    const cgnatUsersPerAddress = drawLog(shape, pop.cgnatUsersPerAddress);
     const cgnatEgressAddresses = fixedCarriers.map(() =>
-      Math.max(1, Math.round(((onCarriers * 0.4) / cgnatUsersPerAddress) * shape.range(0.6, 1.4))),
+      Math.max(1, Math.round(((onCarriers * fixedShare) / cgnatUsersPerAddress) * shape.range(0.6, 1.4))),
     );
-    const cgnatPoolAddresses = Math.max(8, Math.round((onCarriers * 0.2) / drawLog(shape, { min: 8, max: 60 })));
+    const cgnatPoolAddresses = Math.max(
+      pop.minPoolAddresses,
+      Math.round(
+        (onCarriers * pooledShare) / Math.max(1, pooledCarriers.length) / drawLog(shape, pop.poolUsersPerAddress),
+      ),
+    );
     const perCorporate = (userCount * (1 - mobileShare) * corporateShare) / corporates.length;
     const corporateEgressAddresses = corporates.map(() =>
-      Math.max(1, Math.min(8, Math.round(perCorporate / drawLog(shape, { min: 20, max: 300 })))),
+      Math.max(
+        1,
+        Math.min(pop.maxCorporateAddresses, Math.round(perCorporate / drawLog(shape, pop.corporateUsersPerAddress))),
+      ),
     );
     this.params = {
       mobileShare: round3(mobileShare),
@@ -159,7 +176,7 @@ export class World {
       cgnatPoolAddresses,
       corporateShare: round3(corporateShare),
       corporateEgressAddresses,
-      appTokenRefreshShare: round3(shape.range(0.35, 0.7)),
+      appTokenRefreshShare: round3(shape.range(...pop.appTokenRefreshShare)),
     };
     fixedCarriers.forEach((n, i) => this.nat.set(n.cidr, { addresses: cgnatEgressAddresses[i]!, pooled: false }));
     for (const n of carriers)
@@ -178,7 +195,7 @@ export class World {
       let homeNetwork: Network;
       let homeIp: string;
       let userAgent = channel === 'mobile' ? rng.pick(MOBILE_USER_AGENTS) : pickUserAgent(rng);
-      let typoRate = channel === 'mobile' ? rng.range(0.003, 0.04) : rng.range(0.02, 0.15);
+      let typoRate = channel === 'mobile' ? rng.range(...pop.typoMobile) : rng.range(...pop.typoWeb);
       if (channel === 'mobile' ? x < cgnatShareOfMobile : x < phoneWebShare) {
         // Carrier-grade NAT: thousands of subscribers behind a few egress addresses.
         homeNetwork = rng.weighted(carriers, carrierWeights);
@@ -186,13 +203,13 @@ export class World {
         if (channel === 'web') {
           // On the phone: saved passwords, few typos.
           userAgent = pickPhoneBrowserUserAgent(rng);
-          typoRate = rng.range(0.003, 0.04);
+          typoRate = rng.range(...pop.typoMobile);
         }
       } else if (channel === 'web' && x < phoneWebShare + corporateShare) {
         homeNetwork = rng.pick(corporates);
         homeIp = this.egressAddress(homeNetwork, rng);
       } else {
-        homeNetwork = rng.chance(0.93) ? rng.pick(residentialGb) : rng.pick(networksOf('residential', 'FR'));
+        homeNetwork = rng.chance(home.mainShare) ? rng.pick(home.main) : rng.pick(home.other);
         homeIp = addressIn(homeNetwork, rng);
       }
       const user: User = {
@@ -206,12 +223,12 @@ export class World {
         homeIp,
         userAgent,
         deviceId: channel === 'mobile' ? rng.uuid() : null,
-        acceptLanguage: homeNetwork.country === 'FR' ? 'fr-FR,fr;q=0.9,en;q=0.6' : 'en-GB,en;q=0.9',
-        aggregatorConsent: rng.chance(0.3),
-        traveller: rng.chance(0.03),
+        acceptLanguage: LANGUAGES[homeNetwork.country] ?? 'en-GB,en;q=0.9',
+        aggregatorConsent: rng.chance(pop.aggregatorConsent),
+        traveller: rng.chance(pop.travellerShare),
         typoRate,
-        actionsMedian: rng.range(1.5, 7),
-        thinkMedianMs: rng.range(2500, 8000),
+        actionsMedian: rng.range(...pop.actionsMedian),
+        thinkMedianMs: rng.range(...pop.thinkMedianMs),
       };
       users.push(user);
       this.byName.set(username, user);
@@ -242,6 +259,9 @@ export class World {
       extraCookies: user.channel === 'web' ? `_ga=GA1.2.${user.index + 100000}.1767225600; consent=1` : null,
       deviceId: user.deviceId,
       tlsFingerprint: ja4ForUserAgent(user.userAgent),
+      ...(this.profile.habits.appClientKeys && user.channel === 'mobile'
+        ? { clientKey: appClientKey(this.profile.habits.appClientKeys, user.userAgent) }
+        : {}),
     };
   }
 
@@ -250,6 +270,16 @@ export class World {
     const consumer: SimConsumer = { id: user.consumerId, username: user.username };
     if (user.channel === 'web') {
       const s = sid ?? rng.token(32);
+      if (this.profile.habits.webSessionHeader) {
+        // A single-page app: the session travels in a header, the cookie holds analytics only.
+        return {
+          sid: null,
+          sessionHeader: s,
+          authorization: null,
+          consumer,
+          cookie: `_ga=GA1.2.${user.index + 100000}.1767225600; consent=1`,
+        };
+      }
       return {
         sid: s,
         sessionHeader: null,
@@ -261,12 +291,22 @@ export class World {
     return {
       sid: null,
       sessionHeader: sid ?? rng.token(32),
-      authorization: bearerFor(rng, user.username, issuedAtMs),
+      authorization: bearerFor(rng, user.username, issuedAtMs, this.profile.surface.issuer),
       consumer,
       cookie: null,
     };
   }
 }
+
+/** The static client key an app build sends (one per platform, read from its user agent). */
+function appClientKey(keys: { readonly ios: string; readonly android: string }, userAgent: string): string {
+  return userAgent.includes('Android') ? keys.android : keys.ios;
+}
+
+const LANGUAGES: Readonly<Record<string, string>> = {
+  FR: 'fr-FR,fr;q=0.9,en;q=0.6',
+  DE: 'de-DE,de;q=0.9,en;q=0.6',
+};
 
 function round3(x: number): number {
   return Number(x.toFixed(3));

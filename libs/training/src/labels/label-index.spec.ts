@@ -67,3 +67,20 @@ describe('LabelIndex over incident files', () => {
     ]);
   });
 });
+
+describe('LabelIndex for a held-back window', () => {
+  it('judges a long campaign on the entities the window saw, from when it first saw them', () => {
+    const labels = index([
+      { campaign: 'bot', type: 'credential_stuffing', ip: '81.2.0.1', start: T0, end: T0 + 300 * MIN },
+      { campaign: 'bot', type: 'credential_stuffing', ip: '81.2.0.2', start: T0, end: T0 + 300 * MIN },
+      { campaign: 'old', type: 'scraping', ip: '45.146.164.9', start: T0, end: T0 + 10 * MIN },
+    ]);
+    expect(labels.judge(accessEvent({ ts: T0 + 200 * MIN, clientIp: '81.2.0.2' }))).toBe('soc:bot');
+    const all = labels.toLabelsFile();
+    const seen = labels.toLabelsFile({ seenOnly: true });
+    expect(all.campaigns.map((c) => c.entities.ips.length)).toEqual([2, 1]);
+    expect(seen.campaigns.map((c) => [c.id, c.entities.ips, c.startMs])).toEqual([
+      ['soc:bot', ['81.2.0.2'], T0 + 200 * MIN],
+    ]);
+  });
+});

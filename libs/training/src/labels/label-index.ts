@@ -293,14 +293,49 @@ export class LabelIndex {
   }
 
   /**
+   * `groupOfEvent`, remembering which of a campaign's entities were seen acting in it and when it was
+   * first seen: a held-back window sees only part of a campaign that ran for hours, and its recall is
+   * over the entities the window holds (`toLabelsFile({ seenOnly: true })`).
+   */
+  judge(e: AccessEvent): string | null {
+    return this.noteSeen(this.groupOfEvent(e), e);
+  }
+
+  /** Records `e` as seen acting in campaign `g` (when `g` is a campaign); returns `g`. */
+  noteSeen(g: string | null, e: AccessEvent): string | null {
+    if (g === null || !this.spanByKey.has(g)) return g;
+    let seen = this.seen.get(g);
+    if (!seen) this.seen.set(g, (seen = { ...emptySets(), firstMs: e.ts }));
+    if (e.ts < seen.firstMs) seen.firstMs = e.ts;
+    seen.ips.add(e.clientIp);
+    if (e.principal !== null) seen.principals.add(e.principal);
+    if (e.sessionId !== null) seen.sessions.add(e.sessionId);
+    if (e.apiKeyId !== null) seen.apiKeys.add(e.apiKeyId);
+    return g;
+  }
+
+  private readonly seen = new Map<string, EntitySets & { firstMs: number }>();
+
+  /**
    * The labels as a simulator LabelsFile (what the whole-path evaluator reads): every campaign with the
    * entities known so far, every benign label as a trap. Call after the replay, when `observe` has found
-   * the addresses behind ranges and keys.
+   * the addresses behind ranges and keys. `seenOnly`: only campaigns `judge` saw, with only the entities
+   * seen acting in them, starting when first seen.
    */
-  toLabelsFile(): LabelsFile {
+  toLabelsFile(o: { readonly seenOnly?: boolean } = {}): LabelsFile {
     const list = (s: Set<string>) => [...s];
-    const campaigns = this.spans.map((s) => {
-      const e = this.entitiesOf.get(s.key)!;
+    const spans = o.seenOnly ? this.spans.filter((s) => this.seen.has(s.key)) : this.spans;
+    const campaigns = spans.map((s) => {
+      const all = this.entitiesOf.get(s.key)!;
+      const seen = o.seenOnly ? this.seen.get(s.key)! : null;
+      const both = (a: Set<string>, b: Set<string> | undefined) =>
+        b === undefined ? a : new Set([...a].filter((x) => b.has(x)));
+      const e: EntitySets = {
+        ips: both(all.ips, seen?.ips),
+        principals: both(all.principals, seen?.principals),
+        sessions: both(all.sessions, seen?.sessions),
+        apiKeys: both(all.apiKeys, seen?.apiKeys),
+      };
       return {
         id: s.key,
         kind: 'attack' as const,
@@ -308,7 +343,7 @@ export class LabelIndex {
         style: s.style,
         parent: null,
         compromised: [],
-        startMs: s.startMs,
+        startMs: seen ? Math.max(s.startMs, seen.firstMs) : s.startMs,
         endMs: s.endMs,
         requests: 1,
         entities: { ips: list(e.ips), principals: [], sessions: [], devices: [], apiKeys: [] },
@@ -330,8 +365,8 @@ export class LabelIndex {
         params: {},
       };
     });
-    const startMs = this.spans.reduce((m, s) => Math.min(m, s.startMs), Infinity);
-    const endMs = this.spans.reduce((m, s) => Math.max(m, s.endMs), -Infinity);
+    const startMs = spans.reduce((m, s) => Math.min(m, s.startMs), Infinity);
+    const endMs = spans.reduce((m, s) => Math.max(m, s.endMs), -Infinity);
     return {
       version: 1,
       seed: 0,

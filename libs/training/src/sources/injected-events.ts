@@ -5,7 +5,7 @@
  * the customer's log counts as benign unless a confirmed-incident file says otherwise.
  */
 import type { AccessEvent } from '@vigil/events';
-import type { LabelsFile } from '@vigil/simulator';
+import { BANK_PROFILE, bankProfile, type BankProfileId, type LabelsFile } from '@vigil/simulator';
 import type { Overlay } from './history-stream';
 import { SimulatedRun, type SimulatedRunOptions } from './simulated-events';
 
@@ -74,10 +74,10 @@ function mergeSorted(a: readonly AccessEvent[], b: readonly AccessEvent[]): Acce
   return out;
 }
 
-/** Requests a minute of the simulator's bank at scale 1 (measured: 124.5k requests in an hour, seed 11). */
-export const SIMULATED_REQUESTS_PER_MINUTE = 2075;
-/** Share of those requests that are benign look-alikes (traps) at scale 1 (same run: 71.8k of 124.5k). */
-export const SIMULATED_TRAP_SHARE = 0.58;
+/** Requests a minute of the default simulated bank at scale 1 (its profile says how it was measured). */
+export const SIMULATED_REQUESTS_PER_MINUTE = BANK_PROFILE.requestsPerMinute;
+/** Share of those requests that are benign look-alikes (traps). */
+export const SIMULATED_TRAP_SHARE = BANK_PROFILE.trapShare;
 
 export interface OverlayOptions {
   readonly seed: number;
@@ -92,6 +92,8 @@ export interface OverlayOptions {
    * simulated bank of that size meets); benign: the look-alikes' requests as a share of the history's.
    */
   readonly proportion: number;
+  /** The simulated bank whose surface and habits the overlay's requests have (default `bank`). */
+  readonly profile?: BankProfileId;
   readonly hashKey?: string;
 }
 
@@ -112,13 +114,15 @@ export interface SimulatedOverlay {
  * with the history's length.
  */
 export function simulatedOverlay(o: OverlayOptions): SimulatedOverlay {
-  const ratio = Math.max(0.01, o.historyPerMinute / SIMULATED_REQUESTS_PER_MINUTE);
+  const profile = bankProfile(o.profile);
+  const ratio = Math.max(0.01, o.historyPerMinute / profile.requestsPerMinute);
   const minutes = Math.max(1, (o.endMs - o.startMs) / 60_000);
   const base = {
     seed: o.seed,
     minutes,
     startMs: o.startMs,
     trackGroups: true,
+    ...(o.profile && o.profile !== 'bank' ? { profile: o.profile } : {}),
     ...(o.hashKey ? { hashKey: o.hashKey } : {}),
   };
   const options: SimulatedRunOptions =
@@ -126,7 +130,7 @@ export function simulatedOverlay(o: OverlayOptions): SimulatedOverlay {
       ? { ...base, scale: ratio, attackRate: Math.min(8, Math.max(0.25, ratio * o.proportion)), kinds: ['attack'] }
       : {
           ...base,
-          scale: Math.max(0.02, (ratio * o.proportion) / SIMULATED_TRAP_SHARE),
+          scale: Math.max(0.02, (ratio * o.proportion) / profile.trapShare),
           attacks: false,
           kinds: ['trap'],
         };

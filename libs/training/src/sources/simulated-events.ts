@@ -42,13 +42,15 @@ export class SimulatedRun {
     const o = this.options;
     const kinds = kindsOf(o);
     const only = kinds === null ? '' : kinds.length === 1 && kinds[0] === 'attack' ? '-attacks' : `-${kinds.join('+')}`;
-    return `sim-seed${o.seed}-m${o.minutes}-s${o.scale}${only}`;
+    const profile = o.profile && o.profile !== 'bank' ? `-${o.profile}` : '';
+    // Overlays are sized to a history: their minutes and scale are not round numbers.
+    return `sim${profile}-seed${o.seed}-m${Number(o.minutes.toFixed(1))}-s${Number(o.scale.toFixed(3))}${only}`;
   }
 
   /** Decoded events in chunks of `chunk`. Runs once; labels() is complete afterwards. */
   *events(chunk = 4096): Generator<AccessEvent[]> {
     const writer = createWriter(this.format);
-    const trusted = Simulation.networks().trustedProxies;
+    const trusted = Simulation.networks(this.options.profile).trustedProxies;
     const raw = sourceConfigFor(this.format, {}, { trustedProxies: trusted });
     const key = this.options.hashKey;
     const config = parseSourceConfig(key ? { ...raw, hashing: { key } } : raw, 'simulator source config');

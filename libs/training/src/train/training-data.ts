@@ -32,7 +32,7 @@ export interface LabelSetInput {
 }
 
 /** Simulated traffic to merge into the history, sized by its volume (see `simulatedOverlay`). */
-export type OverlaySpec = Pick<OverlayOptions, 'seed' | 'kind' | 'proportion'>;
+export type OverlaySpec = Pick<OverlayOptions, 'seed' | 'kind' | 'proportion' | 'profile'>;
 
 export type DataSource =
   | { readonly kind: 'simulation'; readonly options: SimulatedRunOptions }
@@ -148,6 +148,7 @@ export async function buildTrainingData(
         seed: src.options.seed,
         minutes: src.options.minutes,
         scale: src.options.scale,
+        profile: src.options.profile ?? 'bank',
         format: run.format,
       });
       continue;
