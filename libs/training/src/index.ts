@@ -44,7 +44,7 @@ export { entityScores } from './metrics/entity-scores';
 export type { EntityScore } from './metrics/entity-scores';
 export { trainDetector, buildModel, mixWeights, DEFAULT_TRAIN_OPTIONS } from './train/train-detector';
 export type { TrainOptions, TrainedModel } from './train/train-detector';
-export { buildTrainingData } from './train/training-data';
+export { buildTrainingData, prepareHistory } from './train/training-data';
 export type {
   DataSource,
   SourceSummary,
@@ -53,6 +53,7 @@ export type {
   BuildDataOptions,
   LabelSetInput,
   OverlaySpec,
+  PreparedOverlay,
 } from './train/training-data';
 export { trainDetectorModel, saveDetectorModel, planSplit, DEFAULT_SPLIT } from './train/train-pipeline';
 export type { PipelineOptions, TrainedDetector } from './train/train-pipeline';

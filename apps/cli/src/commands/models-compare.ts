@@ -17,16 +17,14 @@ import { Simulation, sourceConfigFor, type LabelsFile } from '@vigil/simulator';
 import {
   describeRegression,
   HistoryStream,
-  historySpan,
   LabelIndex,
   poolReports,
   promotionVerdict,
+  prepareHistory,
   SimulatedRun,
-  simulatedOverlay,
   WholePathEvaluator,
   type Comparison,
   type EvaluationSet,
-  type Overlay,
   type PromotionVerdict,
   type WholePathReport,
 } from '@vigil/training';
@@ -208,30 +206,10 @@ async function historySource(opts: CompareOptions, challenger: string): Promise<
     throw new UsageError('the held-back --input has no labels: add --labels (or --inject-attacks)');
   warnIfTrainedOn(challenger, src.window ?? {}, h.files);
   const labels = new LabelIndex();
-  for (const set of src.labelSets) {
-    if (set.labels) labels.addLabelsFile(set.labels, set.name);
-    if (set.incidents) labels.addIncidentFile(set.incidents, set.name, src.grouping);
-  }
-  const span = historySpan(src.files, src.window ?? {});
-  const overlays: Overlay[] = [];
-  const exact: ((e: AccessEvent) => string | null)[] = [];
-  for (const o of src.overlays ?? []) {
-    const sim = simulatedOverlay({
-      ...o,
-      startMs: span.startMs,
-      endMs: span.endMs,
-      historyPerMinute: span.recordsPerMinute,
-      ...(src.hashKey ? { hashKey: src.hashKey } : {}),
-    });
-    const prefix = `history+${sim.run.name}`;
-    labels.addLabelsFile(sim.labels, prefix);
-    overlays.push(sim.overlay);
-    // Simulated requests are labeled exactly, by request id.
-    exact.push((e) => {
-      const g = sim.run.groupOf(e.requestId);
-      return g === null ? null : `${prefix}:${g}`;
-    });
-  }
+  const { span, overlays: prepared } = prepareHistory(src, labels);
+  const overlays = prepared.map((o) => o.sim.overlay);
+  // Simulated requests are labeled exactly, by request id.
+  const exact = prepared.map((o) => (e: AccessEvent) => o.groupOf(e.requestId));
   const name = `${h.files.length} file${h.files.length === 1 ? '' : 's'}${span.hours ? `, ${span.hours.toFixed(1)} h` : ''}`;
   return {
     set: 'held-back history',

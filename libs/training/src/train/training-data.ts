@@ -18,10 +18,9 @@ import {
   HistoryStream,
   type HistoryFile,
   type HistorySpan,
-  type Overlay,
   type TimeWindow,
 } from '../sources/history-stream';
-import { simulatedOverlay, type OverlayOptions } from '../sources/injected-events';
+import { simulatedOverlay, type OverlayOptions, type SimulatedOverlay } from '../sources/injected-events';
 import { SimulatedRun, type SimulatedRunOptions } from '../sources/simulated-events';
 
 /** One label file of a history: a simulator labels file or an incident-format file. */
@@ -158,6 +157,48 @@ export async function buildTrainingData(
   return { datasets, labels, sources: summaries, seconds: (Date.now() - started) / 1000 };
 }
 
+/** A history's simulated overlay, with the prefix its campaigns are labeled under. */
+export interface PreparedOverlay {
+  readonly sim: SimulatedOverlay;
+  readonly prefix: string;
+  /** The overlay campaign or trap a request belongs to (exact, by request id), prefixed; else null. */
+  readonly groupOf: (requestId: string | null) => string | null;
+}
+
+/**
+ * A history's label sets into `labels`, and its overlays sized by its span and volume (their labels
+ * added too): what training and the champion/challenger comparison both start from.
+ */
+export function prepareHistory(
+  src: Extract<DataSource, { kind: 'history' }>,
+  labels: LabelIndex,
+): { span: HistorySpan; labelSets: LabelSetSummary[]; overlays: PreparedOverlay[] } {
+  const name = src.name ?? 'history';
+  const span = historySpan(src.files, src.window ?? {});
+  const labelSets: LabelSetSummary[] = [];
+  for (const set of src.labelSets) {
+    if (set.labels) labelSets.push(labels.addLabelsFile(set.labels, set.name));
+    if (set.incidents) labelSets.push(labels.addIncidentFile(set.incidents, set.name, src.grouping));
+  }
+  const overlays = (src.overlays ?? []).map((o) => {
+    const sim = simulatedOverlay({
+      ...o,
+      startMs: span.startMs,
+      endMs: span.endMs,
+      historyPerMinute: span.recordsPerMinute,
+      ...(src.hashKey ? { hashKey: src.hashKey } : {}),
+    });
+    const prefix = `${name}+${sim.run.name}`;
+    labelSets.push(labels.addLabelsFile(sim.labels, prefix));
+    const groupOf = (id: string | null) => {
+      const g = sim.run.groupOf(id);
+      return g === null ? null : `${prefix}:${g}`;
+    };
+    return { sim, prefix, groupOf };
+  });
+  return { span, labelSets, overlays };
+}
+
 async function replayHistory(
   src: Extract<DataSource, { kind: 'history' }>,
   labels: LabelIndex,
@@ -168,26 +209,9 @@ async function replayHistory(
 ): Promise<HistorySummary> {
   const name = src.name ?? 'history';
   const window = src.window ?? {};
-  const span: HistorySpan = historySpan(src.files, window);
-  const labelSets: LabelSetSummary[] = [];
-  for (const set of src.labelSets) {
-    if (set.labels) labelSets.push(labels.addLabelsFile(set.labels, set.name));
-    if (set.incidents) labelSets.push(labels.addIncidentFile(set.incidents, set.name, src.grouping));
-  }
-  const overlays: Overlay[] = [];
-  const described: Record<string, number | string>[] = [];
-  for (const o of src.overlays ?? []) {
-    const sim = simulatedOverlay({
-      ...o,
-      startMs: span.startMs,
-      endMs: span.endMs,
-      historyPerMinute: span.recordsPerMinute,
-      ...(src.hashKey ? { hashKey: src.hashKey } : {}),
-    });
-    labelSets.push(labels.addLabelsFile(sim.labels, `${name}+${sim.run.name}`));
-    overlays.push(sim.overlay);
-    described.push(sim.describe);
-  }
+  const { span, labelSets, overlays: prepared } = prepareHistory(src, labels);
+  const overlays = prepared.map((o) => o.sim.overlay);
+  const described = prepared.map((o) => o.sim.describe);
   const stream = new HistoryStream(src.files, src.decoder, overlays, window);
   const builder = builderFor(name, 'history');
   const total = span.records + described.reduce((a, d) => a + Number(d['requests'] ?? 0), 0);
