@@ -123,6 +123,15 @@ describe('detector service on Kafka and Redis', () => {
 
   it('decides on Kafka exactly what vigil replay decides on the same lines', async () => {
     await waitFor('the detector to be ready', async () => (await fetch(`${baseUrl}/ready`)).status === 200);
+    // Terminus health checks: what is up, by name.
+    expect(await (await fetch(`${baseUrl}/ready`)).json()).toMatchObject({
+      status: 'ok',
+      info: { kafka: { status: 'up', joined: true }, redis: { status: 'up' } },
+    });
+    expect(await (await fetch(`${baseUrl}/health`)).json()).toMatchObject({
+      status: 'ok',
+      info: { detector: { status: 'up', state: 'running' } },
+    });
     // Produced while the service consumes (the mock keeps only the last few MB of a partition), gzip
     // batches of 250 lines.
     const producer = kafka.producer();

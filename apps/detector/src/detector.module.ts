@@ -10,6 +10,7 @@ import {
   type DynamicModule,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import type { Logger } from '@vigil/platform';
 import type { DetectorConfig } from './config/detector-config';
 import { DetectorService } from './detection/detector.service';
@@ -42,6 +43,8 @@ export class DetectorModule {
   static forRoot(config: DetectorConfig, log: Logger, metrics: DetectorMetrics = new DetectorMetrics()): DynamicModule {
     return {
       module: DetectorModule,
+      // Terminus logs a failed check itself; the detector's own logger has said why already.
+      imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [OpsController],
       providers: [
         { provide: DETECTOR_CONFIG, useValue: config },

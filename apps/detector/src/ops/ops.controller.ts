@@ -1,8 +1,10 @@
 /**
  * `/metrics` (Prometheus text), `/health` (the process and its consume loop are alive: restart me when
- * not) and `/ready` (joined the consumer group and Redis answers: send me traffic).
+ * not) and `/ready` (joined the consumer group and Redis answers: send me traffic), as @nestjs/terminus
+ * health checks: 200 with `{status: "ok", info}` or 503 with `{status: "error", error}` naming what is down.
  */
-import { Controller, Get, Header, HttpCode, HttpException, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { DetectorService } from '../detection/detector.service';
 import { DetectorMetrics } from './detector-metrics';
 
@@ -11,6 +13,8 @@ export class OpsController {
   constructor(
     @Inject(DetectorMetrics) private readonly metrics: DetectorMetrics,
     @Inject(DetectorService) private readonly detector: DetectorService,
+    @Inject(HealthCheckService) private readonly health: HealthCheckService,
+    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
   ) {}
 
   @Get('metrics')
@@ -20,19 +24,30 @@ export class OpsController {
   }
 
   @Get('health')
-  @HttpCode(200)
-  health(): { status: string; state: string } {
-    const body = { status: this.detector.healthy ? 'ok' : 'failed', state: this.detector.state };
-    if (!this.detector.healthy) throw new HttpException(body, 503);
-    return body;
+  @HealthCheck()
+  liveness(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => {
+        const check = this.indicators.check('detector');
+        const data = {
+          state: this.detector.state,
+          ...(this.detector.failure ? { failure: this.detector.failure.message } : {}),
+        };
+        return this.detector.healthy ? check.up(data) : check.down(data);
+      },
+    ]);
   }
 
   @Get('ready')
-  @HttpCode(200)
-  async ready(): Promise<{ status: string; kafka: boolean; redis: boolean }> {
+  @HealthCheck()
+  async readiness(): Promise<HealthCheckResult> {
     const r = await this.detector.ready();
-    const body = { status: r.ready ? 'ready' : 'not ready', kafka: r.kafka, redis: r.redis };
-    if (!r.ready) throw new HttpException(body, 503);
-    return body;
+    return this.health.check([
+      () =>
+        r.kafka
+          ? this.indicators.check('kafka').up({ joined: true })
+          : this.indicators.check('kafka').down({ joined: false }),
+      () => (r.redis ? this.indicators.check('redis').up() : this.indicators.check('redis').down({ ping: 'no PONG' })),
+    ]);
   }
 }
