@@ -11,6 +11,7 @@ import { describeRuntime, loadModel, listModelDirs, ManifestError, tfRuntime, ty
 import {
   DETECTOR_IDS,
   evaluateDetector,
+  wilson,
   type DataSource,
   type DetectorEvaluation,
   type DetectorId,
@@ -191,12 +192,16 @@ export function printEvaluation(results: readonly DetectorEvaluation[]): void {
   }
   out.push('');
   out.push(
-    `${'detector'.padEnd(20)} ${'attack style'.padEnd(20)} ${'entities'.padStart(8)} ${'recall@alert'.padStart(12)} ${'recall@block'.padStart(12)}`,
+    `${'detector'.padEnd(20)} ${'attack style'.padEnd(20)} ${'entities'.padStart(8)} ${'recall@alert'.padStart(12)} ${'95 % interval'.padStart(13)} ${'recall@block'.padStart(12)} ${'95 % interval'.padStart(13)}`,
   );
+  const interval = (k: number, n: number) => {
+    const i = wilson(k, n);
+    return `${i.low.toFixed(2)}–${i.high.toFixed(2)}`;
+  };
   for (const r of results) {
     for (const [style, s] of Object.entries(r.byStyle)) {
       out.push(
-        `${r.detector.padEnd(20)} ${style.padEnd(20)} ${String(s.entities).padStart(8)} ${pct(s.recallAlert).padStart(12)} ${pct(s.recallBlock).padStart(12)}`,
+        `${r.detector.padEnd(20)} ${style.padEnd(20)} ${String(s.entities).padStart(8)} ${pct(s.recallAlert).padStart(12)} ${interval(s.alerted, s.entities).padStart(13)} ${pct(s.recallBlock).padStart(12)} ${interval(s.blocked, s.entities).padStart(13)}`,
       );
     }
   }
