@@ -30,6 +30,7 @@ const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'apps', 'cli', 'bin', 'vigil.js');
 const SAMPLE = join(ROOT, 'apps', 'cli', 'samples', 'bank-sample', 'traffic.kong.log.gz');
 const LINES = 3000;
+const SHADOW_MODEL = join(ROOT, 'models', 'credential-stuffing', '1.0.0');
 const TOPICS = {
   kong: 'raw.kong',
   avro: 'raw.avro',
@@ -102,7 +103,8 @@ describe('detector service on Kafka and Redis', () => {
         { topic: TOPICS.avro, format: 'avro', avroSchemas: { '1': 'v2' } },
       ],
       redis: { url: redis.url },
-      detection: { idleFlushMs: 1500 },
+      // A challenger scored in shadow beside the active models, as `vigil replay --shadow-models`.
+      detection: { idleFlushMs: 1500, shadowModels: [SHADOW_MODEL] },
       http: { port: 0, host: '127.0.0.1' },
       logLevel: 'warn',
     });
@@ -162,6 +164,8 @@ describe('detector service on Kafka and Redis', () => {
       replayedAlerts,
       '--workers',
       '0',
+      '--shadow-models',
+      SHADOW_MODEL,
       '--no-progress',
     ]);
     const expected = readFileSync(replayed, 'utf8')
@@ -196,6 +200,15 @@ describe('detector service on Kafka and Redis', () => {
     expect(metrics).toContain(`vigil_events_consumed_total{source="${TOPICS.kong}",outcome="event"} ${LINES}`);
     expect(metrics).toMatch(/vigil_decisions_total\{detector="[a-z-]+",action="[a-z_]+"\} \d+/);
     expect(metrics).toContain('vigil_batch_seconds_bucket');
+    // The challenger's decisions are on the topic, marked shadow, and counted apart.
+    const shadow = decisions.filter((d: { shadow: boolean }) => d.shadow);
+    expect(shadow.length).toBeGreaterThan(0);
+    expect(metrics).toContain(
+      `vigil_shadow_decisions_total{detector="credential-stuffing",action="block"} ${shadow.filter((d: { action: string }) => d.action === 'block').length}`,
+    );
+    expect(metrics).toMatch(
+      /vigil_model_info\{detector="credential-stuffing",version="1\.0\.0",backend="[a-z]+",role="shadow"\} 1/,
+    );
     expect(metrics).toMatch(new RegExp(`vigil_consumer_lag\\{topic="${TOPICS.kong}",partition="0"\\} 0`));
 
     // Everything consumed is committed once the quiet partition's held events were detected.

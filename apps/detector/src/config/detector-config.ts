@@ -79,6 +79,12 @@ export const detectorConfigSchema = z
       .object({
         /** Models root, or `none` for statistical baselines only; default the bundled models. */
         models: z.string().min(1).default(BUNDLED_MODELS),
+        /**
+         * Challenger model directories scored in shadow beside the active ones (as `vigil run
+         * --shadow-models`): their decisions are produced marked `shadow: true`, never enforced, and
+         * counted apart (vigil_shadow_decisions_total beside vigil_decisions_total).
+         */
+        shadowModels: z.array(z.string().min(1)).default([]),
         /** Event-time span of a detection batch (as `vigil replay --batch-seconds`). */
         batchSeconds: z.number().positive().max(600).default(10),
         /** A partition quiet this long has its held events detected and committed. */

@@ -87,7 +87,10 @@ export class DetectorService {
     const sourceConfig = parseSourceConfig(c.source, 'source');
     const policy = parsePolicyConfig(c.policy);
     this.decoders = buildRecordDecoders(c.sources, sourceConfig);
-    this.setup = await buildDetectionSetup(policy, sourceConfig, { models: c.detection.models });
+    this.setup = await buildDetectionSetup(policy, sourceConfig, {
+      models: c.detection.models,
+      shadowModels: c.detection.shadowModels,
+    });
     this.metrics.noteModels(this.setup);
     this.redis = c.redis.cluster
       ? new Cluster(c.redis.cluster.map(hostPort))
@@ -390,7 +393,10 @@ export class DetectorService {
     await this.audit?.flush();
     await this.decisionsOut.write(out.decisions);
     await this.alertsOut.write(out.alerts);
-    for (const d of out.decisions) this.metrics.decisions.inc({ detector: d.detector, action: d.action });
+    for (const d of out.decisions) {
+      this.metrics.decisions.inc({ detector: d.detector, action: d.action });
+      if (d.shadow) this.metrics.shadowDecisions.inc({ detector: d.detector, action: d.action });
+    }
     for (const a of out.alerts) this.metrics.alerts.inc({ detector: a.detector, severity: a.severity });
   }
 

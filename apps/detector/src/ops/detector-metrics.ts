@@ -14,6 +14,7 @@ export class DetectorMetrics {
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly decisions: Counter<'detector' | 'action'>;
   readonly alerts: Counter<'detector' | 'severity'>;
+  readonly shadowDecisions: Counter<'detector' | 'action'>;
   readonly deadLetters: Counter<'reason'>;
   readonly detectionSeconds: Histogram<'stage'>;
   readonly endToEndSeconds: Histogram<'source'>;
@@ -52,6 +53,12 @@ export class DetectorMetrics {
     this.decisions = new Counter({
       name: 'vigil_decisions_total',
       help: 'Decisions produced, by detector and action',
+      labelNames: ['detector', 'action'],
+      registers,
+    });
+    this.shadowDecisions = new Counter({
+      name: 'vigil_shadow_decisions_total',
+      help: 'Of vigil_decisions_total, those made in shadow (a challenger model, a detector or policy in shadow mode): produced, never enforced',
       labelNames: ['detector', 'action'],
       registers,
     });
