@@ -18,9 +18,7 @@ import type { Alert, Decision } from '@vigil/detection';
 import { startKafkaMock, type KafkaMock } from '../infra/kafka-broker';
 import { startRedisServer, type RedisServer } from '../infra/redis-server';
 import {
-  committedOffsets,
   distinctRecords,
-  endOffsets,
   outputTopics,
   produceSteadily,
   runConfig,
@@ -29,6 +27,7 @@ import {
   startDetectorProcess,
   TopicReader,
   waitFor,
+  waitForCommitted,
   windowState,
   type DetectorProcess,
 } from './detector-runs';
@@ -111,13 +110,7 @@ describe('detector crash recovery', () => {
     killsDone = true;
     const total = await produced;
 
-    const end = await endOffsets(kafka, RAW);
-    for (const run of ['ref', 'crash'])
-      await waitFor(
-        `${run} to commit the whole topic`,
-        async () => (await committedOffsets(kafka, `vigil-${run}`, RAW)).every((o, i) => o === end[i]),
-        90_000,
-      );
+    await waitForCommitted(kafka, ['vigil-ref', 'vigil-crash'], RAW);
     // Both runs' last batch closed on the idle flush; let the reader see every output.
     await sleep(3000);
 

@@ -10,14 +10,14 @@ import { gunzipSync } from 'node:zlib';
 import { Cluster, Redis } from 'ioredis';
 import { CompressionTypes, type Consumer, type Kafka } from 'kafkajs';
 import { getFreePort } from '../infra/free-port';
+import { MOCK_GROUP_TIMINGS as TIMINGS, waitFor } from './detector-fixture';
 import { spawnOwned, type OwnedProcess } from '../infra/owned-process';
 
 const ROOT = join(__dirname, '..', '..');
 /** VIGIL_DETECTOR_MAIN runs the tests against another build (e.g. a deliberately broken one). */
 export const DETECTOR_MAIN = process.env['VIGIL_DETECTOR_MAIN'] ?? join(ROOT, 'apps', 'detector', 'dist', 'main.js');
 const SAMPLE = join(ROOT, 'apps', 'cli', 'samples', 'bank-sample', 'traffic.kong.log.gz');
-/** See test/smoke/kafka-smoke.test.ts: the mock's first join waits 3 s; 6 s is the broker's minimum session. */
-export const TIMINGS = { sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100 } as const;
+export { waitFor } from './detector-fixture';
 
 export function sampleLines(count: number): string[] {
   const lines = gunzipSync(readFileSync(SAMPLE)).toString('utf8').split('\n').filter(Boolean);
@@ -27,18 +27,6 @@ export function sampleLines(count: number): string[] {
 
 /** The gateway's usual partitioning: by client address, so one address's requests stay in order. */
 export const clientIpOf = (line: string): string => /"client_ip":"([^"]+)"/.exec(line)?.[1] ?? '';
-
-export async function waitFor(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -209,6 +197,17 @@ export async function committedOffsets(kafka: Kafka, groupId: string, topic: str
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Until each group has committed every partition of `topic` to its end (a last batch closes on the idle flush). */
+export async function waitForCommitted(kafka: Kafka, groupIds: readonly string[], topic: string): Promise<void> {
+  const end = await endOffsets(kafka, topic);
+  for (const groupId of groupIds)
+    await waitFor(
+      `${groupId} to commit the whole topic`,
+      async () => (await committedOffsets(kafka, groupId, topic)).every((o, i) => o === end[i]),
+      90_000,
+    );
 }
 
 export async function endOffsets(kafka: Kafka, topic: string): Promise<number[]> {

@@ -15,9 +15,7 @@ import { startKafkaMock, type KafkaMock } from '../infra/kafka-broker';
 import { startRedisCluster, type RedisCluster } from '../infra/redis-cluster';
 import {
   clientIpOf,
-  committedOffsets,
   distinctRecords,
-  endOffsets,
   outputTopics,
   produceSteadily,
   runConfig,
@@ -26,6 +24,7 @@ import {
   startDetectorProcess,
   TopicReader,
   waitFor,
+  waitForCommitted as waitForWholeTopic,
   windowState,
   type DetectorProcess,
 } from './detector-runs';
@@ -95,15 +94,13 @@ describe('detector scale-out', () => {
     await Promise.all([broker?.stop(), cluster?.stop()]);
   }, 60_000);
 
-  /** Until every run's group has committed the raw topic to its end (the last batch closes on the idle flush). */
+  /** Every run's group committed the raw topic to its end, and the outputs read back. */
   async function waitForCommitted(runs: readonly string[]): Promise<void> {
-    const end = await endOffsets(kafka, RAW);
-    for (const run of runs)
-      await waitFor(
-        `${run} to commit the whole topic`,
-        async () => (await committedOffsets(kafka, `vigil-${run}`, RAW)).every((o, i) => o === end[i]),
-        90_000,
-      );
+    await waitForWholeTopic(
+      kafka,
+      runs.map((r) => `vigil-${r}`),
+      RAW,
+    );
     await sleep(2000);
   }
 

@@ -362,8 +362,8 @@ export class DetectorService {
 
   /**
    * A quiet moment: partitions read to their end have their open batch detected, and every partition's
-   * progress is committed. Never during a rebalance. With `all` (stopping), the same: a batch still
-   * open on a partition behind its end is left to the next owner, who cuts it where this one would have.
+   * progress is committed. Never during a rebalance. Stopping drains the same way: a batch still open
+   * on a partition behind its end is left to the next owner, who cuts it where this one would have.
    */
   private async drain(): Promise<void> {
     if (this.rebalancing) return;

@@ -29,6 +29,7 @@ export interface DetectionSetupOptions {
 }
 
 export interface DetectionSetup {
+  /** The engine of a single-stream path (replay, run, evaluate), built on first use. */
   readonly engine: DetectionEngine;
   /**
    * Another engine over the same models and policy with its own memory (the detector service runs one
@@ -74,12 +75,15 @@ export async function buildDetectionSetup(
       policy: new Policy(policy, { hashId: (kind, raw) => hasher.hash(kind, raw) }),
       onRecord,
     });
-  const engine = createEngine();
+  // Built on first use: the detector service runs one engine per partition and never asks for this one.
+  let engine: DetectionEngine | null = null;
   const configDigest = createHash('sha256')
     .update(JSON.stringify({ policy, source: { ...source, hashing: { ...source.hashing, key: '<redacted>' } } }))
     .digest('hex');
   return {
-    engine,
+    get engine() {
+      return (engine ??= createEngine());
+    },
     createEngine,
     policy,
     models,
