@@ -103,8 +103,10 @@ describe('detector service on Kafka and Redis', () => {
         { topic: TOPICS.avro, format: 'avro', avroSchemas: { '1': 'v2' } },
       ],
       redis: { url: redis.url },
-      // A challenger scored in shadow beside the active models, as `vigil replay --shadow-models`.
-      detection: { idleFlushMs: 1500, shadowModels: [SHADOW_MODEL] },
+      // A challenger scored in shadow beside the active models, as `vigil replay --shadow-models`. The
+      // service keeps up with the producer here, so a producer stalled on a loaded machine longer than
+      // the idle flush would close a batch where the replay does not: the flush waits longer than any stall.
+      detection: { idleFlushMs: 4000, shadowModels: [SHADOW_MODEL] },
       http: { port: 0, host: '127.0.0.1' },
       logLevel: 'warn',
     });
