@@ -17,7 +17,7 @@ const swc = [
 const shared = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
-    '^@vigil/(cli)$': '<rootDir>/apps/$1/src',
+    '^@vigil/(cli|detector|enforcer|notifier)$': '<rootDir>/apps/$1/src',
     '^@vigil/([a-z-]+)$': '<rootDir>/libs/$1/src',
   },
   testEnvironment: 'node',
