@@ -17,6 +17,8 @@ export const DEAD_LETTER_REASONS = [
   'unknown_schema_id',
   'avro_decode_error',
   'invalid_event',
+  /** A record on the decisions topic that is not a Decision (the enforcer's input). */
+  'invalid_decision',
 ] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
