@@ -29,7 +29,7 @@ import {
   AuditTrail,
   auditEntryOf,
   buildDetectionSetup,
-  decisionValueKey,
+  decisionRecordKey,
   parsePolicyConfig,
   type Alert,
   type Decision,
@@ -105,10 +105,7 @@ export class DetectorService {
     this.producer = new KafkaRecordProducer(kafka, { idempotent: c.kafka.idempotentProducer });
     await this.producer.connect();
     const t = c.kafka.topics;
-    this.decisionsOut = this.producer.sink(
-      t.decisions,
-      jsonEncoder<Decision>((d) => decisionValueKey(d.scope, d.value)),
-    );
+    this.decisionsOut = this.producer.sink(t.decisions, jsonEncoder<Decision>(decisionRecordKey));
     this.alertsOut = this.producer.sink(
       t.alerts,
       jsonEncoder<Alert>((a) => `${a.entity.type}:${a.entity.value}`),

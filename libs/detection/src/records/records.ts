@@ -92,3 +92,13 @@ export function decisionValueKey(scope: DecisionScope, value: string | Signature
   const fields = SIGNATURE_FIELDS.filter((f) => value[f] !== undefined).map((f) => `${f}=${value[f]}`);
   return `${scope}:${fields.join('&')}`;
 }
+
+/**
+ * The key a decision is written under on the compacted decisions topic: its target, or a key of its own
+ * for a shadow decision, so that a challenger's decision never replaces (nor, once compacted, erases) the
+ * champion's decision on the same target.
+ */
+export function decisionRecordKey(d: Pick<Decision, 'scope' | 'value' | 'shadow'>): string {
+  const key = decisionValueKey(d.scope, d.value);
+  return d.shadow ? `shadow|${key}` : key;
+}
