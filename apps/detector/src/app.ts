@@ -5,11 +5,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
-import { createLogger, type Logger } from '@vigil/platform';
+import { createLogger, PinoNestLogger, type Logger } from '@vigil/platform';
 import type { DetectorConfig } from './config/detector-config';
 import { DetectorService } from './detection/detector.service';
 import { DetectorModule } from './detector.module';
-import { PinoNestLogger } from './logging/pino-nest-logger';
 import { DetectorMetrics } from './ops/detector-metrics';
 
 export interface DetectorApp {

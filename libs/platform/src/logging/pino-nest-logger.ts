@@ -1,8 +1,11 @@
-/** Nest's own logs (module init, routes, shutdown) through the app's pino logger, as structured JSON. */
-import type { LoggerService } from '@nestjs/common';
-import type { Logger } from '@vigil/platform';
+/**
+ * Nest's own logs (module init, routes, shutdown) through an app's pino logger, as structured JSON. Nest's
+ * LoggerService is matched by shape, so this lib needs no Nest package: every app passes it as
+ * `NestFactory.create(module, { logger: new PinoNestLogger(log) })`.
+ */
+import type { Logger } from './logger';
 
-export class PinoNestLogger implements LoggerService {
+export class PinoNestLogger {
   constructor(private readonly pino: Logger) {}
   log(message: unknown, context?: string): void {
     this.pino.info({ context }, String(message));
