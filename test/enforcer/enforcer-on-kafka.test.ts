@@ -263,9 +263,8 @@ describe('enforcer on the decisions topic, with the detector upstream', () => {
     expect(values).not.toContain('198.51.100.202');
     expect(values).not.toContain('a1b2c3d4e5f6a1b2c3d4e5f6');
     // A bouncer that asks for the principal scope gets it, under Vigil's own scope name.
-    const stream = await (
-      await enforcer.get('/v1/decisions/stream?startup=true&scopes=principal', KEYS.bouncer)
-    ).json();
+    const res = await enforcer.get('/v1/decisions/stream?startup=true&scopes=principal', KEYS.bouncer);
+    const stream = (await res.json()) as { new: unknown[] };
     expect(stream.new).toEqual([
       expect.objectContaining({ scope: 'principal', type: 'step_up', value: principal.value }),
     ]);
