@@ -22,6 +22,8 @@ export class EnforcerService {
   readonly keys: ApiKeys;
   readonly apiLimit: RateLimiter;
   readonly checkLimit: RateLimiter;
+  /** Per throttle decision: how many requests its target may still make. */
+  readonly throttles: RateLimiter;
   readonly subjects: RequestSubjects;
   readonly bouncers = new Map<string, BouncerState>();
 
@@ -34,6 +36,7 @@ export class EnforcerService {
     this.keys = new ApiKeys(config.apiKeys);
     this.apiLimit = new RateLimiter(config.rateLimit.api.perSecond, config.rateLimit.api.burst);
     this.checkLimit = new RateLimiter(config.rateLimit.check.perSecond, config.rateLimit.check.burst);
+    this.throttles = new RateLimiter(config.check.throttle.perSecond, config.check.throttle.burst);
     this.subjects = new RequestSubjects(config.source);
   }
 

@@ -1,4 +1,4 @@
-export { ActiveDecisions, crowdsecIdOf } from './decisions/active-decisions';
+export { ActiveDecisions, crowdsecIdOf, subjectOfEvent } from './decisions/active-decisions';
 export type {
   ActiveDecision,
   ActiveDecisionsOptions,
@@ -6,11 +6,7 @@ export type {
   DecisionChange,
   RemovalCause,
 } from './decisions/active-decisions';
-export {
-  readDecisionRecord,
-  validateDecision,
-  MAX_DECISION_RECORD_BYTES,
-} from './decisions/decision-record';
+export { readDecisionRecord, validateDecision, MAX_DECISION_RECORD_BYTES } from './decisions/decision-record';
 export type { DecisionRecordResult } from './decisions/decision-record';
 export { verdictOf, checkResponse, ACTION_PRECEDENCE, VERDICT_HEADERS } from './decisions/verdict';
 export type { Verdict, CheckResponse } from './decisions/verdict';

@@ -81,12 +81,19 @@ export const enforcerConfigSchema = z
     apiKeys: z.array(apiKeySchema).default([]),
     check: z
       .object({
-        /** Where the proxy puts the client address (NGINX: `proxy_set_header X-Real-IP $remote_addr`). */
+        /** Where NGINX puts the client address (`proxy_set_header X-Real-IP $remote_addr`). */
         clientIpHeader: z.string().min(1).default('x-real-ip'),
+        /**
+         * Where Envoy's check request carries it: by default the last hop of X-Forwarded-For, which Envoy
+         * appends itself with `use_remote_address: true` (deploy/envoy/envoy.yaml).
+         */
+        envoyClientIpHeader: z.string().min(1).default('x-forwarded-for'),
         /** The original request line for auth_request (Envoy's ext_authz sends the original path itself). */
         uriHeader: z.string().min(1).default('x-original-uri'),
         methodHeader: z.string().min(1).default('x-original-method'),
         hostHeader: z.string().min(1).default('x-original-host'),
+        /** The rate a throttle decision allows its target, per enforcer replica; beyond it, 429. */
+        throttle: rateSchema.default({ perSecond: 1, burst: 10 }),
       })
       .strict()
       .prefault({}),

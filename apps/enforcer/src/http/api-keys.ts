@@ -38,16 +38,21 @@ interface Bucket {
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
+  /** `maxBuckets` bounds memory under a flood of names: past it, every bucket starts full again. */
   constructor(
     private readonly perSecond: number,
     private readonly burst: number,
+    private readonly maxBuckets = 100_000,
   ) {}
 
   /** True when `who` may make one more request now. */
   take(who: string, now = Date.now()): boolean {
     if (this.perSecond === 0) return true;
     let b = this.buckets.get(who);
-    if (!b) this.buckets.set(who, (b = { tokens: this.burst, at: now }));
+    if (!b) {
+      if (this.buckets.size >= this.maxBuckets) this.buckets.clear();
+      this.buckets.set(who, (b = { tokens: this.burst, at: now }));
+    }
     b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);
     b.at = now;
     if (b.tokens < 1) return false;

@@ -4,10 +4,11 @@
  * - NGINX `auth_request` → `/v1/check/nginx`: the proxy passes the client address, the original method,
  *   URI and host in headers (config `check.*Header`), and the client's own headers as they came.
  * - Envoy `ext_authz` (HTTP service, `path_prefix: /v1/check/envoy`) → `/v1/check/envoy/<original path>`:
- *   Envoy sends the original method, path and headers itself; the client address in `check.clientIpHeader`.
+ *   Envoy sends the original method, path and headers itself; the client address is the last hop of
+ *   X-Forwarded-For (or `check.envoyClientIpHeader`).
  * The proxy authenticates with `X-Vigil-Enforcer-Key` — not X-Api-Key, which is the client's own API key
  * here and is matched against api_key decisions. The answer is verdict.ts's: 200 / 401 / 403 with
- * `X-Vigil-*` headers.
+ * `X-Vigil-*` headers (and 429, or 403 for NGINX, for a throttled target past its rate).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkResponse, verdictOf } from '@vigil/enforcement';
@@ -21,6 +22,13 @@ const header = (req: IncomingMessage, name: string): string | null => {
   const v = req.headers[name];
   return typeof v === 'string' ? v : Array.isArray(v) ? (v[0] ?? null) : null;
 };
+
+/** The address the proxy itself appended to X-Forwarded-For: the one hop no client can forge. */
+function lastHop(xff: string | null): string | null {
+  if (!xff) return null;
+  const comma = xff.lastIndexOf(',');
+  return (comma < 0 ? xff : xff.slice(comma + 1)).trim() || null;
+}
 
 function reply(
   res: ServerResponse,
@@ -62,15 +70,12 @@ export function createCheckHandler(enforcer: EnforcerService) {
       metrics.rateLimited.inc({ api: 'check', key: caller.name });
       return reply(res, 429, { 'retry-after': '1' }, '{"message":"too many requests: slow down"}');
     }
-    const clientIp = header(req, c.clientIpHeader);
+    const ipHeader = flavour === 'nginx' ? c.clientIpHeader : c.envoyClientIpHeader;
+    const clientIp = ipHeader === 'x-forwarded-for' ? lastHop(header(req, ipHeader)) : header(req, ipHeader);
     if (!clientIp) {
       metrics.requests.inc({ api: 'check', status: '400' });
-      return reply(
-        res,
-        400,
-        {},
-        JSON.stringify({ message: `the proxy must pass the client address in ${c.clientIpHeader}` }),
-      );
+      const message = `the proxy must pass the client address in ${ipHeader}`;
+      return reply(res, 400, {}, JSON.stringify({ message }));
     }
     const now = Date.now();
     const subject = enforcer.subjects.subjectOf(
@@ -95,7 +100,10 @@ export function createCheckHandler(enforcer: EnforcerService) {
       metrics.requests.inc({ api: 'check', status: '400' });
       return reply(res, 400, {}, JSON.stringify({ message: subject.detail, reason: subject.reason }));
     }
-    const response = checkResponse(verdictOf(set.matching(subject.value, now)), now);
+    const response = checkResponse(verdictOf(set.matching(subject.value, now)), now, {
+      flavour,
+      overRate: (w) => !enforcer.throttles.take(w.key, now),
+    });
     reply(res, response.status, response.headers, response.body);
     metrics.checks.inc({ flavour, action: response.headers['x-vigil-action'] ?? 'allow' });
     metrics.checkSeconds.observe({ flavour }, Number(process.hrtime.bigint() - started) / 1e9);

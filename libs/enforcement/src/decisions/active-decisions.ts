@@ -16,7 +16,7 @@ import {
   type DecisionScope,
   type Signature,
 } from '@vigil/detection';
-import type { ParsedIp } from '@vigil/events';
+import { parseIp, type ParsedIp } from '@vigil/events';
 import { PrefixTree, parseNetwork, type Network } from '../match/prefix-tree';
 import { SignatureIndex, type SignatureSubject } from '../match/signature-index';
 
@@ -340,4 +340,37 @@ export class ActiveDecisions {
     if (changes.length > 0) for (const l of this.listeners) l(changes);
     return changes;
   }
+}
+
+/** A request, normalized as the detector normalizes a logged one, as the set matches it. */
+export function subjectOfEvent(e: {
+  readonly clientIp: string;
+  readonly principal: string | null;
+  readonly apiKeyId: string | null;
+  readonly sessionId: string | null;
+  readonly deviceId: string | null;
+  readonly method: string;
+  readonly host: string;
+  readonly path: string;
+  readonly routeClass: string;
+  readonly userAgent: string | null;
+  readonly tlsFingerprint: string | null;
+  readonly country: string | null;
+  readonly asn: number | null;
+}): CheckSubject {
+  return {
+    ip: parseIp(e.clientIp),
+    principal: e.principal,
+    apiKeyId: e.apiKeyId,
+    sessionId: e.sessionId,
+    deviceId: e.deviceId,
+    method: e.method,
+    host: e.host,
+    path: e.path,
+    routeClass: e.routeClass,
+    userAgent: e.userAgent,
+    tlsFingerprint: e.tlsFingerprint,
+    country: e.country,
+    asn: e.asn === null ? null : String(e.asn),
+  };
 }

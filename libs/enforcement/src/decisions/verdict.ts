@@ -2,10 +2,13 @@
  * What a proxy does with one request, from the decisions that match it: the strongest action wins
  * (block over revoking the session over step-up over challenge over throttle), and the answer is an HTTP
  * status plus headers that NGINX `auth_request` and Envoy `ext_authz` act on unchanged:
- * - allowed, throttled, challenged, stepped up: 200 — the proxy forwards; `X-Vigil-Action` tells the
- *   proxy (a `limit_req` keyed by `X-Vigil-Throttle-Key`, a challenge page) or the IdP what to do;
- * - blocked: 403; session revoked: 401 (the client must sign in again). auth_request passes 401 and 403
- *   through and treats any other non-2xx as an error, which is why throttle is not a 429 here.
+ * - allowed, challenged, stepped up, throttled within its rate: 200 — the proxy forwards, and
+ *   `X-Vigil-Action` tells the proxy (a challenge page) or the upstream and IdP (step-up) what to do;
+ * - blocked: 403; session revoked: 401 (the client must sign in again);
+ * - throttled beyond its rate: 429 for Envoy, which hands a denial's status to the client; 403 for
+ *   NGINX, whose auth_request passes only 401 and 403 through (any other status is an error there), with
+ *   `X-Vigil-Action: throttle` so that the NGINX config turns it into a 429 (deploy/nginx/).
+ * The rate is the enforcer's (config `check.throttle`), per decision: a proxy needs no limiter of its own.
  */
 import type { DecisionAction } from '@vigil/detection';
 import type { ActiveDecision } from './active-decisions';
@@ -49,7 +52,7 @@ export function verdictOf(matched: readonly ActiveDecision[]): Verdict {
 }
 
 export interface CheckResponse {
-  readonly status: 200 | 401 | 403;
+  readonly status: 200 | 401 | 403 | 429;
   readonly headers: Readonly<Record<string, string>>;
   /** JSON body for a denial (Envoy shows it to the client; auth_request drops it). */
   readonly body: string | null;
@@ -57,7 +60,14 @@ export interface CheckResponse {
 
 const ALLOW: CheckResponse = { status: 200, headers: { [VERDICT_HEADERS.action]: 'allow' }, body: null };
 
-export function checkResponse(v: Verdict, now: number): CheckResponse {
+export interface CheckContext {
+  /** Who asks: NGINX auth_request cannot pass a 429 through, Envoy ext_authz can. */
+  readonly flavour: 'nginx' | 'envoy';
+  /** The throttle decision's rate is used up (asked only when the winner is a throttle). */
+  readonly overRate?: (winner: ActiveDecision) => boolean;
+}
+
+export function checkResponse(v: Verdict, now: number, ctx: CheckContext = { flavour: 'envoy' }): CheckResponse {
   const w = v.winner;
   if (!w) return ALLOW;
   const { action } = w.decision;
@@ -69,7 +79,14 @@ export function checkResponse(v: Verdict, now: number): CheckResponse {
     [VERDICT_HEADERS.scope]: w.decision.scope,
     [VERDICT_HEADERS.expiresIn]: String(remaining),
   };
-  if (action === 'throttle') headers[VERDICT_HEADERS.throttleKey] = w.decision.id;
+  if (action === 'throttle') {
+    headers[VERDICT_HEADERS.throttleKey] = w.decision.id;
+    if (ctx.overRate?.(w)) {
+      headers['retry-after'] = '1';
+      const body = JSON.stringify({ message: 'too many requests', action, decision: w.decision.id });
+      return { status: ctx.flavour === 'nginx' ? 403 : 429, headers, body };
+    }
+  }
   if (action === 'block' || action === 'revoke_session') {
     headers['retry-after'] = String(remaining);
     const body = JSON.stringify({
