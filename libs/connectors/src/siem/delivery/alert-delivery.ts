@@ -29,6 +29,11 @@ export interface AlertDeliveryOptions {
   readonly signal?: AbortSignal;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly random?: () => number;
+  /**
+   * Awaited after every send and between waits: where the consumer keeps its group membership alive
+   * (kafkajs sends heartbeats only when asked, and retries can outlast a session timeout).
+   */
+  readonly keepAlive?: () => Promise<void>;
   /** After every send: how many records, how long it took, what came back. */
   readonly onSend?: (report: {
     readonly records: number;
@@ -38,7 +43,14 @@ export interface AlertDeliveryOptions {
 }
 
 export type RecordResult =
-  | { readonly offset: number; readonly status: 'delivered'; readonly alert: SiemAlert; readonly attempts: number }
+  | {
+      readonly offset: number;
+      readonly status: 'delivered';
+      readonly alert: SiemAlert;
+      readonly attempts: number;
+      /** When the send that delivered it returned (ms). */
+      readonly at: number;
+    }
   | {
       readonly offset: number;
       readonly status: 'dead_letter';
@@ -142,6 +154,7 @@ async function deliverChunk(
       o.transport,
       pending.map((s) => s.record),
     );
+    const at = Date.now();
     o.onSend?.({ records: pending.length, seconds: (performance.now() - started) / 1000, outcomes });
     const again: Slot[] = [];
     let failedAttempt = 0;
@@ -152,7 +165,7 @@ async function deliverChunk(
       const alert = slot.record.alert;
       if (outcome.status !== 'retry' || !outcome.notAttempted) slot.attempts++;
       if (outcome.status === 'delivered') {
-        results[slot.index] = { offset, status: 'delivered', alert, attempts: slot.attempts };
+        results[slot.index] = { offset, status: 'delivered', alert, attempts: slot.attempts, at };
       } else if (outcome.status === 'refused') {
         results[slot.index] = {
           offset,
@@ -182,6 +195,7 @@ async function deliverChunk(
       }
     }
     pending = again;
+    await o.keepAlive?.();
     if (pending.length > 0 && failedAttempt > 0)
       await sleep(backoffMs(failedAttempt, o.retry, retryAfter, o.random), o.signal);
   }
