@@ -3,6 +3,7 @@ import { complianceSuite } from './compliance';
 import { decodeMemorySuite, decodeSuite } from './decode';
 import { detectionSuite } from './detection';
 import { detectorSuite } from './detector';
+import { enforcerSuite } from './enforcer';
 import { featuresSuite } from './features';
 import { inventorySuite } from './inventory';
 
@@ -14,5 +15,6 @@ export const SUITES: readonly BenchSuite[] = [
   featuresSuite,
   detectionSuite,
   detectorSuite,
+  enforcerSuite,
   complianceSuite,
 ];
