@@ -20,6 +20,12 @@ import {
   type DetectorConfig,
 } from '../../apps/detector/src/config/detector-config';
 import { OpsController } from '../../apps/detector/src/ops/ops.controller';
+import {
+  loadNotifierConfig,
+  parseNotifierConfig,
+  type NotifierConfig,
+} from '../../apps/notifier/src/config/notifier-config';
+import { OpsController as NotifierOpsController } from '../../apps/notifier/src/ops/ops.controller';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '..', '..');
@@ -29,10 +35,10 @@ const CLI = join(ROOT, 'apps', 'cli', 'bin', 'vigil.js');
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed YAML
 
-/** `GET /health` etc.: the routes the detector's HTTP server really has, read from the controller. */
-function detectorRoutes(): Map<string, string> {
+/** `GET /health` etc.: the routes an app's HTTP server really has, read from its controller. */
+function routesOf(controller: { prototype: object }): Map<string, string> {
   const routes = new Map<string, string>();
-  const proto = OpsController.prototype as unknown as Record<string, unknown>;
+  const proto = controller.prototype as unknown as Record<string, unknown>;
   for (const name of Object.getOwnPropertyNames(proto)) {
     const handler = proto[name];
     if (typeof handler !== 'function' || name === 'constructor') continue;
@@ -75,7 +81,7 @@ const seconds = (text: string): number => {
 };
 
 describe('deploy/', () => {
-  const routes = detectorRoutes();
+  const routes = routesOf(OpsController);
 
   it('reads the detector routes from the code', () => {
     expect(routes.get('/health')).toBe('GET');
@@ -103,7 +109,7 @@ describe('deploy/', () => {
     const config: DetectorConfig = loadDetectorConfig(['--config', mounted(detector, configPath)], {});
 
     it('has Kafka (official image, KRaft), Redis, the topic job and the detector', () => {
-      expect(Object.keys(services).sort()).toEqual(['detector', 'kafka', 'redis', 'topics']);
+      expect(Object.keys(services)).toEqual(expect.arrayContaining(['detector', 'kafka', 'redis', 'topics']));
       expect(services['kafka']!['image']).toMatch(/^apache\/kafka:\d+\.\d+\.\d+$/);
       expect(services['redis']!['image']).toMatch(/^redis:\d/);
     });
@@ -230,12 +236,18 @@ describe('deploy/', () => {
 
   describe('kubernetes/', () => {
     const objects = kubernetesObjects();
-    const deployment = one(objects, 'Deployment');
-    const configMap = one(objects, 'ConfigMap');
-    const secret = one(objects, 'Secret');
-    const service = one(objects, 'Service');
-    const scaled = one(objects, 'ScaledObject');
-    const namespace = one(objects, 'Namespace');
+    // The detector's objects: the ones labelled vigil-detector, and the shared Namespace.
+    const detectorObjects = new Map(
+      [...objects].filter(([, o]) =>
+        [undefined, 'vigil-detector'].includes(o.doc['metadata']?.['labels']?.['app.kubernetes.io/name']),
+      ),
+    );
+    const deployment = one(detectorObjects, 'Deployment');
+    const configMap = one(detectorObjects, 'ConfigMap');
+    const secret = one(detectorObjects, 'Secret');
+    const service = one(detectorObjects, 'Service');
+    const scaled = one(detectorObjects, 'ScaledObject');
+    const namespace = one(detectorObjects, 'Namespace');
     const pod = deployment['spec']['template'];
     const container = pod['spec']['containers'][0] as Doc;
     const configPath = container['command'][container['command'].indexOf('--config') + 1] as string;
@@ -246,7 +258,7 @@ describe('deploy/', () => {
       typeof ref === 'number' ? ref : (container['ports'] as Doc[]).find((p) => p['name'] === ref)!['containerPort'];
 
     it('gives every object apiVersion, kind and a name, in the vigil namespace', () => {
-      expect(objects.size).toBe(6);
+      expect(detectorObjects.size).toBe(6);
       for (const { file, doc } of objects.values()) {
         expect([file, typeof doc['apiVersion'], typeof doc['kind']]).toEqual([file, 'string', 'string']);
         expect(doc['metadata']['name']).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
@@ -344,6 +356,161 @@ describe('deploy/', () => {
       // Replicas beyond the partition count would idle: KEDA must cap them there.
       expect(m['allowIdleConsumers']).toBe('false');
       expect(scaled['spec']['maxReplicaCount']).toBeGreaterThanOrEqual(scaled['spec']['minReplicaCount']);
+    });
+  });
+});
+
+describe('deploy/: the notifier', () => {
+  const routes = routesOf(NotifierOpsController);
+  const compose = parseYaml(interpolate(readFileSync(join(DEPLOY, 'docker-compose.yml'), 'utf8'))) as Doc;
+  const services = compose['services'] as Record<string, Doc>;
+  const detectorConfig = loadDetectorConfig(['--config', join(DEPLOY, 'detector.yaml')], {});
+  /** The longest a destination's request may take: the grace period must cover a send in flight. */
+  const longestSendSeconds = (c: NotifierConfig) =>
+    Math.max(
+      ...c.destinations.map((d) => {
+        const t = d.transport;
+        return (t.type === 'syslog' ? t.writeTimeoutMs : t.type === 'kafka' ? 30_000 : t.timeoutMs) / 1000;
+      }),
+    );
+
+  it('reads the notifier routes from the code', () => {
+    expect(['/health', '/ready', '/metrics'].map((r) => routes.get(r))).toEqual(['GET', 'GET', 'GET']);
+  });
+
+  describe('docker-compose.yml and notifier.yaml', () => {
+    const notifier = services['notifier']!;
+    const configPath = notifier['command'][notifier['command'].indexOf('--config') + 1] as string;
+    const volume = (notifier['volumes'] as string[]).find((v) => v.split(':')[1] === configPath)!;
+    const config = loadNotifierConfig(['--config', resolve(DEPLOY, volume.split(':')[0]!)], {});
+
+    it('runs the built notifier from the detector’s image, with a config that passes its validation', () => {
+      expect(notifier['image']).toBe(services['detector']!['image']);
+      expect(notifier['build']).toEqual(services['detector']!['build']);
+      expect(notifier['command'].slice(0, 2)).toEqual(['node', 'apps/notifier/dist/main.js']);
+      const tsconfig = JSON.parse(readFileSync(join(ROOT, 'apps', 'notifier', 'tsconfig.json'), 'utf8'));
+      expect(tsconfig.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+      expect(existsSync(join(ROOT, 'apps', 'notifier', 'src', 'main.ts'))).toBe(true);
+      expect(resolve(DEPLOY, volume.split(':')[0]!)).toBe(join(DEPLOY, 'notifier.yaml'));
+    });
+
+    it('reads the alerts the detector writes, from the same Kafka', () => {
+      expect(config.kafka.brokers).toEqual(detectorConfig.kafka.brokers);
+      expect(config.kafka.topics.alerts).toBe(detectorConfig.kafka.topics.alerts);
+    });
+
+    it('has its dead-letter and Kafka destination topics created before it starts (no auto-creation)', () => {
+      const job = services['notifier-topics']!;
+      expect(job['image']).toBe(services['kafka']!['image']);
+      const script = (job['command'] as string[]).join(' ');
+      const wanted = [
+        config.kafka.topics.deadLetters,
+        ...config.destinations.flatMap((d) => (d.transport.type === 'kafka' ? [d.transport.topic] : [])),
+      ];
+      for (const topic of wanted) expect(script.split(/[\s;]+/)).toContain(topic);
+      expect(script).toContain('--bootstrap-server kafka:19092');
+      expect(notifier['depends_on']).toEqual({
+        kafka: { condition: 'service_healthy' },
+        topics: { condition: 'service_completed_successfully' },
+        'notifier-topics': { condition: 'service_completed_successfully' },
+      });
+    });
+
+    it('publishes its port, checks its /ready, and gives a send in flight time to finish', () => {
+      const ports = (notifier['ports'] as string[]).map((p) => p.split(':').map(Number));
+      expect(ports).toContainEqual([config.http.port, config.http.port]);
+      const check = (notifier['healthcheck']['test'] as string[]).join(' ');
+      const url = /http:\/\/127\.0\.0\.1:(\d+)(\/[a-z]+)/.exec(check)!;
+      expect([Number(url[1]), routes.get(url[2]!)]).toEqual([config.http.port, 'GET']);
+      expect(seconds(notifier['stop_grace_period'])).toBeGreaterThan(longestSendSeconds(config));
+    });
+  });
+
+  describe('kubernetes/notifier.yaml', () => {
+    const all = kubernetesObjects();
+    const mine = new Map(
+      [...all].filter(([, o]) => o.doc['metadata']?.['labels']?.['app.kubernetes.io/name'] === 'vigil-notifier'),
+    );
+    const deployment = one(mine, 'Deployment');
+    const configMap = one(mine, 'ConfigMap');
+    const secret = one(mine, 'Secret');
+    const service = one(mine, 'Service');
+    const pod = deployment['spec']['template'];
+    const container = pod['spec']['containers'][0] as Doc;
+    const configPath = container['command'][container['command'].indexOf('--config') + 1] as string;
+    const mount = (container['volumeMounts'] as Doc[]).find((m) => configPath.startsWith(`${m['mountPath']}/`))!;
+    const raw = parseYaml(configMap['data'][posix.relative(mount['mountPath'], configPath)]);
+    const realSecrets = Object.fromEntries(Object.keys(secret['stringData']).map((k) => [k, 'x'.repeat(32)]));
+    const config = parseNotifierConfig(raw, realSecrets, 'the notifier ConfigMap');
+    const detectorConfigMap = one(
+      new Map([...all].filter(([, o]) => o.doc['metadata']['name'] === 'vigil-detector-config')),
+      'ConfigMap',
+    );
+    const detectorK8sConfig = parseDetectorConfig(parseYaml(detectorConfigMap['data']['detector.yaml']), {});
+    const portOf = (ref: string | number): number =>
+      typeof ref === 'number' ? ref : (container['ports'] as Doc[]).find((p) => p['name'] === ref)!['containerPort'];
+
+    it('is listed in kustomization.yaml and starts the built notifier', () => {
+      const kustomization = parseYaml(readFileSync(join(K8S, 'kustomization.yaml'), 'utf8')) as Doc;
+      expect(kustomization['resources']).toContain('notifier.yaml');
+      expect(container['command']).toEqual(services['notifier']!['command'].map((a: string) => a));
+      const volume = (pod['spec']['volumes'] as Doc[]).find((v) => v['name'] === mount['name'])!;
+      expect(volume['configMap']['name']).toBe(configMap['metadata']['name']);
+    });
+
+    it('reads the detector’s alerts from the detector’s Kafka', () => {
+      expect(config.kafka.brokers).toEqual(detectorK8sConfig.kafka.brokers);
+      expect(config.kafka.topics.alerts).toBe(detectorK8sConfig.kafka.topics.alerts);
+    });
+
+    it('takes every destination secret from the Secret, whose placeholders the notifier refuses', () => {
+      const refs = (container['envFrom'] as Doc[]).map((e) => e['secretRef']['name']);
+      expect(refs).toEqual([secret['metadata']['name']]);
+      const needed = config.destinations.flatMap((d) =>
+        d.transport.type === 'splunk-hec'
+          ? [`VIGIL_NOTIFIER_${d.name.toUpperCase().replace(/-/g, '_')}_TOKEN`]
+          : d.transport.type === 'webhook'
+            ? [`VIGIL_NOTIFIER_${d.name.toUpperCase().replace(/-/g, '_')}_SECRET`]
+            : [],
+      );
+      expect(Object.keys(secret['stringData']).sort()).toEqual(needed.sort());
+      // An un-edited Secret must stop the notifier at start-up, not sign webhooks with a known key.
+      expect(() => parseNotifierConfig(raw, secret['stringData'])).toThrow(/transport\.secret/);
+    });
+
+    it('probes /health and /ready on its port, exposes /metrics, and has the grace for a send in flight', () => {
+      expect(portOf('http')).toBe(config.http.port);
+      expect(container['livenessProbe']['httpGet']['path']).toBe('/health');
+      expect(container['readinessProbe']['httpGet']['path']).toBe('/ready');
+      for (const probe of [container['startupProbe'], container['livenessProbe'], container['readinessProbe']]) {
+        expect(routes.get(probe['httpGet']['path'])).toBe('GET');
+        expect(portOf(probe['httpGet']['port'])).toBe(config.http.port);
+      }
+      expect(pod['metadata']['annotations']['prometheus.io/port']).toBe(String(config.http.port));
+      expect(routes.has(pod['metadata']['annotations']['prometheus.io/path'])).toBe(true);
+      expect(portOf((service['spec']['ports'] as Doc[])[0]!['targetPort'])).toBe(config.http.port);
+      for (const [k, v] of Object.entries(service['spec']['selector'] as Record<string, string>))
+        expect(pod['metadata']['labels'][k]).toBe(v);
+      expect(pod['spec']['terminationGracePeriodSeconds']).toBeGreaterThan(longestSendSeconds(config));
+    });
+
+    it('runs locked down, as the image’s non-root user', () => {
+      expect(pod['spec']['securityContext']).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+      expect(container['securityContext']).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(container['resources']['limits']['memory']).toEqual(expect.any(String));
+    });
+
+    it('names a TLS CA file where the pod mounts it', () => {
+      const files = config.destinations.flatMap((d) =>
+        d.transport.type === 'syslog' && d.transport.tls?.caFile ? [d.transport.tls.caFile] : [],
+      );
+      expect(files.length).toBeGreaterThan(0);
+      const mounts = (container['volumeMounts'] as Doc[]).map((m) => m['mountPath'] as string);
+      for (const f of files) expect(mounts.some((m) => f.startsWith(`${m}/`))).toBe(true);
     });
   });
 });
