@@ -34,6 +34,7 @@ export async function startEnforcer(
     apiKeys: Object.entries(KEYS).map(([role, key]) => ({ name: `${role}-point`, key, roles: [role] })),
     http: { host: '127.0.0.1', port: 0 },
     logLevel: 'warn',
+    source: { hashing: { key: 'enforcer-test-hash-key-0123456789' } },
     ...extra,
   });
   const app = await createEnforcerApp(config, {
