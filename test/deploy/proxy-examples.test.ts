@@ -11,12 +11,23 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { parseSourceConfig } from '@vigil/events';
-import { CHECK_KEY_HEADER, ENVOY_CHECK_PREFIX, NGINX_CHECK_PATH } from '@vigil/enforcer';
+import { CHECK_KEY_HEADER, ENVOY_CHECK_PREFIX, NGINX_CHECK_PATH, loadEnforcerConfig } from '@vigil/enforcer';
 import { headersReadByNormalizer } from '../../libs/events/src/normalize/normalizer';
 
 const DEPLOY = join(__dirname, '..', '..', 'deploy');
 
 describe('proxy examples in deploy/', () => {
+  it('deploy/enforcer.yaml is a valid enforcer config, with its keys from the environment', () => {
+    const config = loadEnforcerConfig(['--config', join(DEPLOY, 'enforcer.yaml')], {
+      VIGIL_ENFORCER_API_KEYS: 'edge-nginx:check:0123456789abcdef0123,firewall:bouncer+lists:fedcba9876543210fedc',
+    });
+    expect(config.decisions.kafka?.topic).toBe('vigil.decisions');
+    expect(config.apiKeys.map((k) => [k.name, k.roles])).toEqual([
+      ['edge-nginx', ['check']],
+      ['firewall', ['bouncer', 'lists']],
+    ]);
+  });
+
   it('deploy/nginx/nginx.conf passes nginx -t and asks the enforcer’s check path with the check key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-nginx-t-'));
     mkdirSync(join(dir, 'logs'));
