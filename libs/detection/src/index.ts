@@ -28,5 +28,25 @@ export type { BatchOutcome, DetectionEngineOptions, EngineState } from './engine
 export { decodeEngineState, encodeEngineState } from './engine/engine-state-codec';
 export { DetectionPipeline, DEFAULT_BATCH_SPAN_MS, DEFAULT_MAX_BATCH_EVENTS } from './engine/detection-pipeline';
 export type { DetectionPipelineOptions, DetectionSinks, PipelineTotals } from './engine/detection-pipeline';
+export {
+  ShadowComparison,
+  compareShadowDecisions,
+  shadowComparisonForSetup,
+  sideOfDecision,
+  distribution,
+  ACTION_STRENGTH,
+} from './shadow/shadow-comparison';
+export type {
+  ShadowSide,
+  ShadowComparisonOptions,
+  SetupShadowComparison,
+  ShadowEvent,
+  ShadowReport,
+  DetectorComparison,
+  ActionRow,
+  LabelRow,
+  TargetCounts,
+  DistributionSummary,
+} from './shadow/shadow-comparison';
 export * from './audit';
 export * from './setup';
