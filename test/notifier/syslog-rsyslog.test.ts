@@ -29,17 +29,7 @@ function outbound(alert: SiemAlert, format: SiemFormat): OutboundRecord {
   return { alert, rendered: siemFormatter(format, { product: HOSTILE_PRODUCT }).render(alert) };
 }
 
-const expectedRaw = (r: OutboundRecord) =>
-  syslogMessage(
-    {
-      ts: r.alert.ts,
-      severity: r.alert.severity,
-      alertId: r.alert.id,
-      detector: r.alert.detector,
-      text: r.rendered.text,
-    },
-    header,
-  ).toString('utf8');
+const expectedRaw = (r: OutboundRecord) => syslogMessage(r.alert, r.rendered.text, header).toString('utf8');
 
 describe('syslog into rsyslog', () => {
   let rsyslog: RsyslogServer;

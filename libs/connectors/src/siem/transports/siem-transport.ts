@@ -47,6 +47,11 @@ export interface SiemTransport {
 
 export const delivered: SendOutcome = { status: 'delivered' };
 
+/** A record the transport can never carry: `bytes` over its `limit`. */
+export function tooLarge(bytes: number, limit: number, what: string): SendOutcome {
+  return { status: 'refused', code: 'too_large', detail: `${bytes} bytes, over the ${limit}-byte ${what} limit` };
+}
+
 /** The same outcome for every record of a send (a request, a write or a produce failed as a whole). */
 export function allRecords(records: readonly OutboundRecord[], outcome: SendOutcome): SendOutcome[] {
   return records.map(() => outcome);

@@ -23,7 +23,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { HttpPoster, httpOutcome, type HttpResult, type HttpTlsOptions } from './http-post';
-import { allRecords, delivered, type OutboundRecord, type SendOutcome, type SiemTransport } from './siem-transport';
+import {
+  allRecords,
+  delivered,
+  tooLarge,
+  type OutboundRecord,
+  type SendOutcome,
+  type SiemTransport,
+} from './siem-transport';
 
 export const HEC_EVENT_PATH = '/services/collector/event';
 export const HEC_ACK_PATH = '/services/collector/ack';
@@ -121,8 +128,7 @@ export class SplunkHecTransport implements SiemTransport {
     if (records.length === 0) return [];
     const body = Buffer.from(records.map((r) => this.eventOf(r)).join(''), 'utf8');
     if (body.length > this.maxRecordBytes) {
-      if (records.length === 1)
-        return [{ status: 'refused', code: 'too_large', detail: `${body.length}-byte event, over max_content_length` }];
+      if (records.length === 1) return [tooLarge(body.length, this.maxRecordBytes, 'HEC max_content_length')];
       const half = Math.ceil(records.length / 2);
       return [...(await this.send(records.slice(0, half))), ...(await this.send(records.slice(half)))];
     }

@@ -15,7 +15,7 @@
  * other; all four formats keep LF out of their text, so it is safe with them. UDP (RFC 5426) sends one
  * message per datagram, unframed.
  */
-import type { SiemSeverity } from '../siem-alert';
+import type { SiemAlert, SiemSeverity } from '../siem-alert';
 
 /** RFC 5424 §6.2.1 facility codes. */
 export const SYSLOG_FACILITIES = {
@@ -81,33 +81,30 @@ export function escapeSdParamValue(value: string): string {
   return value.replace(/["\\\]]/g, (c) => `\\${c}`);
 }
 
-export interface SyslogRecord {
-  readonly ts: number;
-  readonly severity: SiemSeverity;
-  readonly alertId: string;
-  readonly detector: string;
-  /** The formatted alert (MSG). */
-  readonly text: string;
-}
+/** What of an alert the syslog header carries. */
+export type SyslogAlertFields = Pick<SiemAlert, 'id' | 'ts' | 'severity' | 'detector'>;
 
-/** One RFC 5424 message as bytes. MSGID is the detector's name (printable ASCII, 32 at most). */
-export function syslogMessage(record: SyslogRecord, options: SyslogHeaderOptions): Buffer {
-  const pri = SYSLOG_FACILITIES[options.facility] * 8 + SYSLOG_SEVERITY[record.severity];
+/**
+ * One RFC 5424 message as bytes: `text` (the formatted alert) as MSG, the alert's time, severity and
+ * detector in the header. MSGID is the detector's name (printable ASCII, 32 at most).
+ */
+export function syslogMessage(alert: SyslogAlertFields, text: string, options: SyslogHeaderOptions): Buffer {
+  const pri = SYSLOG_FACILITIES[options.facility] * 8 + SYSLOG_SEVERITY[alert.severity];
   const sd =
     options.enterpriseNumber === undefined
       ? '-'
-      : `[vigil@${options.enterpriseNumber} alertId="${escapeSdParamValue(record.alertId)}" detector="${escapeSdParamValue(record.detector)}"]`;
+      : `[vigil@${options.enterpriseNumber} alertId="${escapeSdParamValue(alert.id)}" detector="${escapeSdParamValue(alert.detector)}"]`;
   const header = [
     `<${pri}>1`,
-    new Date(record.ts).toISOString(),
+    new Date(alert.ts).toISOString(),
     syslogHeaderField(options.hostname, 255),
     syslogHeaderField(options.appName, 48),
     syslogHeaderField(options.procId ?? '-', 128),
-    syslogHeaderField(record.detector, 32),
+    syslogHeaderField(alert.detector, 32),
     sd,
   ].join(' ');
   const head = Buffer.from(`${header} `, 'utf8');
-  const msg = Buffer.from(record.text, 'utf8');
+  const msg = Buffer.from(text, 'utf8');
   return options.bom ? Buffer.concat([head, BOM, msg]) : Buffer.concat([head, msg]);
 }
 

@@ -14,7 +14,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { delivered, type OutboundRecord, type SendOutcome, type SiemTransport } from './siem-transport';
+import { delivered, tooLarge, type OutboundRecord, type SendOutcome, type SiemTransport } from './siem-transport';
 import { frameSyslog, syslogMessage, type SyslogFraming, type SyslogHeaderOptions } from './syslog-message';
 
 export interface SyslogTlsOptions {
@@ -63,22 +63,9 @@ export class SyslogStreamTransport implements SiemTransport {
         outcomes.push({ status: 'refused', code: 'framing', detail: 'LF-framed syslog cannot carry a line break' });
         continue;
       }
-      const message = syslogMessage(
-        {
-          ts: r.alert.ts,
-          severity: r.alert.severity,
-          alertId: r.alert.id,
-          detector: r.alert.detector,
-          text: r.rendered.text,
-        },
-        this.o.header,
-      );
+      const message = syslogMessage(r.alert, r.rendered.text, this.o.header);
       if (message.length > this.maxRecordBytes) {
-        outcomes.push({
-          status: 'refused',
-          code: 'too_large',
-          detail: `${message.length} bytes, over the ${this.maxRecordBytes}-byte message limit`,
-        });
+        outcomes.push(tooLarge(message.length, this.maxRecordBytes, 'message'));
         continue;
       }
       frames.push(frameSyslog(message, this.o.framing));

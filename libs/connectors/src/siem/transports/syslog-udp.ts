@@ -10,7 +10,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { delivered, type OutboundRecord, type SendOutcome, type SiemTransport } from './siem-transport';
+import { delivered, tooLarge, type OutboundRecord, type SendOutcome, type SiemTransport } from './siem-transport';
 import { syslogMessage, type SyslogHeaderOptions } from './syslog-message';
 
 export interface SyslogUdpOptions {
@@ -37,22 +37,9 @@ export class SyslogUdpTransport implements SiemTransport {
     const out: SendOutcome[] = [];
     const limit = this.o.maxMessageBytes ?? DEFAULT_SYSLOG_UDP_MAX_BYTES;
     for (const r of records) {
-      const message = syslogMessage(
-        {
-          ts: r.alert.ts,
-          severity: r.alert.severity,
-          alertId: r.alert.id,
-          detector: r.alert.detector,
-          text: r.rendered.text,
-        },
-        this.o.header,
-      );
+      const message = syslogMessage(r.alert, r.rendered.text, this.o.header);
       if (message.length > limit) {
-        out.push({
-          status: 'refused',
-          code: 'too_large',
-          detail: `${message.length} bytes, over the ${limit}-byte datagram limit`,
-        });
+        out.push(tooLarge(message.length, limit, 'datagram'));
         continue;
       }
       try {

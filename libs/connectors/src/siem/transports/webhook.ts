@@ -20,7 +20,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { HttpPoster, httpOutcome, type HttpTlsOptions } from './http-post';
-import { allRecords, type OutboundRecord, type SendOutcome, type SiemTransport } from './siem-transport';
+import { allRecords, tooLarge, type OutboundRecord, type SendOutcome, type SiemTransport } from './siem-transport';
 
 export const WEBHOOK_HEADERS = {
   timestamp: 'x-vigil-timestamp',
@@ -106,7 +106,7 @@ export class WebhookTransport implements SiemTransport {
       return [...(await this.send(records.slice(0, half))), ...(await this.send(records.slice(half)))];
     }
     if (body.length > this.maxRecordBytes)
-      return allRecords(records, { status: 'refused', code: 'too_large', detail: `${body.length}-byte body` });
+      return allRecords(records, tooLarge(body.length, this.maxRecordBytes, 'webhook body'));
     const timestamp = String(this.o.now ? this.o.now() : Math.floor(Date.now() / 1000));
     const result = await this.poster.post(
       this.poster.url.pathname + this.poster.url.search,
