@@ -49,7 +49,7 @@ describe('enforcer API over TLS', () => {
       { file },
       {
         http: { host: '127.0.0.1', port: 0, tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } },
-        rateLimit: { api: { perSecond: 0.01, burst: 6 } },
+        rateLimit: { api: { perSecond: 0.01, burst: 8 } },
       },
     );
     port = Number(new URL(enforcer.url).port);
@@ -77,11 +77,28 @@ describe('enforcer API over TLS', () => {
     expect((await get('/v1/lists/addresses.txt?actions=nuke', KEYS.lists)).status).toBe(400);
   });
 
+  it('answers HEAD on the stream and on lookups as CrowdSec does: 200 with no body, 403 without a key', async () => {
+    const head = (path: string, key: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const options = { host: '127.0.0.1', port, path, ca, method: 'HEAD', headers: { 'x-api-key': key } };
+        const req = request(options, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await head('/v1/decisions/stream', KEYS.bouncer)).toEqual({ status: 200, body: '' });
+    expect(await head('/v1/decisions?ip=203.0.113.66', KEYS.bouncer)).toEqual({ status: 200, body: '' });
+    expect((await head('/v1/decisions?ip=203.0.113.66', KEYS.lists)).status).toBe(403);
+  });
+
   it('refuses a key without the role, and slows a runaway key down with 429', async () => {
     expect((await get('/v1/lists/addresses.txt', KEYS.bouncer)).status).toBe(403);
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await get('/v1/decisions/stream?startup=true', KEYS.bouncer)).status);
-    // 6 tokens for the bouncer key on this API: the earlier lists calls used the lists key's own bucket.
+    // 8 tokens for the bouncer key on this API, 2 used by the HEAD test; the lists calls have their own bucket.
     expect(statuses).toEqual([200, 200, 200, 200]);
     const more: number[] = [];
     for (let i = 0; i < 4; i++) more.push((await get('/v1/decisions/stream', KEYS.bouncer)).status);
