@@ -18,7 +18,8 @@ describe('LEEF 2.0', () => {
     const expected =
       String.raw`LEEF:2.0|Ac\|me\\Corp|Vig=il X|1.0\|β|cred\|stuff=ing\\x y|x09|` +
       [
-        'devTime=1700000000123',
+        "devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ",
+        'devTime=2023-11-14T22:13:20.123+0000',
         'sev=8',
         String.raw`cat=cred|stuff=ing\\x\ny`,
         'src=203.0.113.7',
@@ -39,7 +40,8 @@ describe('LEEF 2.0', () => {
     expect(line).toBe(
       'LEEF:2.0|Vigil|Vigil|0.1.0|ato|^|' +
         [
-          'devTime=0',
+          "devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ",
+          'devTime=1970-01-01T00:00:00.000+0000',
           'sev=10',
           'cat=ato',
           String.raw`msg=ato alert on device a\^b\tc (critical, score 1.000)`,
@@ -51,14 +53,14 @@ describe('LEEF 2.0', () => {
           'vigilDecisionIds=',
         ].join('^'),
     );
-    // Split at unescaped delimiters, the line gives back exactly its ten attributes.
+    // Split at unescaped delimiters, the line gives back exactly its eleven attributes.
     expect(
       line
         .split('|')
         .slice(6)
         .join('|')
         .split(/(?<!\\)\^/),
-    ).toHaveLength(10);
+    ).toHaveLength(11);
   });
 
   it('keeps non-ASCII, encodes CR, replaces other controls and lone surrogates, maps a principal to usrName', () => {

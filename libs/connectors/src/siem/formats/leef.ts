@@ -10,12 +10,13 @@
  *    itself (`^`) and anything else in hex (`x09` for tab), so the header itself never holds a control
  *    character;
  *  - the guide defines no escape sequence: its best-practice list says to keep tab, pipe and caret out of
- *    keys and values. Keys are ours (the predefined `devTime`, `sev`, `cat`, `src`, `usrName`, `msg` and
- *    alphanumeric custom keys), so only values carry data. A value must never contain the delimiter or a
- *    line break, or the receiver would split it; we use the backslash convention CEF specifies and LEEF
- *    parsers such as rsyslog's mmleefparse decode: `\` → `\\`, the delimiter → `\` + delimiter, CR/LF/tab →
- *    `\r` `\n` `\t`, other control characters → space. `=` and `|` stay as they are in values (a pair is
- *    split at its first `=`; the header ends at the delimiter field);
+ *    keys and values. Keys are ours (the predefined `devTimeFormat`, `devTime`, `sev`, `cat`, `src`,
+ *    `usrName`, `msg` and alphanumeric custom keys), so only values carry data. A value must never
+ *    contain the delimiter or a line break, or the receiver would split it; we use the backslash
+ *    convention CEF specifies and LEEF parsers such as rsyslog's mmleefparse decode: `\` → `\\`, the
+ *    delimiter → `\` + delimiter, CR/LF/tab → `\r` `\n` `\t`, other control characters → space. `=` and
+ *    `|` stay as they are in values (a pair is split at its first `=`; the header ends at the delimiter
+ *    field);
  *  - header fields are pipe-separated with no escape defined either: `\` → `\\` and `|` → `\|` (again the
  *    CEF convention, which mmleefparse decodes), control characters → space.
  * The guide sets no lengths for custom attributes; values are cut at `maxValueChars` (default 4000, as
@@ -31,6 +32,7 @@ import { truncateChars, wellFormed } from './field-text';
 export const LEEF_SEVERITY: Readonly<Record<SiemSeverity, number>> = { low: 3, medium: 5, high: 8, critical: 10 };
 
 export const DEFAULT_LEEF_DELIMITER = '\t';
+export const LEEF_DEV_TIME_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSZ";
 export const DEFAULT_LEEF_MAX_VALUE_CHARS = 4000;
 const MAX_HEADER_CHARS = 255;
 
@@ -91,8 +93,9 @@ export function formatLeef(alert: SiemAlert, product: SiemProduct, options: Leef
     leefDelimiterField(delimiter),
   ].join('|');
   const attrs: [string, string][] = [
-    // devTime without devTimeFormat: epoch milliseconds.
-    ['devTime', String(alert.ts)],
+    // The guide's own way to say how devTime reads (a Java SimpleDateFormat): UTC, milliseconds.
+    ['devTimeFormat', LEEF_DEV_TIME_FORMAT],
+    ['devTime', new Date(alert.ts).toISOString().replace('Z', '+0000')],
     ['sev', String(LEEF_SEVERITY[alert.severity])],
     ['cat', v(alert.detector)],
   ];
