@@ -7,10 +7,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
-import { createLogger, type Logger } from '@vigil/platform';
+import { createLogger, PinoNestLogger, type Logger } from '@vigil/platform';
 import type { NotifierConfig } from './config/notifier-config';
 import { NotifierService } from './delivery/notifier.service';
-import { nestLoggerFor } from './logging/nest-logger';
 import { NotifierModule } from './notifier.module';
 import { NotifierMetrics } from './ops/notifier-metrics';
 
@@ -28,7 +27,7 @@ export async function createNotifierApp(
   const log = options.log ?? createLogger({ name: 'vigil-notifier', level: config.logLevel });
   const metrics = new NotifierMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const app = await NestFactory.create(NotifierModule.forRoot(config, log, metrics), {
-    logger: nestLoggerFor(log),
+    logger: new PinoNestLogger(log),
     abortOnError: false,
   });
   return { app, notifier: app.get(NotifierService), metrics, log };

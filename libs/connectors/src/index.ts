@@ -56,3 +56,4 @@ export { deliverAlertBatch } from './siem/delivery/alert-delivery';
 export type { AlertBatchResult, AlertDeliveryOptions, RecordResult } from './siem/delivery/alert-delivery';
 export { SIEM_DEAD_LETTER_HEADERS, siemDeadLetterEncoder } from './siem/delivery/siem-dead-letter';
 export type { SiemDeadLetter, SiemDeadLetterReason } from './siem/delivery/siem-dead-letter';
+export { DEFAULT_TOPICS } from './kafka/topics';

@@ -7,22 +7,14 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { GATEWAY_KINDS } from '@vigil/events';
-import { DEFAULT_DEAD_LETTER_MAX_BYTES } from '@vigil/connectors';
+import { DEFAULT_DEAD_LETTER_MAX_BYTES, DEFAULT_TOPICS } from '@vigil/connectors';
 import { readConfigFile } from '@vigil/platform';
 
 /** The models shipped with Vigil: `<repo>/models`, found from this file (dist/ or src/). */
 export const BUNDLED_MODELS = resolve(__dirname, '..', '..', '..', '..', 'models');
 
-/**
- * The output topics' default names, the one place they are written: the schema's defaults below, and
- * what `vigil topics create` plans when no config names the topics.
- */
-export const DEFAULT_TOPICS = {
-  decisions: 'vigil.decisions',
-  alerts: 'vigil.alerts',
-  audit: 'vigil.audit',
-  deadLetters: 'vigil.dead-letters',
-} as const;
+/** The output topics' default names (libs/connectors): re-exported for `vigil topics create`. */
+export { DEFAULT_TOPICS };
 
 const sourceTopicSchema = z
   .object({

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { DEFAULT_TOPICS } from '@vigil/connectors';
 import { readConfigFile } from '@vigil/platform';
 
 export const ENFORCER_ROLES = ['bouncer', 'check', 'push', 'lists', 'admin'] as const;
@@ -43,8 +44,8 @@ export const enforcerConfigSchema = z
           .object({
             brokers: z.array(z.string().min(1)).min(1),
             clientId: z.string().min(1).default('vigil-enforcer'),
-            topic: z.string().min(1).default('vigil.decisions'),
-            deadLetters: z.string().min(1).default('vigil.dead-letters'),
+            topic: z.string().min(1).default(DEFAULT_TOPICS.decisions),
+            deadLetters: z.string().min(1).default(DEFAULT_TOPICS.deadLetters),
             /** Each replica joins a group of its own (`<prefix>-<host>-<random>`), commits nothing, and reads from the start. */
             groupIdPrefix: z.string().min(1).default('vigil-enforcer'),
             /** Only a broker without a controller (the test mock) needs false. */

@@ -1,4 +1,4 @@
-import { DEFAULT_TOPICS } from '@vigil/detector';
+import { DEFAULT_TOPICS } from '@vigil/connectors';
 import {
   DEFAULT_NOTIFIER_DEAD_LETTERS,
   NotifierConfigError,

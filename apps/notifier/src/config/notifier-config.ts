@@ -20,7 +20,7 @@ import {
   SIEM_FORMATS,
   SYSLOG_FACILITIES,
 } from '@vigil/connectors';
-import { DEFAULT_TOPICS } from '@vigil/detector';
+import { DEFAULT_TOPICS } from '@vigil/connectors';
 import { readConfigFile } from '@vigil/platform';
 
 /** The notifier's own dead-letter topic (alerts a SIEM refused): not the detector's (raw events). */
