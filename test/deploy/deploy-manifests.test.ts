@@ -26,6 +26,12 @@ import {
   type NotifierConfig,
 } from '../../apps/notifier/src/config/notifier-config';
 import { OpsController as NotifierOpsController } from '../../apps/notifier/src/ops/ops.controller';
+import { OpsController as EnforcerOpsController } from '../../apps/enforcer/src/ops/ops.controller';
+import {
+  EnforcerConfigError,
+  loadEnforcerConfig,
+  parseEnforcerConfig,
+} from '../../apps/enforcer/src/config/enforcer-config';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '..', '..');
@@ -512,5 +518,55 @@ describe('deploy/: the notifier', () => {
       const mounts = (container['volumeMounts'] as Doc[]).map((m) => m['mountPath'] as string);
       for (const f of files) expect(mounts.some((m) => f.startsWith(`${m}/`))).toBe(true);
     });
+  });
+});
+
+describe('deploy/: the enforcer', () => {
+  const routes = routesOf(EnforcerOpsController);
+  const compose = parseYaml(interpolate(readFileSync(join(DEPLOY, 'docker-compose.yml'), 'utf8'))) as Doc;
+  const services = compose['services'] as Record<string, Doc>;
+  const keys = { VIGIL_ENFORCER_API_KEYS: 'edge-nginx:check:0123456789abcdef0123' };
+
+  it('runs the built enforcer from the detector’s image with deploy/enforcer.yaml, ready on the port it listens on', () => {
+    const enforcer = services['enforcer']!;
+    expect(enforcer['image']).toBe(services['detector']!['image']);
+    expect(enforcer['command'].slice(0, 2)).toEqual(['node', 'apps/enforcer/dist/main.js']);
+    expect(existsSync(join(ROOT, 'apps', 'enforcer', 'src', 'main.ts'))).toBe(true);
+    const configPath = enforcer['command'][enforcer['command'].indexOf('--config') + 1] as string;
+    const volume = (enforcer['volumes'] as string[]).find((v) => v.split(':')[1] === configPath)!;
+    expect(resolve(DEPLOY, volume.split(':')[0]!)).toBe(join(DEPLOY, 'enforcer.yaml'));
+    const config = loadEnforcerConfig(['--config', join(DEPLOY, 'enforcer.yaml')], keys);
+    // The compose network's Kafka listener, as the detector's config names it.
+    expect(config.decisions.kafka!.brokers).toEqual(
+      loadDetectorConfig(['--config', join(DEPLOY, 'detector.yaml')], {}).kafka.brokers,
+    );
+    expect(enforcer['ports']).toContain(`${config.http.port}:${config.http.port}`);
+    expect(String(enforcer['healthcheck']['test'])).toContain(`127.0.0.1:${config.http.port}/ready`);
+    expect(routes.get('/ready')).toBe('GET');
+    expect(Object.keys(enforcer['environment'])).toEqual(
+      expect.arrayContaining(['VIGIL_ENFORCER_API_KEYS', 'VIGIL_HASH_KEY']),
+    );
+  });
+
+  it('deploys on Kubernetes with a config that validates, probes on routes the enforcer serves, and a placeholder that stops it', () => {
+    const objects = kubernetesObjects();
+    const mine = [...objects.values()].filter(
+      (o) => o.doc['metadata']?.['labels']?.['app.kubernetes.io/name'] === 'vigil-enforcer',
+    );
+    expect(mine.map((o) => o.doc['kind']).sort()).toEqual(['ConfigMap', 'Deployment', 'Secret', 'Service']);
+    const kustomization = parseYaml(readFileSync(join(K8S, 'kustomization.yaml'), 'utf8')) as Doc;
+    expect(kustomization['resources']).toContain('enforcer.yaml');
+    const configMap = mine.find((o) => o.doc['kind'] === 'ConfigMap')!.doc;
+    const config = parseEnforcerConfig(parseYaml(configMap['data']['enforcer.yaml']), keys);
+    const container = mine.find((o) => o.doc['kind'] === 'Deployment')!.doc['spec']['template']['spec'][
+      'containers'
+    ][0];
+    expect(container['ports'][0]['containerPort']).toBe(config.http.port);
+    for (const probe of ['livenessProbe', 'readinessProbe'])
+      expect(routes.get(container[probe]['httpGet']['path'])).toBe('GET');
+    const secret = mine.find((o) => o.doc['kind'] === 'Secret')!.doc;
+    expect(() => parseEnforcerConfig(parseYaml(configMap['data']['enforcer.yaml']), secret['stringData'])).toThrow(
+      EnforcerConfigError,
+    );
   });
 });
