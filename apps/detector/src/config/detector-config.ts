@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { GATEWAY_KINDS } from '@vigil/events';
 import { DEFAULT_DEAD_LETTER_MAX_BYTES, DEFAULT_TOPICS } from '@vigil/connectors';
-import { readConfigFile } from '@vigil/platform';
+import { serviceConfigSource, validateServiceConfig } from '@vigil/platform';
 
 /** The models shipped with Vigil: `<repo>/models`, found from this file (dist/ or src/). */
 export const BUNDLED_MODELS = resolve(__dirname, '..', '..', '..', '..', 'models');
@@ -148,20 +148,16 @@ export function applyEnvironment(raw: Record<string, unknown>, env: Env): Record
 
 /** Validates `raw` (a parsed file, or an object in tests) with the environment over it. */
 export function parseDetectorConfig(raw: unknown, env: Env = {}, origin = 'config'): DetectorConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw new DetectorConfigError(`${origin}: expected a mapping at the top level`);
-  const result = detectorConfigSchema.safeParse(applyEnvironment(raw as Record<string, unknown>, env));
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
-    throw new DetectorConfigError(`${origin} is not valid:\n  ${problems.join('\n  ')}`);
-  }
-  return result.data;
+  return validateServiceConfig(
+    raw,
+    origin,
+    (mapping) => detectorConfigSchema.safeParse(applyEnvironment(mapping, env)),
+    (message) => new DetectorConfigError(message),
+  );
 }
 
 /** The file named by `--config <file>` or VIGIL_CONFIG (none: environment only). */
 export function loadDetectorConfig(argv: readonly string[], env: Env): DetectorConfig {
-  const i = argv.indexOf('--config');
-  const path = i >= 0 ? argv[i + 1] : env['VIGIL_CONFIG'];
-  const raw = path ? readConfigFile(path) : {};
-  return parseDetectorConfig(raw, env, path ?? 'environment');
+  const { raw, origin } = serviceConfigSource(argv, env);
+  return parseDetectorConfig(raw, env, origin);
 }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_TOPICS } from '@vigil/connectors';
-import { readConfigFile } from '@vigil/platform';
+import { serviceConfigSource, validateServiceConfig } from '@vigil/platform';
 
 export const ENFORCER_ROLES = ['bouncer', 'check', 'push', 'lists', 'admin'] as const;
 export type EnforcerRole = (typeof ENFORCER_ROLES)[number];
@@ -172,27 +172,24 @@ export function applyEnvironment(raw: Record<string, unknown>, env: Env): Record
 }
 
 export function parseEnforcerConfig(raw: unknown, env: Env = {}, origin = 'config'): EnforcerConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new EnforcerConfigError(`${origin}: expected a mapping at the top level`);
-  }
-  const result = enforcerConfigSchema.safeParse(applyEnvironment(raw as Record<string, unknown>, env));
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
-    throw new EnforcerConfigError(`${origin} is not valid:\n  ${problems.join('\n  ')}`);
-  }
+  const config = validateServiceConfig(
+    raw,
+    origin,
+    (mapping) => enforcerConfigSchema.safeParse(applyEnvironment(mapping, env)),
+    (message) => new EnforcerConfigError(message),
+  );
   const names = new Set<string>();
-  for (const k of result.data.apiKeys) {
+  for (const k of config.apiKeys) {
     if (names.has(k.name)) throw new EnforcerConfigError(`${origin}: API key name "${k.name}" is given twice`);
     names.add(k.name);
   }
-  return result.data;
+  return config;
 }
 
+/** The file named by `--config <file>` or VIGIL_CONFIG (none: environment only). */
 export function loadEnforcerConfig(argv: readonly string[], env: Env): EnforcerConfig {
-  const i = argv.indexOf('--config');
-  const path = i >= 0 ? argv[i + 1] : env['VIGIL_CONFIG'];
-  const raw = path ? readConfigFile(path) : {};
-  return parseEnforcerConfig(raw, env, path ?? 'environment');
+  const { raw, origin } = serviceConfigSource(argv, env);
+  return parseEnforcerConfig(raw, env, origin);
 }
 
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');

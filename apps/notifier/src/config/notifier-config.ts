@@ -21,7 +21,7 @@ import {
   SYSLOG_FACILITIES,
 } from '@vigil/connectors';
 import { DEFAULT_TOPICS } from '@vigil/connectors';
-import { readConfigFile } from '@vigil/platform';
+import { serviceConfigSource, validateServiceConfig } from '@vigil/platform';
 
 /** The notifier's own dead-letter topic (alerts a SIEM refused): not the detector's (raw events). */
 export const DEFAULT_NOTIFIER_DEAD_LETTERS = 'vigil.notifier.dead-letters';
@@ -263,20 +263,16 @@ export function withEnvironment(raw: Record<string, unknown>, env: Env): Record<
 
 /** Validates `raw` (a parsed file, or an object in tests) with the environment over it. */
 export function parseNotifierConfig(raw: unknown, env: Env = {}, origin = 'config'): NotifierConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw new NotifierConfigError(`${origin}: expected a mapping at the top level`);
-  const result = notifierConfigSchema.safeParse(withEnvironment(raw as Record<string, unknown>, env));
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
-    throw new NotifierConfigError(`${origin} is not valid:\n  ${problems.join('\n  ')}`);
-  }
-  return result.data;
+  return validateServiceConfig(
+    raw,
+    origin,
+    (mapping) => notifierConfigSchema.safeParse(withEnvironment(mapping, env)),
+    (message) => new NotifierConfigError(message),
+  );
 }
 
 /** The file named by `--config <file>` or VIGIL_CONFIG (none: environment only). */
 export function loadNotifierConfig(argv: readonly string[], env: Env): NotifierConfig {
-  const i = argv.indexOf('--config');
-  const path = i >= 0 ? argv[i + 1] : env['VIGIL_CONFIG'];
-  const raw = path ? readConfigFile(path) : {};
-  return parseNotifierConfig(raw, env, path ?? 'environment');
+  const { raw, origin } = serviceConfigSource(argv, env);
+  return parseNotifierConfig(raw, env, origin);
 }
