@@ -79,7 +79,13 @@ export class DecisionFeed {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const offsets = await admin.fetchTopicOffsets(k.topic);
+      const offsets = await admin.fetchTopicOffsets(k.topic).catch((err: Error) => {
+        throw new Error(
+          `cannot read the end offsets of the decisions topic "${k.topic}" on ${k.brokers.join(',')}: ${err.message} ` +
+            '(does it exist? `vigil topics create` creates it, compacted)',
+          { cause: err },
+        );
+      });
       this.catchUp = new Map(
         offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => [o.partition, Number(o.high)]),
       );
