@@ -26,6 +26,8 @@ export type { FeatureVector } from './state/feature-vector';
 export type { EntityView } from './state/entity-view';
 export { MemoryWindowStore } from './store/memory-window-store';
 export type { MemoryWindowStoreOptions } from './store/memory-window-store';
+export { STATE_FORMAT, entityKey, parseEntityKey } from './store/partition-state';
+export type { PackedEntity, PackedWindowState } from './store/partition-state';
 export type {
   WindowStore,
   WindowStoreOptions,

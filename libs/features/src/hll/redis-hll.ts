@@ -148,6 +148,45 @@ export class HyperLogLog {
     return this.cached;
   }
 
+  /** Number of set (non-zero) registers. */
+  get setRegisters(): number {
+    if (this.small) return this.small.length;
+    if (this.sparse) return this.sparse.size;
+    let n = 0;
+    const dense = this.dense!;
+    for (let i = 0; i < HLL_REGISTERS; i++) if (dense[i] !== 0) n++;
+    return n;
+  }
+
+  /**
+   * Calls `visit` with the pattern (index * 64 + rank) of every set register, in no particular order: what
+   * a packed copy needs. Adding the same patterns to an empty HyperLogLog gives the same registers, hence
+   * the same count, whichever representation either one uses.
+   */
+  forEachPattern(visit: (pattern: number) => void): void {
+    if (this.small) for (const p of this.small) visit(p);
+    else if (this.sparse) for (const [index, rank] of this.sparse) visit(index * 64 + rank);
+    else {
+      const dense = this.dense!;
+      for (let i = 0; i < HLL_REGISTERS; i++) if (dense[i] !== 0) visit(i * 64 + dense[i]!);
+    }
+  }
+
+  /** The dense registers (one byte each, 2^14 of them), or null while the registers are kept sparse. */
+  denseRegisters(): Uint8Array | null {
+    return this.dense;
+  }
+
+  /** Loads 2^14 dense registers (a packed copy of denseRegisters()); the HyperLogLog must be empty. */
+  loadDense(registers: Uint8Array): void {
+    if (registers.length !== HLL_REGISTERS)
+      throw new Error(`expected ${HLL_REGISTERS} registers, got ${registers.length}`);
+    this.dense = Uint8Array.from(registers);
+    this.small = null;
+    this.sparse = null;
+    this.cached = -1;
+  }
+
   /** Approximate heap bytes, for the memory report. */
   bytes(): number {
     if (this.dense) return HLL_REGISTERS + 64;

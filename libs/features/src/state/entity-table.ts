@@ -22,10 +22,11 @@ import type { CompiledLayout } from '../registry/compiled-layout';
 import { REG, REGISTERS } from './entity-view';
 
 const NREG = REGISTERS.length;
-const NO_CHUNK = -1;
+export const NO_CHUNK = -1;
 /** Set registers kept inline per window place before a HyperLogLog object takes over. */
-const INLINE_REGISTERS = 4;
-const PROMOTED = 255;
+export const INLINE_REGISTERS = 4;
+/** dimInline value of a window place whose registers are in its HyperLogLog object. */
+export const PROMOTED = 255;
 
 type Flat = Float64Array | Int32Array | Uint8Array;
 
@@ -337,6 +338,7 @@ type SlotArray =
   | 'regs'
   | 'heads'
   | 'touchBatch'
+  | 'touchOrder'
   | 'appliedBatch'
   | 'firstTs'
   | 'nonLoginSeen'
@@ -364,6 +366,11 @@ export class EntityTable {
   heads = new Int32Array(0);
   /** Batch sequence number of the last touch (recency), -1 when the slot is free. */
   touchBatch = new Int32Array(0);
+  /**
+   * Store-wide sequence number of the last touch (one per entity and batch, in touch order): the order of
+   * the store's recency queues, carried with a packed entity so a restored store evicts in the same order.
+   */
+  touchOrder = new Float64Array(0);
   /** Batch sequence number of the first applied event of the current batch. */
   appliedBatch = new Int32Array(0);
   // Per-batch scratch, valid while appliedBatch[slot] is the current batch.
@@ -400,6 +407,7 @@ export class EntityTable {
       { key: 'regs', width: NREG, fill: NaN },
       { key: 'heads', width: this.nRings, fill: NO_CHUNK },
       { key: 'touchBatch', width: 1, fill: -1 },
+      { key: 'touchOrder', width: 1 },
       { key: 'appliedBatch', width: 1, fill: -1 },
       { key: 'firstTs', width: 1 },
       { key: 'nonLoginSeen', width: 1 },

@@ -29,6 +29,15 @@ export interface BatchTotals {
   duplicates: number;
 }
 
+/** What a clock carries from one store instance to the next when its state moves (partition-state.ts). */
+export interface BatchClockState {
+  /** -Infinity before any event. */
+  readonly watermark: number;
+  /** Highest offset applied per (topic, partition). */
+  readonly applied: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[];
+  readonly totals: Readonly<BatchTotals>;
+}
+
 export class BatchClock {
   private current = -Infinity;
   /** Counted by commit(). */
@@ -49,6 +58,27 @@ export class BatchClock {
   /** A restored partition's watermark (never moves the watermark back). */
   resume(watermark: number): void {
     if (watermark > this.current) this.current = watermark;
+  }
+
+  snapshot(): BatchClockState {
+    const applied = [...this.applied].map(([key, offset]) => {
+      const cut = key.lastIndexOf('\0');
+      return { topic: key.slice(0, cut), partition: Number(key.slice(cut + 1)), offset };
+    });
+    return { watermark: this.current, applied, totals: { ...this.totals } };
+  }
+
+  /** Takes over a snapshot's watermark, applied offsets and totals (a fresh clock's restore). */
+  restore(state: BatchClockState): void {
+    this.current = state.watermark;
+    this.applied.clear();
+    for (const a of state.applied) this.applied.set(`${a.topic}\0${a.partition}`, a.offset);
+    Object.assign(this.totals, state.totals);
+  }
+
+  /** Highest offset applied on (topic, partition), or -Infinity. */
+  appliedOffset(topic: string, partition: number): number {
+    return this.applied.get(`${topic}\0${partition}`) ?? -Infinity;
   }
 
   classify(events: readonly AccessEvent[], position: BatchPosition | undefined, nextOffset: number): ClassifiedBatch {

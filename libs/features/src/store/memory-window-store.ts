@@ -32,15 +32,29 @@ import { countryCentroid } from '../registry/country-centroids';
 import { ENTITY_TYPES, RouteIdMemo, entityIdOf } from '../registry/entities';
 import { DIMENSIONS, MEMORY_KINDS, dimensionElement } from '../registry/layout';
 import { DISTINCT_HOP_MS, distinctViewWindow } from '../registry/windows';
+import { PackWriter, packEntity, unpackEntity } from '../state/entity-codec';
 import { EntityTable } from '../state/entity-table';
 import { REG, REGISTERS, type EntityView } from '../state/entity-view';
 import { toFeatureVector, type FeatureVector } from '../state/feature-vector';
 import { BatchClock } from './batch-clock';
+import {
+  decodeStateMeta,
+  encodeStateMeta,
+  entityKey,
+  parseEntityKey,
+  type PackedEntity,
+  type PackedWindowState,
+} from './partition-state';
 import type { ApplyResult, BatchPosition, WindowStore, WindowStoreOptions, WindowStoreStats } from './window-store';
 
 export interface MemoryWindowStoreOptions extends WindowStoreOptions {
   /** Hard cap on entities kept (all types together); default 500,000. */
   readonly maxEntities?: number;
+  /**
+   * Keep the set of entities changed (touched or evicted) since the last `takeChanges()`, for a durable
+   * copy written in bulk (partition-window-store.ts). Off by default: the embedded path does not pay for it.
+   */
+  readonly trackChanges?: boolean;
 }
 
 const SWEEP_EVERY_MS = 60_000;
@@ -157,11 +171,21 @@ export class MemoryWindowStore implements WindowStore {
   private nextOffset = 0;
   private lastSweepWatermark = -Infinity;
   private evictions = { evictedByTtl: 0, evictedByCap: 0 };
+  /** Store-wide touch counter: touchOrder of an entity's latest (first-in-batch) touch. */
+  private touchSeq = 0;
+  /** With trackChanges, per type: ids touched since the last takeChanges(), and ids evicted since then. */
+  private readonly dirty: Set<string>[] | null;
+  private readonly removed: Set<string>[] | null;
+  private readonly packer = new PackWriter();
+  /** Set while a packed state is being loaded (beginImport … finishImport). */
+  private importing = false;
 
   constructor(options: MemoryWindowStoreOptions = {}) {
     this.clock = new BatchClock(options.allowedLatenessMs);
     this.maxEntities = options.maxEntities ?? 500_000;
     if (!(this.maxEntities >= 1)) throw new Error(`maxEntities must be >= 1, got ${this.maxEntities}`);
+    this.dirty = options.trackChanges ? ENTITY_TYPES.map(() => new Set<string>()) : null;
+    this.removed = options.trackChanges ? ENTITY_TYPES.map(() => new Set<string>()) : null;
   }
 
   applyBatch(events: readonly AccessEvent[], position?: BatchPosition): Promise<ApplyResult> {
@@ -170,6 +194,7 @@ export class MemoryWindowStore implements WindowStore {
 
   /** The synchronous apply, for callers that want no microtask per batch. */
   applyNow(events: readonly AccessEvent[], position?: BatchPosition): ApplyResult {
+    if (this.importing) throw new Error('a packed state is being imported: finishImport() first');
     const batch = this.clock.classify(events, position, this.nextOffset);
     this.nextOffset += events.length;
     const before = this.clock.watermark;
@@ -223,6 +248,7 @@ export class MemoryWindowStore implements WindowStore {
         }
         if (table.touchBatch[s] !== seq) {
           table.touchBatch[s] = seq;
+          table.touchOrder[s] = ++this.touchSeq;
           this.touched[t]!.push(s);
           this.queues[t]!.push(s, seq);
         }
@@ -239,6 +265,17 @@ export class MemoryWindowStore implements WindowStore {
       const table = this.tables[t]!;
       for (const s of this.touched[t]!) vectors.push(this.vectorOf(t, table, s, watermark, oldestWindow));
       for (const s of this.created[t]!) if (table.appliedBatch[s] !== seq) table.release(s);
+      if (this.dirty) {
+        // Every entity still held that the batch touched: its state or at least its recency changed.
+        const dirty = this.dirty[t]!;
+        const removed = this.removed![t]!;
+        for (const s of this.touched[t]!) {
+          const id = table.slotIds[s];
+          if (id === undefined) continue;
+          dirty.add(id);
+          removed.delete(id);
+        }
+      }
     }
     this.clock.commit(batch);
     this.enforceBounds(watermark);
@@ -532,7 +569,7 @@ export class MemoryWindowStore implements WindowStore {
       for (const table of this.tables) {
         const stale: number[] = [];
         for (const s of table.ids.values()) if (table.isStale(s, watermark)) stale.push(s);
-        for (const s of stale) table.release(s);
+        for (const s of stale) this.evict(table, s);
         this.evictions.evictedByTtl += stale.length;
         count -= stale.length;
       }
@@ -546,12 +583,149 @@ export class MemoryWindowStore implements WindowStore {
       while (evict-- > 0) {
         const s = this.queues[largest]!.popOldest(table);
         if (s < 0) break;
-        table.release(s);
+        this.evict(table, s);
         count--;
         this.evictions.evictedByCap++;
       }
     }
     for (let t = 0; t < this.tables.length; t++) this.queues[t]!.compact(this.tables[t]!);
+  }
+
+  private evict(table: EntityTable, s: number): void {
+    if (this.dirty) {
+      const t = ENTITY_TYPES.indexOf(table.compiled.layout.type);
+      const id = table.slotIds[s]!;
+      this.dirty[t]!.delete(id);
+      this.removed![t]!.add(id);
+    }
+    table.release(s);
+  }
+
+  /** Entities changed since the last takeChanges() (trackChanges only; 0 without it). */
+  get changedEntities(): number {
+    let n = 0;
+    if (this.dirty) for (let t = 0; t < this.dirty.length; t++) n += this.dirty[t]!.size + this.removed![t]!.size;
+    return n;
+  }
+
+  /** Every entity held, packed, with the store-level meta: a full copy of this store's state. */
+  exportState(): PackedWindowState {
+    return this.pack(
+      this.tables.map((table) => table.ids.keys()),
+      [],
+    );
+  }
+
+  /**
+   * The entities touched since the last call (state or recency changed), packed, and the keys of those
+   * evicted since then and not held now; the change sets start again empty. Upserting every call's
+   * entities into a map and deleting its removed keys reproduces exportState() (partition-state.test.ts).
+   */
+  takeChanges(): PackedWindowState {
+    if (!this.dirty) throw new Error('takeChanges() needs a store built with trackChanges: true');
+    const removed: string[] = [];
+    for (let t = 0; t < this.tables.length; t++) {
+      for (const id of this.removed![t]!) removed.push(entityKey(ENTITY_TYPES[t]!, id));
+      this.removed![t]!.clear();
+    }
+    const state = this.pack(
+      this.dirty.map((d) => d.values()),
+      removed,
+    );
+    for (const d of this.dirty) d.clear();
+    return state;
+  }
+
+  private pack(idsByType: readonly Iterable<string>[], removed: string[]): PackedWindowState {
+    const w = this.packer;
+    w.reset();
+    const keys: string[] = [];
+    const ends: number[] = [];
+    for (let t = 0; t < this.tables.length; t++) {
+      const table = this.tables[t]!;
+      for (const id of idsByType[t]!) {
+        packEntity(table, table.slotOf(id), w);
+        keys.push(entityKey(ENTITY_TYPES[t]!, id));
+        ends.push(w.pos);
+      }
+    }
+    const all = w.take();
+    const entities: PackedEntity[] = keys.map((key, i) => ({
+      key,
+      value: all.subarray(i === 0 ? 0 : ends[i - 1], ends[i]),
+    }));
+    return { meta: this.metaBytes(), entities, removed };
+  }
+
+  private metaBytes(): Buffer {
+    return encodeStateMeta({
+      allowedLatenessMs: this.clock.allowedLatenessMs,
+      clock: this.clock.snapshot(),
+      lastSweepWatermark: this.lastSweepWatermark,
+      nextOffset: this.nextOffset,
+      touchSeq: this.touchSeq,
+      entities: this.size,
+      ...this.evictions,
+    });
+  }
+
+  /**
+   * Starts loading a packed state into this store, which must be fresh (no batch, no entity): the meta
+   * first, then the entities in any order and any number of calls (importEntity), then finishImport().
+   * Allowed lateness and the entity cap stay this store's own options.
+   */
+  beginImport(meta: Buffer): void {
+    if (this.clock.totals.batches > 0 || this.size > 0 || this.importing) {
+      throw new Error('a packed state loads only into a fresh store');
+    }
+    const m = decodeStateMeta(meta);
+    this.clock.restore(m.clock);
+    this.lastSweepWatermark = m.lastSweepWatermark;
+    this.nextOffset = m.nextOffset;
+    this.touchSeq = m.touchSeq;
+    this.evictions = { evictedByTtl: m.evictedByTtl, evictedByCap: m.evictedByCap };
+    this.importing = true;
+  }
+
+  /** Loads one packed entity; false (and nothing loaded) when the entity is already held. */
+  importEntity(key: string, value: Buffer): boolean {
+    if (!this.importing) throw new Error('importEntity() before beginImport()');
+    const parsed = parseEntityKey(key);
+    if (!parsed) throw new Error(`not an entity key: ${JSON.stringify(key)}`);
+    const table = this.tables[parsed.type]!;
+    if (table.slotOf(parsed.id) >= 0) return false;
+    unpackEntity(table, parsed.id, value);
+    return true;
+  }
+
+  /** Highest offset applied on (topic, partition), or -Infinity. */
+  appliedOffset(topic: string, partition: number): number {
+    return this.clock.appliedOffset(topic, partition);
+  }
+
+  /** Ends a load: the recency queues are rebuilt in the packed touch order, so eviction order is kept. */
+  finishImport(): void {
+    if (!this.importing) throw new Error('finishImport() before beginImport()');
+    for (let t = 0; t < this.tables.length; t++) {
+      const table = this.tables[t]!;
+      const slots = [...table.ids.values()].sort((a, b) => table.touchOrder[a]! - table.touchOrder[b]!);
+      for (const s of slots) {
+        // Batch 0 is before this store's first batch (1): current in the queue until the next touch.
+        table.touchBatch[s] = 0;
+        this.queues[t]!.push(s, 0);
+        if (table.touchOrder[s]! > this.touchSeq) this.touchSeq = table.touchOrder[s]!;
+      }
+    }
+    this.importing = false;
+  }
+
+  /** beginImport + importEntity for each + finishImport. */
+  importState(meta: Buffer, entities: Iterable<PackedEntity>): void {
+    this.beginImport(meta);
+    for (const e of entities) {
+      if (!this.importEntity(e.key, e.value)) throw new Error(`${e.key} is in the state twice`);
+    }
+    this.finishImport();
   }
 
   /** Entities currently held. */
