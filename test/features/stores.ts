@@ -1,6 +1,12 @@
 /** Harnesses that build each WindowStore implementation for the contract and equivalence tests. */
 import Redis, { Cluster } from 'ioredis';
-import { MemoryWindowStore, RedisWindowStore, type WindowStore } from '@vigil/features';
+import {
+  MemoryWindowStore,
+  PartitionWindowStore,
+  RedisWindowStore,
+  type PartitionWindowStoreOptions,
+  type WindowStore,
+} from '@vigil/features';
 import type { StoreHarness } from './window-store.contract';
 
 let namespace = 0;
@@ -26,6 +32,36 @@ export function redisHarness(client: () => Redis | Cluster): StoreHarness {
     reopen: async (store) => {
       const p = prefixes.get(store)!;
       return open(p.keyPrefix, p.allowedLatenessMs);
+    },
+  };
+}
+
+/**
+ * PartitionWindowStore over partition 0 of `access`, each store its own key prefix; reopen() restores a
+ * new instance from the hash the first one flushed to (a new owner after a restart).
+ */
+export function partitionHarness(client: () => Redis | Cluster, flushEveryBatches = 1): StoreHarness {
+  const options = new WeakMap<WindowStore, PartitionWindowStoreOptions>();
+  const open = async (o: PartitionWindowStoreOptions) => {
+    const store = await PartitionWindowStore.open(o);
+    options.set(store, o);
+    return store;
+  };
+  return {
+    durable: true,
+    create: async (o) =>
+      open({
+        client: client(),
+        keyPrefix: prefix(),
+        topic: 'access',
+        partition: 0,
+        allowedLatenessMs: o?.allowedLatenessMs,
+        flushEveryBatches,
+        ownsClient: false,
+      }),
+    reopen: async (store) => {
+      await (store as PartitionWindowStore).flush();
+      return open(options.get(store)!);
     },
   };
 }

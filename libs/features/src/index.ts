@@ -28,8 +28,15 @@ export { MemoryWindowStore } from './store/memory-window-store';
 export type { MemoryWindowStoreOptions } from './store/memory-window-store';
 export { STATE_FORMAT, entityKey, parseEntityKey } from './store/partition-state';
 export type { PackedEntity, PackedWindowState } from './store/partition-state';
+export {
+  PartitionWindowStore,
+  DEFAULT_PARTITION_KEY_PREFIX,
+  partitionStateKey,
+} from './store/redis/partition-window-store';
+export type { PartitionWindowStoreOptions, RestoreStats, FlushStats } from './store/redis/partition-window-store';
 export type {
   WindowStore,
+  WindowStoreKind,
   WindowStoreOptions,
   WindowStoreStats,
   ApplyResult,

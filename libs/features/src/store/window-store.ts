@@ -38,8 +38,11 @@ export interface ApplyResult {
   readonly commands: number;
 }
 
+/** memory: embedded; redis: every update a script in Redis; partition: memory state, written to Redis in bulk. */
+export type WindowStoreKind = 'memory' | 'redis' | 'partition';
+
 export interface WindowStoreStats {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: WindowStoreKind;
   readonly watermark: number;
   readonly allowedLatenessMs: number;
   readonly batches: number;
@@ -57,7 +60,7 @@ export interface WindowStoreStats {
 }
 
 export interface WindowStore {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: WindowStoreKind;
   applyBatch(events: readonly AccessEvent[], position?: BatchPosition): Promise<ApplyResult>;
   /**
    * Before the first batch of a restored partition: the watermark its checkpoint recorded, so lateness

@@ -1,0 +1,241 @@
+/**
+ * Partition-owned window state with Redis as its durable store (issue #20, phase 1): the windows of one
+ * Kafka partition live in a MemoryWindowStore in this process, which computes every vector; after each
+ * batch (or every `flushEveryBatches`) the entities it changed are written to Redis in bulk as packed
+ * values (state/entity-codec.ts), together with the partition's applied offsets, and the entities it
+ * evicted are deleted. A new owner restores the partition from Redis and goes on with the same state.
+ *
+ * One hash per partition, `<prefix>part:{<topic>/<partition>}`: fields `<type>:<id>` = packed entity,
+ * `__meta` = the store-level record (partition-state.ts: watermark, applied offsets, sweep and recency
+ * counters). The hash tag puts the whole partition in one Redis Cluster slot, so one transaction covers it.
+ *
+ * A flush is one MULTI/EXEC sent in one round trip: HSETs of the changed entities (in chunks of
+ * `fieldsPerCommand` fields, to bound one command's size), HDELs of the evicted ones, and the `__meta`
+ * HSET last. MULTI/EXEC rather than one HSET, because evictions need HDEL in the same atomic step (a
+ * restore must never see the offsets of a flush without its deletions, or resurrect an evicted entity);
+ * rather than a Lua script, because the script would get the same bytes as arguments and do the same
+ * HSET/HDEL, with nothing to decide (the logic is in the client, which owns the partition) — a
+ * transaction is that without the script. Redis applies an EXEC as a whole or not at all (a crash
+ * between commands leaves no half), and no other client sees the hash in between.
+ *
+ * Exactly once, for whoever drives it: after `applyBatch` resolves with `flushed`, the state up to
+ * `durableOffset()` is in Redis, so a Kafka offset may be committed up to there. With
+ * `flushEveryBatches` > 1, batches not flushed yet are replayed by the next owner from the restored
+ * offset (and recognised as duplicates by this store if it is still the owner).
+ *
+ * Not here yet (issue #20): fencing a stale owner (a partition's previous owner can still flush after a
+ * rebalance; an owner epoch checked in the transaction, or a WATCH on it, would refuse that), and
+ * events re-keyed by entity so that an entity really has one owner.
+ */
+import type { AccessEvent } from '@vigil/events';
+import { MemoryWindowStore, type MemoryWindowStoreOptions } from '../memory-window-store';
+import type { ApplyResult, BatchPosition, WindowStore, WindowStoreStats } from '../window-store';
+import { keyPrefixProblem } from './key-layout';
+import type { RedisClient } from './redis-window-store';
+
+/** Prefix of partition hashes; bump it with an incompatible packed layout (the meta also names the layout). */
+export const DEFAULT_PARTITION_KEY_PREFIX = 'vp1:';
+export const META_FIELD = '__meta';
+
+export interface PartitionWindowStoreOptions extends Omit<MemoryWindowStoreOptions, 'trackChanges'> {
+  readonly client: RedisClient;
+  /** The partition this store owns: its state is the hash of this (topic, partition). */
+  readonly topic: string;
+  readonly partition: number;
+  /** Default DEFAULT_PARTITION_KEY_PREFIX; no braces (they would become the hash tag). */
+  readonly keyPrefix?: string;
+  /** Write the changed entities after every N batches (default 1: every batch). */
+  readonly flushEveryBatches?: number;
+  /** Fields per HSET / HDEL inside a flush's transaction (default 1000). */
+  readonly fieldsPerCommand?: number;
+  /** Fields asked per HSCAN call on restore (default 2000). */
+  readonly scanCount?: number;
+  /** Close the client on close() (default true). */
+  readonly ownsClient?: boolean;
+}
+
+export interface RestoreStats {
+  readonly entities: number;
+  /** Bytes of packed values and meta read. */
+  readonly bytes: number;
+  readonly scans: number;
+  readonly seconds: number;
+}
+
+export interface FlushStats {
+  readonly entities: number;
+  readonly removed: number;
+  /** Bytes of field names and values sent (entities and meta). */
+  readonly bytes: number;
+}
+
+/** The Redis hash holding one partition's state. */
+export function partitionStateKey(prefix: string, topic: string, partition: number): string {
+  return `${prefix}part:{${topic}/${partition}}`;
+}
+
+export class PartitionWindowStore implements WindowStore {
+  readonly kind = 'partition' as const;
+  readonly key: string;
+  readonly topic: string;
+  readonly partition: number;
+  private readonly client: RedisClient;
+  private readonly memory: MemoryWindowStore;
+  private readonly flushEvery: number;
+  private readonly perCommand: number;
+  private readonly scanCount: number;
+  private readonly ownsClient: boolean;
+  private restoredStats: RestoreStats | null = null;
+  private unflushedBatches = 0;
+  private flushedOffset = -Infinity;
+  private totals = { roundTrips: 0, flushes: 0, bytesWritten: 0, entitiesWritten: 0, entitiesRemoved: 0 };
+
+  /** A store over the partition's state as Redis holds it (empty if none): restore() is done. */
+  static async open(options: PartitionWindowStoreOptions): Promise<PartitionWindowStore> {
+    const store = new PartitionWindowStore(options);
+    await store.restore();
+    return store;
+  }
+
+  /** Use open(); a store built directly must restore() before its first batch. */
+  constructor(options: PartitionWindowStoreOptions) {
+    const prefix = options.keyPrefix ?? DEFAULT_PARTITION_KEY_PREFIX;
+    const problem = keyPrefixProblem(prefix);
+    if (problem) throw new Error(`keyPrefix ${problem}`);
+    if (/[{}]/.test(options.topic)) throw new Error(`topic must not contain { or }: ${JSON.stringify(options.topic)}`);
+    if (!Number.isInteger(options.partition) || options.partition < 0) {
+      throw new Error(`partition must be a whole number >= 0, got ${options.partition}`);
+    }
+    this.flushEvery = options.flushEveryBatches ?? 1;
+    if (!Number.isInteger(this.flushEvery) || this.flushEvery < 1) {
+      throw new Error(`flushEveryBatches must be a whole number >= 1, got ${options.flushEveryBatches}`);
+    }
+    this.perCommand = options.fieldsPerCommand ?? 1000;
+    this.scanCount = options.scanCount ?? 2000;
+    this.client = options.client;
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.key = partitionStateKey(prefix, options.topic, options.partition);
+    this.ownsClient = options.ownsClient ?? true;
+    this.memory = new MemoryWindowStore({
+      allowedLatenessMs: options.allowedLatenessMs,
+      maxEntities: options.maxEntities,
+      trackChanges: true,
+    });
+  }
+
+  /** What the restore read; null before it. */
+  get restored(): RestoreStats | null {
+    return this.restoredStats;
+  }
+
+  /**
+   * Loads the partition's hash into memory (HGET of the meta, then HSCAN in chunks). An absent hash is an
+   * empty partition; entity fields without a meta (never written by this store) are refused.
+   */
+  async restore(): Promise<RestoreStats> {
+    if (this.restoredStats) throw new Error(`${this.key} is already restored`);
+    const t0 = process.hrtime.bigint();
+    const meta = await this.client.hgetBuffer(this.key, META_FIELD);
+    let entities = 0;
+    let bytes = 0;
+    let scans = 0;
+    if (meta === null) {
+      const fields = await this.client.hlen(this.key);
+      if (fields > 0) throw new Error(`${this.key} holds ${fields} fields but no ${META_FIELD}: not a partition state`);
+    } else {
+      bytes += meta.length;
+      this.memory.beginImport(meta);
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.client.hscanBuffer(this.key, cursor, 'COUNT', this.scanCount);
+        scans++;
+        cursor = next.toString();
+        for (let i = 0; i < flat.length; i += 2) {
+          const field = flat[i]!.toString('utf8');
+          if (field === META_FIELD) continue;
+          const value = flat[i + 1]!;
+          // HSCAN may return a field twice (the hash rehashing between calls); the first copy counts.
+          if (this.memory.importEntity(field, value)) {
+            entities++;
+            bytes += flat[i]!.length + value.length;
+          }
+        }
+      } while (cursor !== '0');
+      this.memory.finishImport();
+      this.flushedOffset = this.memory.appliedOffset(this.topic, this.partition);
+    }
+    this.totals.roundTrips += scans + (meta === null ? 2 : 1);
+    this.restoredStats = { entities, bytes, scans, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+    return this.restoredStats;
+  }
+
+  async applyBatch(events: readonly AccessEvent[], position?: BatchPosition): Promise<ApplyResult> {
+    if (!this.restoredStats) throw new Error(`restore() ${this.key} before its first batch`);
+    const result = this.memory.applyNow(events, position);
+    if (++this.unflushedBatches < this.flushEvery) return result;
+    const flush = await this.flush();
+    return { ...result, roundTrips: 1, pipelines: 1, commands: flush.commands };
+  }
+
+  /** Writes what changed since the last flush (nothing to do: no round trip). */
+  async flush(): Promise<FlushStats & { commands: number }> {
+    this.unflushedBatches = 0;
+    // Even a flush with no entity writes the meta: a batch of duplicates or late events moves its totals.
+    const changes = this.memory.takeChanges();
+    const tx = this.client.multi();
+    let commands = 0;
+    let bytes = changes.meta.length + META_FIELD.length;
+    for (let i = 0; i < changes.entities.length; i += this.perCommand) {
+      const args: (string | Buffer)[] = [];
+      for (const e of changes.entities.slice(i, i + this.perCommand)) {
+        args.push(e.key, e.value);
+        bytes += Buffer.byteLength(e.key) + e.value.length;
+      }
+      tx.hset(this.key, ...args);
+      commands++;
+    }
+    for (let i = 0; i < changes.removed.length; i += this.perCommand) {
+      tx.hdel(this.key, ...changes.removed.slice(i, i + this.perCommand));
+      commands++;
+    }
+    tx.hset(this.key, META_FIELD, changes.meta);
+    commands++;
+    const replies = await tx.exec();
+    if (replies === null) throw new Error(`flush of ${this.key} was aborted`);
+    for (const [error] of replies) if (error) throw error;
+    this.flushedOffset = this.memory.appliedOffset(this.topic, this.partition);
+    const t = this.totals;
+    t.roundTrips++;
+    t.flushes++;
+    t.bytesWritten += bytes;
+    t.entitiesWritten += changes.entities.length;
+    t.entitiesRemoved += changes.removed.length;
+    return { entities: changes.entities.length, removed: changes.removed.length, bytes, commands };
+  }
+
+  /** Highest offset of this store's partition whose state is in Redis (-Infinity: none). */
+  durableOffset(): number {
+    return this.flushedOffset;
+  }
+
+  /** Bytes, entities and flushes written so far. */
+  writeTotals(): Readonly<typeof this.totals> {
+    return { ...this.totals };
+  }
+
+  /** The whole state as held in memory (what a restore of the hash gives back after a flush). */
+  exportState(): ReturnType<MemoryWindowStore['exportState']> {
+    return this.memory.exportState();
+  }
+
+  stats(): WindowStoreStats {
+    return { ...this.memory.stats(), kind: 'partition', roundTrips: this.totals.roundTrips };
+  }
+
+  /** Flushes what is not in Redis yet, then closes the client if this store owns it. */
+  async close(): Promise<void> {
+    if (this.restoredStats && this.unflushedBatches > 0) await this.flush();
+    if (this.ownsClient) await this.client.quit();
+  }
+}
