@@ -6,7 +6,8 @@
  *   GET /v1/lists/addresses.txt         one address or range per line
  *   GET /v1/lists/decisions.json        every decision in force, JSON
  */
-import { Controller, Get, Header, HttpException, Inject, Query, UseGuards } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { Controller, Get, HttpException, Inject, Query, Res, UseGuards } from '@nestjs/common';
 import { DECISION_ACTIONS, type DecisionAction } from '@vigil/detection';
 import {
   jsonList,
@@ -31,6 +32,12 @@ function listOptions(actions: string | undefined): ListOptions {
   return { actions: new Set(wanted as DecisionAction[]) };
 }
 
+/** Text lists: the content type is set once the query is valid, so a 400 stays JSON. */
+function text(res: ServerResponse, body: string): string {
+  res.setHeader('content-type', 'text/plain; charset=utf-8');
+  return body;
+}
+
 @Controller('v1/lists')
 @UseGuards(ApiKeyGuard)
 export class ListsController {
@@ -38,23 +45,20 @@ export class ListsController {
 
   @Get('nginx-geo.conf')
   @RequiresRole('lists')
-  @Header('content-type', 'text/plain; charset=utf-8')
-  geo(@Query('actions') actions?: string): string {
-    return nginxGeoInclude(this.enforcer.feed.decisions.all(), Date.now(), listOptions(actions));
+  geo(@Query('actions') actions: string | undefined, @Res({ passthrough: true }) res: ServerResponse): string {
+    return text(res, nginxGeoInclude(this.enforcer.feed.decisions.all(), Date.now(), listOptions(actions)));
   }
 
   @Get('nginx-countries.conf')
   @RequiresRole('lists')
-  @Header('content-type', 'text/plain; charset=utf-8')
-  countries(@Query('actions') actions?: string): string {
-    return nginxCountryMapInclude(this.enforcer.feed.decisions.all(), Date.now(), listOptions(actions));
+  countries(@Query('actions') actions: string | undefined, @Res({ passthrough: true }) res: ServerResponse): string {
+    return text(res, nginxCountryMapInclude(this.enforcer.feed.decisions.all(), Date.now(), listOptions(actions)));
   }
 
   @Get('addresses.txt')
   @RequiresRole('lists')
-  @Header('content-type', 'text/plain; charset=utf-8')
-  addresses(@Query('actions') actions?: string): string {
-    return plainAddressList(this.enforcer.feed.decisions.all(), Date.now(), listOptions(actions));
+  addresses(@Query('actions') actions: string | undefined, @Res({ passthrough: true }) res: ServerResponse): string {
+    return text(res, plainAddressList(this.enforcer.feed.decisions.all(), Date.now(), listOptions(actions)));
   }
 
   @Get('decisions.json')
