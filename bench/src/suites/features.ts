@@ -18,6 +18,11 @@
  *   - a Redis reference: the Redis run's entity updates as bare MGETs and MSETs of a blob of its bytes per
  *     entity (one read and one write per update, as a read-modify-write protocol needs; no logic, TTL,
  *     offset check or conflict handling), with the updates/s at which that work alone fills Redis's core;
+ *   - the partition store (issue #20): the memory store's work for one partition, its changed entities
+ *     written to the same redis-server in bulk after every batch (`--flush-every N` batches): events/s
+ *     beside the warm memory median, Redis CPU per event, bytes and entities written per batch, the
+ *     hash's used_memory per entity, memory per active entity (estimatedBytes / entities), and the
+ *     partition restored by a new owner at the end (entities/s, extrapolated to 1M entities);
  *   - an IP-rotation flood of 1,000,000 distinct IPs into a memory store capped at 200,000 entities:
  *     entities held stay under the cap; heap and estimated bytes per entity.
  * `--records N` sets the corpus size (default 300,000, 50,000 with --quick): a longer corpus has users
@@ -37,6 +42,7 @@ import {
   ENTITY_TYPES,
   LAYOUTS,
   MemoryWindowStore,
+  PartitionWindowStore,
   RedisWindowStore,
   RouteIdMemo,
   entityIdOf,
@@ -495,6 +501,72 @@ export const featuresSuite: BenchSuite = {
           redisBoundPerS: referenceCpuS > 0 ? Math.round(events.length / referenceCpuS) : 'n/a',
         }),
       );
+
+      // The partition store: the memory store's state for partition 0, written to the same Redis in bulk.
+      const fe = process.argv.indexOf('--flush-every');
+      const flushEveryBatches = fe >= 0 ? Number(process.argv[fe + 1]) : 1;
+      const partitionOptions = {
+        client,
+        keyPrefix: prefix,
+        topic: 'bench',
+        partition: 0,
+        flushEveryBatches,
+        ownsClient: false,
+      };
+      const partitionMemoryBefore = usedMemory(await client.info('memory'));
+      const partitionLoadBefore = await serverLoad(client);
+      const partitioned = await PartitionWindowStore.open(partitionOptions);
+      const part = await feed(partitioned, events);
+      await partitioned.close(); // flushes what a --flush-every > 1 left
+      const partitionCpuS = (await serverLoad(client)).cpuSeconds - partitionLoadBefore.cpuSeconds;
+      const partitionHashBytes = usedMemory(await client.info('memory')) - partitionMemoryBefore;
+      const written = partitioned.writeTotals();
+      const partStats = partitioned.stats();
+      const heldEntities = partStats.entities ?? 0;
+      results.push(
+        corpusResult(
+          `partition store (memory + bulk writes to Redis every ${flushEveryBatches} batch(es))`,
+          part.seconds,
+          true,
+          {
+            ofMemoryWarm: (median.seconds / part.seconds).toFixed(2),
+            redisCpuUsPerEvent: ((partitionCpuS / events.length) * 1e6).toFixed(2),
+            redisBoundPerS: partitionCpuS > 0 ? Math.round(events.length / partitionCpuS) : 'n/a',
+            cpuUsPerEvent: (part.applyCpuMicros / events.length).toFixed(2),
+            flushShareOfWall: `${Math.round((written.flushSeconds / part.seconds) * 100)}%`,
+            bytesWrittenPerBatch: Math.round(written.bytesWritten / written.flushes),
+            entitiesWrittenPerBatch: Math.round(written.entitiesWritten / written.flushes),
+            entitiesRemoved: written.entitiesRemoved,
+            entities: heldEntities,
+            memoryBytesPerEntity: Math.round((partStats.estimatedBytes ?? 0) / Math.max(heldEntities, 1)),
+            redisBytesPerEntity: Math.round(partitionHashBytes / Math.max(heldEntities, 1)),
+            vectorDigest: part.digest,
+            identicalToMemory: part.digest === mem.digest ? 'yes' : 'NO',
+          },
+        ),
+      );
+      // A new owner takes the partition over: HGET of the meta, HSCAN of the hash into fresh tables.
+      const restored = await PartitionWindowStore.open(partitionOptions);
+      const restore = restored.restored!;
+      const sameState =
+        restored.exportState().entities.length === heldEntities &&
+        restored.durableOffset() === partitioned.durableOffset();
+      results.push({
+        suite: 'features',
+        name: 'partition store, restore of the partition by a new owner',
+        count: restore.entities,
+        seconds: restore.seconds,
+        perSecond: restore.entities / restore.seconds,
+        extra: {
+          entitiesPerS: Math.round(restore.entities / restore.seconds),
+          bytesRead: restore.bytes,
+          scans: restore.scans,
+          secondsFor1MEntities: ((1e6 / restore.entities) * restore.seconds).toFixed(1),
+          sameEntitiesAndOffset: sameState ? 'yes' : 'NO',
+        },
+      });
+      await restored.close();
+      await client.unlink(partitioned.key);
       client.disconnect();
     } finally {
       await redis.stop();
