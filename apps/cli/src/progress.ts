@@ -25,13 +25,16 @@ export class Progress {
     this.interval = this.tty ? 250 : 5000;
   }
 
-  /** `count`: units done; `done`: bytes consumed (compared with total); `extra`: appended text. */
-  update(count: number, done?: number, extra = ''): void {
+  /**
+   * `count`: units done; `done`: bytes consumed (compared with total); `extra`: appended text, or a
+   * function that makes it, called only when a line is drawn.
+   */
+  update(count: number, done?: number, extra: string | (() => string) = ''): void {
     if (this.options.enabled === false) return;
     const now = Date.now();
     if (now - this.lastDraw < this.interval) return;
     this.lastDraw = now;
-    this.draw(count, done, extra, now);
+    this.draw(count, done, typeof extra === 'function' ? extra() : extra, now);
   }
 
   finish(): void {

@@ -10,7 +10,10 @@ export { parseIncidentFile, parseIncidents, readIncidents, BENIGN_CLASSES, BENIG
 export type { ConfirmedIncident, BenignLabel, BenignClass, IncidentFile } from './labels/incidents';
 export { groupIncidents, DEFAULT_GROUPING_GAP_MS, DEFAULT_WINDOW_TOLERANCE_MS } from './labels/campaign-grouping';
 export type { IncidentCampaign, GroupingOptions } from './labels/campaign-grouping';
-export { Dataset } from './dataset/dataset';
+export { Dataset, RowBudgetError } from './dataset/dataset';
+export type { RowMeta } from './dataset/dataset';
+export { DEFAULT_ROW_SAMPLING, nextSampleRate, samplingHash } from './dataset/row-sampling';
+export type { RowSampling, SamplingStatus } from './dataset/row-sampling';
 export {
   DatasetBuilder,
   newDataset,
@@ -37,25 +40,33 @@ export type { CampaignSplit } from './split/campaign-split';
 export { splitDataset, splitByTime, defaultCut } from './split/time-split';
 export type { SplitSpec, DescribedSplit } from './split/time-split';
 export { confusionAt, precisionRecallCurve, prAuc, thresholdForPrecision } from './metrics/metrics';
-export { wilson, formatWithInterval } from './metrics/wilson';
+export { wilson, formatWithInterval, effectiveSize } from './metrics/wilson';
 export type { Interval } from './metrics/wilson';
 export type { Confusion, PrPoint, ThresholdChoice } from './metrics/metrics';
 export { entityScores } from './metrics/entity-scores';
 export type { EntityScore } from './metrics/entity-scores';
 export { trainDetector, buildModel, mixWeights, DEFAULT_TRAIN_OPTIONS } from './train/train-detector';
 export type { TrainOptions, TrainedModel } from './train/train-detector';
-export { buildTrainingData, prepareHistory } from './train/training-data';
+export { buildTrainingData, prepareHistory, rowStatus } from './train/training-data';
 export type {
   DataSource,
   SourceSummary,
   HistorySummary,
   TrainingData,
   BuildDataOptions,
+  BuildStatus,
+  WindowSummary,
   LabelSetInput,
   OverlaySpec,
   PreparedOverlay,
 } from './train/training-data';
-export { trainDetectorModel, saveDetectorModel, planSplit, DEFAULT_SPLIT } from './train/train-pipeline';
+export {
+  trainDetectorModel,
+  saveDetectorModel,
+  planSplit,
+  samplingRecord,
+  DEFAULT_SPLIT,
+} from './train/train-pipeline';
 export type { PipelineOptions, TrainedDetector } from './train/train-pipeline';
 export { chooseThresholds, DEFAULT_THRESHOLD_OPTIONS, LOOKALIKE_MARGIN } from './train/thresholds';
 export type { ThresholdOptions, ThresholdDecision, ThresholdEvidence, LookalikeScore } from './train/thresholds';

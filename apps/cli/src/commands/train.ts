@@ -8,17 +8,24 @@
  * windows as live traffic. Before any model is trained, each detector's validation split is checked:
  * too few validation campaigns or entities to set a threshold is refused, naming the detector, the style
  * and the count, unless --accept-thin-validation. With --eval-seeds the models are also evaluated on
- * fresh simulations and the figures written into their manifests.
+ * fresh simulations and the figures written into their manifests. Memory is bounded whatever the
+ * history's length: each detector keeps every attack row (up to --max-attack-rows), and benign
+ * look-alike and plain benign rows up to --max-lookalike-rows / --max-benign-rows, sampled by entity
+ * beyond (dataset/row-sampling.ts), recorded in the manifests; progress lines show rows held, the
+ * sampling rates and RSS, the summary the peak RSS.
  */
 import type { Command } from 'commander';
 import { describeRuntime, tfRuntime, type BackendName } from '@vigil/models';
 import type { BankProfileId } from '@vigil/simulator';
 import {
   buildTrainingData,
+  DEFAULT_ROW_SAMPLING,
   evaluateDetector,
   groupFindings,
   parseDetectorIds,
   planSplit,
+  RowBudgetError,
+  samplingRecord,
   saveDetectorModel,
   ThinValidationError,
   trainDetectorModel,
@@ -29,6 +36,8 @@ import {
   type DetectorId,
   type HistorySummary,
   type LayoutSpec,
+  type BuildStatus,
+  type RowSampling,
   type SplitSpec,
   type ThinValidation,
   type ThresholdEvidence,
@@ -64,6 +73,9 @@ interface TrainOptions extends HistoryOptions {
   alertFloor: string;
   blockFloor: string;
   epochs: string;
+  maxBenignRows: string;
+  maxLookalikeRows: string;
+  maxAttackRows: string;
   evalSeeds?: string;
   evalScales: string;
   backend?: string;
@@ -128,6 +140,21 @@ export function registerTrain(program: Command): void {
       String(DEFAULT_THRESHOLD_OPTIONS.blockFloor),
     )
     .option('--epochs <n>', 'training epochs per model', '20')
+    .option(
+      '--max-benign-rows <n>',
+      'plain benign rows kept per detector; beyond it benign entities are sampled (0: no caps at all)',
+      String(DEFAULT_ROW_SAMPLING.maxBenignRows),
+    )
+    .option(
+      '--max-lookalike-rows <n>',
+      'benign look-alike rows kept per detector; beyond it the largest class is sampled by entity',
+      String(DEFAULT_ROW_SAMPLING.maxLookalikeRows),
+    )
+    .option(
+      '--max-attack-rows <n>',
+      'attack rows kept per detector (never sampled); beyond it training stops',
+      String(DEFAULT_ROW_SAMPLING.maxAttackRows),
+    )
     .option('--eval-seeds <list>', 'also evaluate on fresh simulations with these seeds (e.g. 1001-1003)')
     .option('--eval-scales <list>', 'benign scale per evaluation seed, cycled', '0.7,1,1.5')
     .option('--backend <name>', 'TF.js backend to start from: tensorflow, wasm or cpu (default: best available)')
@@ -161,6 +188,18 @@ than --min-validation-campaigns / --min-validation-entities (or under 10 attacki
 for a detector) refuses to write models, naming detector, style and count, unless
 --accept-thin-validation. Figures are printed with 95 % Wilson intervals.
 
+Memory: bounded whatever the history's length. Each detector keeps every attack row (a campaign's, and
+its entities' other rows) up to --max-attack-rows (more stops with a message); benign look-alike rows up
+to --max-lookalike-rows, beyond which the largest class is sampled first (a NAT pool thinned, every
+monitor and crawler kept: the block guard is then over the sampled look-alikes, and says so); plain
+benign rows up to --max-benign-rows, beyond which they are sampled. Sampling keeps whole entities —
+those whose seeded hash is below the stratum's rate, all their rows from every hour — and the rate is
+lowered as rows arrive; a kept row of a sampled stratum counts 1/rate in the loss and in the precision
+thresholds are chosen at. A row takes 4 bytes a feature + 31 (190 B for stuffing, 158 takeover, 239
+scraping): at the defaults the three datasets hold at most 4.8M rows (~900 MB), typically far fewer.
+The caps, rows offered and kept and the rates go into the manifests (training.provenance.sampling);
+progress lines show the rows held, the rates and RSS; the summary gives wall time and peak RSS.
+
 Thresholds: alert at entity-level precision 0.99, block at 0.999, never below the alert threshold and
 always above every benign look-alike's score; neither goes below its floor (--alert-floor,
 --block-floor) without evidence (200 benign validation entities and a precision lower bound of 0.9 /
@@ -171,7 +210,7 @@ Set VIGIL_HASH_KEY to the key your logs' principals are hashed with.`,
       try {
         await train(opts);
       } catch (err) {
-        if (!(err instanceof ThinValidationError)) throw err;
+        if (!(err instanceof ThinValidationError || err instanceof RowBudgetError)) throw err;
         process.stderr.write(`vigil train: refused: ${err.message}\n`);
         process.exitCode = 1;
       }
@@ -241,12 +280,61 @@ export function simulationSources(
   }));
 }
 
+/** The row caps as a sampling policy (--max-benign-rows 0: no caps, every row kept). */
+export function samplingOption(opts: {
+  maxBenignRows: string;
+  maxLookalikeRows: string;
+  maxAttackRows: string;
+}): RowSampling | null {
+  const benign = count(opts.maxBenignRows, '--max-benign-rows');
+  if (benign === 0) return null;
+  const at = (v: string, flag: string) => {
+    const n = count(v, flag);
+    if (n === 0) throw new UsageError(`${flag} must be at least 1 (--max-benign-rows 0 lifts every cap)`);
+    return n;
+  };
+  return {
+    ...DEFAULT_ROW_SAMPLING,
+    maxBenignRows: benign,
+    maxLookalikeRows: at(opts.maxLookalikeRows, '--max-lookalike-rows'),
+    maxAttackRows: at(opts.maxAttackRows, '--max-attack-rows'),
+  };
+}
+
+/**
+ * `rows 1.2M (benign 1 in 4.1, look-alikes 1 in 2.0), store 240 MiB, windows 310k entities ~540 MiB,
+ * RSS 1.2 GiB`: what the datasets and the feature windows hold, for progress lines (the lowest rates of
+ * any detector).
+ */
+export function describeRows({ rows, windows }: BuildStatus): string {
+  let held = 0;
+  let bytes = 0;
+  let benign = 1;
+  let lookalike = 1;
+  for (const s of rows.values()) {
+    held += s.rows;
+    bytes += s.bytes;
+    benign = Math.min(benign, s.benignRate);
+    for (const l of Object.values(s.lookalikes)) lookalike = Math.min(lookalike, l.rate);
+  }
+  const rates = [
+    benign < 1 ? `benign 1 in ${(1 / benign).toFixed(1)}` : '',
+    lookalike < 1 ? `look-alikes 1 in ${(1 / lookalike).toFixed(1)}` : '',
+  ].filter(Boolean);
+  const rss = Math.round(process.memoryUsage().rss / 2 ** 20);
+  const win = windows
+    ? `, windows ${formatCount(windows.entities)} entities ~${Math.round(windows.estimatedBytes / 2 ** 20)} MiB`
+    : '';
+  return `rows ${formatCount(held)}${rates.length ? ` (${rates.join(', ')})` : ''}, store ${Math.round(bytes / 2 ** 20)} MiB${win}, RSS ${rss} MiB`;
+}
+
 export async function buildData(
   sources: DataSource[],
   detectors: DetectorId[],
   showProgress: boolean,
   label: string,
   layouts?: Partial<Record<DetectorId, LayoutSpec>>,
+  sampling?: RowSampling | null,
 ): Promise<TrainingData> {
   let progress: Progress | null = null;
   let current = '';
@@ -254,7 +342,8 @@ export async function buildData(
     return await buildTrainingData(sources, {
       detectors,
       ...(layouts ? { layouts } : {}),
-      onProgress: (source, events, total) => {
+      ...(sampling !== undefined ? { sampling } : {}),
+      onProgress: (source, events, total, status) => {
         if (source !== current) {
           progress?.finish();
           current = source;
@@ -265,7 +354,7 @@ export async function buildData(
             ...(total ? { total } : {}),
           });
         }
-        progress!.update(events, total ? events : undefined);
+        progress!.update(events, total ? events : undefined, () => describeRows(status()));
       },
     });
   } finally {
@@ -285,6 +374,7 @@ export interface TrainSummary {
     readonly detector: string;
     readonly dir: string;
     readonly rows: { train: number; validation: number; positive: number };
+    readonly sampling: Record<string, unknown>;
     readonly seconds: number;
     readonly thresholds: { alert: number; block: number };
     readonly counts: ValidationCounts;
@@ -309,6 +399,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
 async function trainAll(opts: TrainOptions, started: number, rss: () => number): Promise<TrainSummary> {
   const detectors = detectorList(opts.detectors);
   const epochs = positive(opts.epochs, '--epochs');
+  const sampling = samplingOption(opts);
   if (!/^[0-9A-Za-z][0-9A-Za-z.+-]*$/.test(opts.modelVersion))
     throw new UsageError(`--model-version "${opts.modelVersion}" is not a version like 1.0.0`);
   const history = opts.input?.length ? await loadHistory(opts) : null;
@@ -358,7 +449,7 @@ async function trainAll(opts: TrainOptions, started: number, rss: () => number):
     );
   }
   const sources: DataSource[] = [...(history ? [history.source] : []), ...simulated];
-  const data = await buildData(sources, detectors, opts.progress, 'train data');
+  const data = await buildData(sources, detectors, opts.progress, 'train data', undefined, sampling);
   rss();
   const evalScales = parseNumberList(opts.evalScales, '--eval-scales');
   const heldOut = opts.evalSeeds
@@ -371,11 +462,20 @@ async function trainAll(opts: TrainOptions, started: number, rss: () => number):
         detectors,
         opts.progress,
         'eval data',
+        undefined,
+        sampling,
       )
     : null;
 
   // Every detector's split is checked before any model is trained: a refusal costs no training time.
-  const plans = new Map(detectors.map((id) => [id, planSplit(id, data.datasets.get(id)!, split, minimums)]));
+  // Only the counts are kept: each detector's split is made again when it is trained (the same split,
+  // by seed), so that one detector's copies of its rows are held at a time, not all three.
+  const plans = new Map(
+    detectors.map((id) => {
+      const { split: planned, counts, thin } = planSplit(id, data.datasets.get(id)!, split, minimums);
+      return [id, { counts, thin, description: describeSplit(planned) }];
+    }),
+  );
   printValidationCounts([...plans.values()].map((p) => p.counts));
   const thin = [...plans.values()].flatMap((p) => p.thin);
   if (thin.length && !opts.acceptThinValidation) throw new ThinValidationError(thin);
@@ -386,29 +486,26 @@ async function trainAll(opts: TrainOptions, started: number, rss: () => number):
   const models: TrainSummary['models'][number][] = [];
   for (const id of detectors) {
     const ds = data.datasets.get(id)!;
+    const positives = ds.positives();
+    const sampled = samplingRecord(ds);
     const stage = new Progress({ label: `train ${id}`, unit: 'epochs', enabled: opts.progress });
     let epoch = 0;
-    const trained = await trainDetectorModel(
-      rt,
-      id,
-      ds,
-      data.labels,
-      {
-        modelVersion: opts.modelVersion,
-        sources: data.sources,
-        split,
-        thresholds,
-        provenance,
-        acceptedThinValidation: thin,
-        train: { epochs, ...(originShares ? { originShares } : {}) },
-        onStage: (_d, s) => {
-          if (s.startsWith('epoch')) epoch++;
-          stage.update(epoch, undefined, s);
-        },
+    const trained = await trainDetectorModel(rt, id, ds, data.labels, {
+      modelVersion: opts.modelVersion,
+      sources: data.sources,
+      split,
+      thresholds,
+      provenance,
+      acceptedThinValidation: thin,
+      train: { epochs, ...(originShares ? { originShares } : {}) },
+      onStage: (_d, s) => {
+        if (s.startsWith('epoch')) epoch++;
+        stage.update(epoch, undefined, s);
       },
-      plans.get(id)!,
-    );
+    });
     stage.finish();
+    // Its rows are in the model now: the next detector's split is made without them in memory.
+    data.datasets.delete(id);
     rss();
     let model = trained.model;
     let held: DetectorEvaluation | undefined;
@@ -422,7 +519,8 @@ async function trainAll(opts: TrainOptions, started: number, rss: () => number):
     models.push({
       detector: id,
       dir,
-      rows: { train: trained.trainRows, validation: trained.validationRows, positive: ds.positives() },
+      rows: { train: trained.trainRows, validation: trained.validationRows, positive: positives },
+      sampling: sampled,
       seconds: trained.seconds,
       thresholds: { alert: model.manifest.thresholds.alert.score, block: model.manifest.thresholds.block.score },
       counts: trained.counts,
@@ -437,7 +535,7 @@ async function trainAll(opts: TrainOptions, started: number, rss: () => number):
     dataSeconds: data.seconds,
     peakRssMiB: Math.round(rss() / 2 ** 20),
     sources: data.sources,
-    split: describeSplit(plans.values().next().value?.split ?? null),
+    split: plans.values().next().value?.description ?? '-',
     acceptedThinValidation: thin,
     models,
   };
@@ -497,7 +595,24 @@ function provenanceOf(
   };
 }
 
+/** `attack 41.2k; look-alikes 240k of 812k (carrier_nat 1 in 3.4); plain benign 240k of 1.90M (1 in 7.9)`. */
+function describeSampling(r: Record<string, unknown>): string | null {
+  const benign = r['benign'] as { rowsSeen: number; rowsKept: number; rate: number } | undefined;
+  if (!benign) return null;
+  const looks = Object.entries(r['lookalikes'] as Record<string, { rowsSeen: number; rowsKept: number; rate: number }>);
+  const lookKept = looks.reduce((a, [, l]) => a + l.rowsKept, 0);
+  const lookSeen = looks.reduce((a, [, l]) => a + l.rowsSeen, 0);
+  const thinned = looks.filter(([, l]) => l.rate < 1).map(([c, l]) => `${c} 1 in ${(1 / l.rate).toFixed(1)}`);
+  return (
+    `attack ${formatCount(Number(r['attackRows']))}; look-alikes ${formatCount(lookKept)} of ${formatCount(lookSeen)}` +
+    `${thinned.length ? ` (${thinned.join(', ')})` : ''}; plain benign ${formatCount(benign.rowsKept)} of ${formatCount(benign.rowsSeen)}` +
+    `${benign.rate < 1 ? ` (1 in ${(1 / benign.rate).toFixed(1)})` : ''}`
+  );
+}
+
 const pct = (x: number) => x.toFixed(2);
+/** A count, or an estimate from sampled entities (weighted): one decimal then. */
+const estimate = (x: number) => (Number.isInteger(x) ? String(x) : `≈${x.toFixed(1)}`);
 const ci = (d: { low: number; high: number }) => `[${pct(d.low)}–${pct(d.high)}]`;
 
 function printValidationCounts(all: readonly ValidationCounts[]): void {
@@ -532,19 +647,24 @@ function printTrainSummary(s: TrainSummary): void {
     lines.push(
       `  history: ${h.files.filter((f) => f.read).length}/${h.files.length} files, ${h.span.hours.toFixed(2)} h, ${formatCount(h.historyEvents)} events` +
         `${h.overlays.length ? `, + ${h.overlays.map((o) => `${o['kind']} ${formatCount(Number(o['requests']))} (${(Number(o['shareOfHistory']) * 100).toFixed(1)} %)`).join(', ')}` : ''}` +
-        `; label sets ${h.labelSets.map((l) => `${l.name} (${l.campaigns} campaigns, ${l.benignRecords} benign)`).join(', ') || 'none'}`,
+        `; label sets ${h.labelSets.map((l) => `${l.name} (${l.campaigns} campaigns, ${l.benignRecords} benign)`).join(', ') || 'none'}` +
+        (h.windows
+          ? `; windows at the end ${formatCount(h.windows.entities)} entities ~${Math.round(h.windows.estimatedBytes / 2 ** 20)} MiB (evicted: ${formatCount(h.windows.evictedByTtl)} by TTL, ${formatCount(h.windows.evictedByCap)} by the cap)`
+          : ''),
     );
   }
   for (const m of s.models) {
     lines.push(
       `  ${m.detector.padEnd(20)} ${m.dir}  rows train ${m.rows.train} / validation ${m.rows.validation} (${m.rows.positive} attack)  ${m.seconds.toFixed(1)} s  alert ≥ ${m.thresholds.alert.toFixed(3)}  block ≥ ${m.thresholds.block.toFixed(3)}`,
     );
+    const rowsLine = describeSampling(m.sampling);
+    if (rowsLine) lines.push(`      rows kept: ${rowsLine}`);
     for (const [what, d] of [
       ['alert', m.evidence.alert],
       ['block', m.evidence.block],
     ] as const) {
       lines.push(
-        `      ${what}: precision ${pct(d.precision)} ${ci(d.precisionInterval)}, recall ${pct(d.recall)} ${ci(d.recallInterval)} (tp ${d.tp}, fp ${d.fp}, fn ${d.fn}); set by ${d.setBy}: ${d.reason}`,
+        `      ${what}: precision ${pct(d.precision)} ${ci(d.precisionInterval)}, recall ${pct(d.recall)} ${ci(d.recallInterval)} (tp ${d.tp}, fp ${estimate(d.fp)}, fn ${d.fn}); set by ${d.setBy}: ${d.reason}`,
       );
     }
   }

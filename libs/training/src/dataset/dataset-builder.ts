@@ -11,11 +11,12 @@
  * entities that belong to another detector's campaign are dropped (not this detector's job, not benign).
  */
 import type { AccessEvent } from '@vigil/events';
-import { MemoryWindowStore, type EntityType } from '@vigil/features';
+import { MemoryWindowStore, type EntityType, type WindowStoreStats } from '@vigil/features';
 import { assembleInputs, featureLayout, inputLayout, type InputLayout } from '@vigil/models';
 import { DETECTOR_DEFINITIONS, type DetectorDefinition, type DetectorId } from '../detectors/detector-definitions';
 import type { LabelIndex } from '../labels/label-index';
 import { Dataset } from './dataset';
+import type { RowSampling } from './row-sampling';
 
 export const DEFAULT_TICK_MS = 60_000;
 export const LABEL_GRACE_MS = 10 * 60_000;
@@ -33,6 +34,8 @@ export interface DatasetBuilderOptions {
   readonly layouts?: Partial<Record<DetectorId, LayoutSpec>>;
   /** What the rows' traffic is (`history`, `simulated`), for the training mix. Default `history`. */
   readonly origin?: string;
+  /** Bounds the datasets it creates (see row-sampling.ts); default: none, every row kept. */
+  readonly sampling?: RowSampling | null;
 }
 
 export interface LayoutSpec {
@@ -43,11 +46,14 @@ export interface LayoutSpec {
 export interface BuildStats {
   events: number;
   batches: number;
+  /** Labeled decision points offered to the datasets (a sampled dataset keeps fewer). */
   rows: number;
   droppedRows: number;
+  /** `rows` per detector. */
+  rowsByDetector: Record<string, number>;
 }
 
-export function newDataset(base: DetectorDefinition, spec?: LayoutSpec): Dataset {
+export function newDataset(base: DetectorDefinition, spec?: LayoutSpec, sampling: RowSampling | null = null): Dataset {
   const def: DetectorDefinition = spec
     ? {
         ...base,
@@ -61,6 +67,8 @@ export function newDataset(base: DetectorDefinition, spec?: LayoutSpec): Dataset
     def,
     inputLayout({ entity: { primary: def.primary, context: [...def.context] }, features }),
     features,
+    4096,
+    sampling,
   );
 }
 
@@ -72,7 +80,7 @@ function labelEntityOf(primary: EntityType, def: DetectorDefinition): DetectorDe
 
 export class DatasetBuilder {
   readonly datasets: Map<DetectorId, Dataset>;
-  readonly stats: BuildStats = { events: 0, batches: 0, rows: 0, droppedRows: 0 };
+  readonly stats: BuildStats = { events: 0, batches: 0, rows: 0, droppedRows: 0, rowsByDetector: {} };
   private readonly store = new MemoryWindowStore();
   private readonly tickMs: number;
   private batch: AccessEvent[] = [];
@@ -88,7 +96,7 @@ export class DatasetBuilder {
       const def = DETECTOR_DEFINITIONS[id];
       let ds = this.datasets.get(id);
       if (!ds) {
-        ds = newDataset(def, options.layouts?.[id]);
+        ds = newDataset(def, options.layouts?.[id], options.sampling ?? null);
         this.datasets.set(id, ds);
       }
       return { def: ds.detector, layout: ds.layout, ds };
@@ -103,6 +111,11 @@ export class DatasetBuilder {
       this.tick = t;
       this.batch.push(e);
     }
+  }
+
+  /** The feature windows' size (entities, estimated bytes, evictions): bounded by TTL and their entity cap. */
+  windowStats(): WindowStoreStats {
+    return this.store.stats();
   }
 
   finish(): Map<DetectorId, Dataset> {
@@ -120,6 +133,7 @@ export class DatasetBuilder {
     this.stats.batches++;
     for (const { def, layout, ds } of this.plans) {
       const inputs = assembleInputs(layout, events, result.vectors);
+      let offered = 0;
       for (let r = 0; r < inputs.rows; r++) {
         const meta = this.label(def, inputs.ids[r]!, inputs.at[r]!);
         if (!meta) {
@@ -128,7 +142,9 @@ export class DatasetBuilder {
         }
         ds.push(inputs.raw, r * inputs.width, meta);
         this.stats.rows++;
+        offered++;
       }
+      this.stats.rowsByDetector[def.id] = (this.stats.rowsByDetector[def.id] ?? 0) + offered;
     }
   }
 

@@ -2,7 +2,9 @@
  * Evaluating a model on a labeled dataset: row-level PR-AUC; entity-level precision, recall, PR-AUC and
  * confusion at the manifest's alert and block thresholds; recall per attack style and per campaign;
  * time-to-detect (first decision point at or above the alert threshold, from the campaign's first
- * request); and alerts and blocks on each kind of benign trap.
+ * request); and alerts and blocks on each kind of benign trap. On a sampled dataset (row-sampling.ts)
+ * entity-level and row-level figures count each sampled benign entity or row as the ones it stands for
+ * (its weight): false positives and negatives are estimates then, and `entities.negative` too.
  */
 import type { DetectorModel } from '@vigil/models';
 import type { Dataset } from '../dataset/dataset';
@@ -82,6 +84,8 @@ export function summarize(
 ): DetectorEvaluation {
   const es = ents.map((e) => e.score);
   const el = ents.map((e) => e.label);
+  const ew = ds.sampled ? ents.map((e) => e.weight) : undefined;
+  const rowWeights = ds.sampled ? Float32Array.from({ length: ds.rows }, (_, r) => ds.weight(r)) : undefined;
   const byStyle: Record<string, { entities: number; alerted: number; blocked: number }> = {};
   const byCampaign = new Map<string, { style: string; entities: number; alerted: number; first: number }>();
   const traps: Record<string, { entities: number; alerts: number; blocks: number }> = {};
@@ -120,16 +124,17 @@ export function summarize(
     .filter((x): x is number => x !== null)
     .sort((a, b) => a - b);
   const positives = el.reduce((a, b) => a + b, 0);
+  const negatives = ew ? ew.reduce((a, w, i) => a + (el[i] ? 0 : w), 0) : ents.length - positives;
   return {
     detector,
     modelVersion,
-    rows: { total: ds.rows, positive: ds.positives(), prAuc: round(prAuc(scores, ds.labels)) },
+    rows: { total: ds.rows, positive: ds.positives(), prAuc: round(prAuc(scores, ds.labels, rowWeights)) },
     entities: {
       positive: positives,
-      negative: ents.length - positives,
-      prAuc: round(prAuc(es, el)),
-      alert: roundConfusion(confusionAt(es, el, alertAt)),
-      block: roundConfusion(confusionAt(es, el, blockAt)),
+      negative: Math.round(negatives),
+      prAuc: round(prAuc(es, el, ew)),
+      alert: roundConfusion(confusionAt(es, el, alertAt, ew)),
+      block: roundConfusion(confusionAt(es, el, blockAt, ew)),
     },
     byStyle: Object.fromEntries(
       Object.entries(byStyle).map(([k, v]) => [
@@ -153,5 +158,13 @@ function round(x: number): number {
 }
 
 function roundConfusion(c: Confusion): Confusion {
-  return { ...c, threshold: round(c.threshold), precision: round(c.precision), recall: round(c.recall) };
+  // Weighted counts (a sampled dataset) are estimates: whole entities are what they estimate.
+  return {
+    ...c,
+    fp: Math.round(c.fp),
+    tn: Math.round(c.tn),
+    threshold: round(c.threshold),
+    precision: round(c.precision),
+    recall: round(c.recall),
+  };
 }

@@ -1,6 +1,8 @@
 /**
  * Detection metrics: confusion matrix at a threshold, precision–recall curve, PR-AUC (average precision,
  * ties scored as one step), and the threshold that reaches a target precision with the most recall.
+ * `weights` (optional, one per item): what each item counts as — a sampled benign entity stands for
+ * 1/rate entities (dataset/row-sampling.ts); without them every item counts 1.
  */
 export interface Confusion {
   readonly threshold: number;
@@ -13,18 +15,24 @@ export interface Confusion {
 }
 
 /** Predicted positive: score ≥ threshold. Precision is 1 when nothing is predicted positive. */
-export function confusionAt(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number): Confusion {
+export function confusionAt(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  threshold: number,
+  weights?: ArrayLike<number>,
+): Confusion {
   let tp = 0;
   let fp = 0;
   let tn = 0;
   let fn = 0;
   for (let i = 0; i < scores.length; i++) {
     const p = scores[i]! >= threshold;
+    const w = weights ? weights[i]! : 1;
     if (labels[i]) {
-      if (p) tp++;
-      else fn++;
-    } else if (p) fp++;
-    else tn++;
+      if (p) tp += w;
+      else fn += w;
+    } else if (p) fp += w;
+    else tn += w;
   }
   return {
     threshold,
@@ -46,18 +54,23 @@ export interface PrPoint {
 }
 
 /** One point per distinct score, from the highest threshold down. */
-export function precisionRecallCurve(scores: ArrayLike<number>, labels: ArrayLike<number>): PrPoint[] {
+export function precisionRecallCurve(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  weights?: ArrayLike<number>,
+): PrPoint[] {
   const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  const weight = (i: number) => (weights ? weights[i]! : 1);
   let positives = 0;
-  for (let i = 0; i < labels.length; i++) positives += labels[i] ? 1 : 0;
+  for (let i = 0; i < labels.length; i++) positives += labels[i] ? weight(i) : 0;
   const out: PrPoint[] = [];
   let tp = 0;
   let fp = 0;
   for (let k = 0; k < idx.length;) {
     const s = scores[idx[k]!]!;
     while (k < idx.length && scores[idx[k]!]! === s) {
-      if (labels[idx[k]!]) tp++;
-      else fp++;
+      if (labels[idx[k]!]) tp += weight(idx[k]!);
+      else fp += weight(idx[k]!);
       k++;
     }
     out.push({ threshold: s, precision: tp / (tp + fp), recall: positives ? tp / positives : 0, tp, fp });
@@ -66,10 +79,10 @@ export function precisionRecallCurve(scores: ArrayLike<number>, labels: ArrayLik
 }
 
 /** Average precision: Σ (R_k − R_{k−1}) · P_k over distinct thresholds. 0 without positives. */
-export function prAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+export function prAuc(scores: ArrayLike<number>, labels: ArrayLike<number>, weights?: ArrayLike<number>): number {
   let ap = 0;
   let prevRecall = 0;
-  for (const p of precisionRecallCurve(scores, labels)) {
+  for (const p of precisionRecallCurve(scores, labels, weights)) {
     ap += (p.recall - prevRecall) * p.precision;
     prevRecall = p.recall;
   }
@@ -93,10 +106,11 @@ export function thresholdForPrecision(
   labels: ArrayLike<number>,
   target: number,
   floor = -Infinity,
+  weights?: ArrayLike<number>,
 ): ThresholdChoice {
   let best: ThresholdChoice | null = null;
   let mostPrecise: ThresholdChoice | null = null;
-  const curve = precisionRecallCurve(scores, labels);
+  const curve = precisionRecallCurve(scores, labels, weights);
   // Halfway down to the next lower score: the same cut on this data, less brittle on the next.
   const cut = (k: number): number => {
     const below = curve[k + 1]?.threshold;

@@ -20,6 +20,20 @@ export function wilson(successes: number, n: number, z = 1.96): Interval {
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
 
+/**
+ * Kish's effective sample size of weighted items, (Σw)² / Σw²: how many unweighted items they are worth
+ * for an interval (items sampled at rate 0.1 and weighted 10 are worth a tenth of their weight).
+ */
+export function effectiveSize(weights: ArrayLike<number>): number {
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0; i < weights.length; i++) {
+    sum += weights[i]!;
+    sq += weights[i]! * weights[i]!;
+  }
+  return sq > 0 ? (sum * sum) / sq : 0;
+}
+
 /** `0.83 [0.55–0.95]`. */
 export function formatWithInterval(successes: number, n: number, digits = 2): string {
   if (n <= 0) return '-';

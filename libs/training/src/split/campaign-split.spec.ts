@@ -51,17 +51,17 @@ describe('splitByCampaign', () => {
   it('never puts rows of one campaign or one entity on both sides', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const s = splitByCampaign(dataset(), 0.3, seed);
-      const trainKeys = new Set(s.train.splitKey);
-      expect(s.validation.splitKey.filter((k) => trainKeys.has(k))).toEqual([]);
-      const trainEntities = new Set(s.train.entityKeys);
-      expect(s.validation.entityKeys.filter((k) => trainEntities.has(k))).toEqual([]);
+      const trainKeys = new Set(s.train.column('splitKey'));
+      expect(s.validation.column('splitKey').filter((k) => trainKeys.has(k))).toEqual([]);
+      const trainEntities = new Set(s.train.column('entityKey'));
+      expect(s.validation.column('entityKey').filter((k) => trainEntities.has(k))).toEqual([]);
       expect(s.trainCampaigns.filter((c) => s.validationCampaigns.includes(c))).toEqual([]);
     }
   });
 
   it('holds out at least one campaign of every style that has two', () => {
     const s = splitByCampaign(dataset(), 0.3, 1);
-    const styles = new Set(s.validation.style.filter((x) => x !== null));
+    const styles = new Set(s.validation.column('style').filter((x) => x !== null));
     expect([...styles].sort()).toEqual(['datacenter_burst', 'low_and_slow', 'residential_botnet']);
     expect(s.train.rows + s.validation.rows).toBe(dataset().rows);
   });

@@ -18,9 +18,9 @@ export function splitByCampaign(ds: Dataset, validationShare = 0.3, seed = 1): C
   const rank = (key: string) => hashString(`${seed}:${key}`) / 0x1_0000_0000;
   const campaignsByStyle = new Map<string, Set<string>>();
   for (let r = 0; r < ds.rows; r++) {
-    const c = ds.campaign[r];
-    if (c === null || c === undefined) continue;
-    const style = ds.style[r] ?? '';
+    const c = ds.campaign(r);
+    if (c === null) continue;
+    const style = ds.style(r) ?? '';
     let set = campaignsByStyle.get(style);
     if (!set) campaignsByStyle.set(style, (set = new Set()));
     set.add(c);
@@ -33,7 +33,7 @@ export function splitByCampaign(ds: Dataset, validationShare = 0.3, seed = 1): C
     keys.forEach((k, i) => (i < n ? validationCampaigns : trainCampaigns).add(k));
   }
   const inValidation = (r: number): boolean => {
-    const key = ds.splitKey[r]!;
+    const key = ds.splitKey(r);
     if (validationCampaigns.has(key)) return true;
     if (trainCampaigns.has(key)) return false;
     return rank(key) < validationShare;

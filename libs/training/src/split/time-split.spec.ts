@@ -26,7 +26,7 @@ describe('splitByTime', () => {
   it('validates on what happened after the cut, never cutting a campaign', () => {
     const s = splitByTime(datasetOf(rows), { mode: 'time', cutMs: 2 * H, validationShare: 0.3, seed: 1 });
     const side = (ds: typeof s.train, entity: string) =>
-      ds.at.filter((_, r) => ds.entityKeys[r] === entity).sort((a, b) => a - b);
+      [...ds.at].filter((_, r) => ds.entityKey(r) === entity).sort((a, b) => a - b);
     expect(side(s.train, 'h|10.0.0.1')).toHaveLength(3);
     expect(side(s.validation, 'h|10.0.0.2')).toEqual([0.2 * H, 2.2 * H, 2.4 * H]);
     expect(side(s.train, 'h|81.2.0.7')).toEqual([0.1 * H, 1.0 * H]);

@@ -37,7 +37,7 @@ export function defaultCut(ds: Dataset, validationShare: number): number {
   let lo = Infinity;
   let hi = -Infinity;
   for (let r = 0; r < ds.rows; r++) {
-    if (ds.origin[r] !== 'history') continue;
+    if (ds.origin(r) !== 'history') continue;
     const t = ds.at[r]!;
     if (t < lo) lo = t;
     if (t > hi) hi = t;
@@ -51,20 +51,20 @@ export function splitByTime(ds: Dataset, spec: Extract<SplitSpec, { mode: 'time'
   // A campaign's side is set by its first row: its start.
   const campaignStart = new Map<string, { at: number; history: boolean }>();
   for (let r = 0; r < ds.rows; r++) {
-    const c = ds.campaign[r];
-    if (c === null || c === undefined) continue;
+    const c = ds.campaign(r);
+    if (c === null) continue;
     const t = ds.at[r]!;
     const cur = campaignStart.get(c);
-    if (cur === undefined) campaignStart.set(c, { at: t, history: ds.origin[r] === 'history' });
+    if (cur === undefined) campaignStart.set(c, { at: t, history: ds.origin(r) === 'history' });
     else if (t < cur.at) cur.at = t;
   }
-  const others = ds.filter((r) => ds.origin[r] !== 'history');
+  const others = ds.filter((r) => ds.origin(r) !== 'history');
   const simSplit = others.rows ? splitByCampaign(others, spec.validationShare, spec.seed) : null;
   // Every split key lands on one side, so the validation side's keys say where each simulated row goes.
-  const simValidation = new Set(simSplit?.validation.splitKey ?? []);
+  const simValidation = new Set(simSplit?.validation.column('splitKey') ?? []);
   const inValidation = (r: number): boolean => {
-    const key = ds.splitKey[r]!;
-    if (ds.origin[r] !== 'history') return simValidation.has(key);
+    const key = ds.splitKey(r);
+    if (ds.origin(r) !== 'history') return simValidation.has(key);
     const start = campaignStart.get(key);
     return start !== undefined ? start.at >= cut : ds.at[r]! >= cut;
   };

@@ -9,6 +9,7 @@ function entities(pos: readonly number[], neg: readonly number[]): EntityScore[]
     campaign: label ? 'c' : null,
     style: label ? 's' : null,
     trap: null,
+    weight: 1,
     points: [],
   });
   return [...pos.map((s, i) => e(1, s, i)), ...neg.map((s, i) => e(0, s, i))];
@@ -52,5 +53,22 @@ describe('chooseThresholds', () => {
     expect(ev.alert.score).toBeGreaterThan(0.5);
     expect(ev.block.score).toBe(DEFAULT_THRESHOLD_OPTIONS.blockFloor);
     expect(ev.block.reason).toMatch(/0 benign look-alike entities, needs 10/);
+  });
+
+  it('counts a sampled benign entity as the entities it stands for', () => {
+    // 100 attackers at 0.70–0.90; 401 benign entities, one of them at 0.75.
+    const ents = entities(spread(100, 0.7, 0.9), [...spread(400, 0, 0.5), 0.75]);
+    const unsampled = chooseThresholds(ents, []);
+    // One false positive in 101 is precision 0.99: the alert threshold may go below 0.70.
+    expect(unsampled.alert.score).toBeLessThan(0.7);
+    // Sampled at rate 0.1, that benign entity is ten: 100 / 110 falls short, so the cut moves above it.
+    const sampled = chooseThresholds(
+      ents.map((e) => (e.label ? e : { ...e, weight: 10 })),
+      [],
+    );
+    expect(sampled.alert.score).toBeGreaterThan(0.75);
+    expect(sampled.alert.fp).toBe(0);
+    expect(sampled.validationEntities).toEqual({ positive: 100, benign: 401, benignWeighted: 4010 });
+    expect(unsampled.validationEntities).toEqual({ positive: 100, benign: 401 });
   });
 });

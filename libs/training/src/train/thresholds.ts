@@ -10,10 +10,14 @@
  *   enough benign validation entities, and a precision whose Wilson lower bound still clears a bar (and,
  *   for block, enough benign look-alikes to have tested the guard); otherwise the floor is used. A 0.004
  *   alert threshold chosen on a handful of entities is how a model alerts on everyone next week.
+ * - sampled benign entities (a dataset over its row cap, dataset/row-sampling.ts) count as the entities
+ *   they stand for in precision (weight 1/rate), and the precision interval is Wilson's at the Kish
+ *   effective size of the flagged entities: ten sampled false positives at rate 0.1 are a hundred, known
+ *   no better than ten. Counts of evidence (benign entities for a floor) are of entities actually seen.
  */
 import type { EntityScore } from '../metrics/entity-scores';
 import { confusionAt, thresholdForPrecision } from '../metrics/metrics';
-import { wilson, type Interval } from '../metrics/wilson';
+import { effectiveSize, wilson, type Interval } from '../metrics/wilson';
 
 export interface ThresholdOptions {
   readonly alertPrecision: number;
@@ -70,7 +74,12 @@ export interface LookalikeScore {
 }
 
 export interface ThresholdEvidence {
-  readonly validationEntities: { readonly positive: number; readonly benign: number };
+  readonly validationEntities: {
+    readonly positive: number;
+    readonly benign: number;
+    /** Sampled validation: the benign entities the sample stands for (Σ weights). */
+    readonly benignWeighted?: number;
+  };
   readonly lookalikes: {
     readonly entities: number;
     readonly byClass: Readonly<Record<string, number>>;
@@ -88,23 +97,29 @@ export function chooseThresholds(
 ): ThresholdEvidence {
   const scores = validation.map((e) => e.score);
   const ys = validation.map((e) => e.label);
+  const weights = validation.some((e) => e.weight !== 1) ? validation.map((e) => e.weight) : undefined;
   const positives = ys.reduce((a, b) => a + b, 0);
   const benign = ys.length - positives;
   const measure = (score: number) => {
-    const c = confusionAt(scores, ys, score);
+    const c = confusionAt(scores, ys, score, weights);
+    let precisionInterval = wilson(c.tp, c.tp + c.fp);
+    if (weights) {
+      const n = effectiveSize(weights.filter((_, i) => scores[i]! >= score));
+      precisionInterval = wilson(c.precision * n, n);
+    }
     return {
       precision: c.precision,
       recall: c.recall,
       tp: c.tp,
       fp: c.fp,
       fn: c.fn,
-      precisionInterval: wilson(c.tp, c.tp + c.fp),
+      precisionInterval,
       recallInterval: wilson(c.tp, c.tp + c.fn),
     };
   };
 
   // Alert.
-  const a = thresholdForPrecision(scores, ys, o.alertPrecision);
+  const a = thresholdForPrecision(scores, ys, o.alertPrecision, -Infinity, weights);
   let alertScore = a.score;
   let alertSetBy: ThresholdDecision['setBy'] = 'precision';
   let alertReason = a.met
@@ -145,8 +160,8 @@ export function chooseThresholds(
   const lookCount = Object.values(byClass).reduce((n, s) => n + s.size, 0);
   const guard = maxLook ? Math.min(maxLook.score + LOOKALIKE_MARGIN, MAX_THRESHOLD) : -Infinity;
   // Unconstrained, then above the guard: when the guard moved the choice, the guard set it.
-  const free = thresholdForPrecision(scores, ys, o.blockPrecision);
-  const b = guard > free.score ? thresholdForPrecision(scores, ys, o.blockPrecision, guard) : free;
+  const free = thresholdForPrecision(scores, ys, o.blockPrecision, -Infinity, weights);
+  const b = guard > free.score ? thresholdForPrecision(scores, ys, o.blockPrecision, guard, weights) : free;
   let blockScore = b.score;
   let blockSetBy: ThresholdDecision['setBy'] = 'precision';
   let blockReason = b.met
@@ -189,7 +204,11 @@ export function chooseThresholds(
     reason: blockReason,
   };
   return {
-    validationEntities: { positive: positives, benign },
+    validationEntities: {
+      positive: positives,
+      benign,
+      ...(weights ? { benignWeighted: weights.reduce((a, w, i) => a + (ys[i] ? 0 : w), 0) } : {}),
+    },
     lookalikes: {
       entities: lookCount,
       byClass: Object.fromEntries(Object.entries(byClass).map(([k, v]) => [k, v.size])),

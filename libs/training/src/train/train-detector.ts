@@ -5,7 +5,10 @@
  * up, because a false block there is the costliest mistake. A mix (`originShares`, e.g. history 0.6 and
  * simulated 0.4) gives each origin of rows that share of the total weight whatever its row count, with
  * its classes balanced inside it, so that a model keeps what the simulator teaches and adds what the
- * bank shows. Deterministic for a seed (initializers and shuffling are seeded).
+ * bank shows. On a sampled dataset (dataset/row-sampling.ts) a kept plain benign row counts as the rows
+ * it stands for (its weight, 1/rate) in every class and origin total, so that the benign side of the
+ * loss keeps the balance of plain traffic and look-alikes the full history had. Deterministic for a seed
+ * (initializers and shuffling are seeded).
  */
 import type { LayersModel, Tensor, Scalar } from '@tensorflow/tfjs';
 import { fitNormalization, normalizeRows, type Normalization, type TfRuntime } from '@vigil/models';
@@ -72,20 +75,24 @@ export async function trainDetector(rt: TfRuntime, train: Dataset, options: Trai
   const n = train.rows;
   const width = train.width;
   if (n === 0) throw new Error(`no training rows for ${train.detector.id}`);
-  const normalization = fitNormalization(train.raw, n, width, (r) => train.labels[r] === 0);
+  const labels = train.labels;
+  const normalization = fitNormalization(train.raw, n, width, (r) => labels[r] === 0);
   const x = normalizeRows(train.raw, n, normalization);
   const positives = train.positives();
-  const negatives = n - positives;
   if (positives === 0) throw new Error(`no positive rows for ${train.detector.id}: the data has none of its campaigns`);
+  // Rows as the rows they stand for: n and the negatives are the history's, not the sample's.
+  let total = 0;
+  for (let r = 0; r < n; r++) total += train.weight(r);
+  const negatives = total - positives;
   const classWeight = options.originShares ? mixWeights(train, options.originShares) : null;
-  const wPos = n / (2 * positives);
-  const wNeg = n / (2 * Math.max(negatives, 1));
+  const wPos = total / (2 * positives);
+  const wNeg = total / (2 * Math.max(negatives, 1));
   const weights = new Float32Array(n);
   const y = new Float32Array(n);
   for (let r = 0; r < n; r++) {
-    y[r] = train.labels[r]!;
-    const base = classWeight ? classWeight(r) : y[r] ? wPos : wNeg;
-    weights[r] = y[r] ? base : base * (train.trap[r] ? o.trapWeight : 1);
+    y[r] = labels[r]!;
+    const base = classWeight ? classWeight(r) : y[r] ? wPos : wNeg * train.weight(r);
+    weights[r] = y[r] ? base : base * (train.trap(r) ? o.trapWeight : 1);
   }
   const model = buildModel(rt, width, o.hidden, o.seed);
   const optimizer = tf.train.adam(o.learningRate);
@@ -143,15 +150,19 @@ export async function trainDetector(rt: TfRuntime, train: Dataset, options: Trai
 /**
  * Row weights for a mix: origin o gets share[o] of the total, split evenly between the classes it has
  * (an origin without attacks gives its whole share to benign rows). Origins missing from `shares` get
- * none; shares are normalized over the origins present.
+ * none; shares are normalized over the origins present. Rows count by their weight (a sampled benign
+ * row as the rows it stands for), and the weight returned carries it.
  */
 export function mixWeights(ds: Dataset, shares: Readonly<Record<string, number>>): (r: number) => number {
   const counts = new Map<string, [number, number]>();
+  let rows = 0;
   for (let r = 0; r < ds.rows; r++) {
-    const o = ds.origin[r]!;
+    const o = ds.origin(r);
     let c = counts.get(o);
     if (!c) counts.set(o, (c = [0, 0]));
-    c[ds.labels[r]!]++;
+    const w = ds.weight(r);
+    c[ds.labels[r]!] += w;
+    rows += w;
   }
   let total = 0;
   for (const o of counts.keys()) total += shares[o] ?? 0;
@@ -159,11 +170,11 @@ export function mixWeights(ds: Dataset, shares: Readonly<Record<string, number>>
     throw new Error(`the mix gives no weight to the origins present (${[...counts.keys()].join(', ')})`);
   const w = new Map<string, [number, number]>();
   for (const [o, [neg, pos]] of counts) {
-    const share = ((shares[o] ?? 0) / total) * ds.rows;
+    const share = ((shares[o] ?? 0) / total) * rows;
     const classes = (neg > 0 ? 1 : 0) + (pos > 0 ? 1 : 0);
     w.set(o, [neg ? share / classes / neg : 0, pos ? share / classes / pos : 0]);
   }
-  return (r) => w.get(ds.origin[r]!)![ds.labels[r]!]!;
+  return (r) => w.get(ds.origin(r))![ds.labels[r]!]! * ds.weight(r);
 }
 
 function shuffle(a: number[], rng: Random): void {

@@ -124,6 +124,7 @@ export async function trainDetectorModel(
         block: threshold(evidence.block),
         evidence: {
           ...round4(evidence),
+          ...(sampledLookalikes(ds) ? { lookalikeGuardOverSample: sampledLookalikes(ds) } : {}),
           validationCounts: counts,
           ...(options.acceptedThinValidation?.length
             ? { acceptedThinValidation: options.acceptedThinValidation.filter((t) => t.detector === detector) }
@@ -177,7 +178,10 @@ function manifestFor(
 ): ModelManifest {
   const t = { ...DEFAULT_TRAIN_OPTIONS, ...options.train };
   const origins: Record<string, number> = {};
-  for (const o of split.train.origin) origins[o] = (origins[o] ?? 0) + 1;
+  for (let r = 0; r < split.train.rows; r++) {
+    const o = split.train.origin(r);
+    origins[o] = (origins[o] ?? 0) + 1;
+  }
   return {
     manifestVersion: MANIFEST_VERSION,
     detector,
@@ -210,10 +214,41 @@ function manifestFor(
           ...(options.split ? { validationShare: options.split.validationShare, seed: options.split.seed } : {}),
         },
         trainRowsByOrigin: origins,
+        sampling: samplingRecord(ds),
       },
     },
     evaluation: {},
   };
+}
+
+/** How the dataset was bounded (dataset/row-sampling.ts): the caps, what was offered and kept, the rates. */
+export function samplingRecord(ds: Dataset): Record<string, unknown> {
+  if (!ds.sampling) return { method: 'none: every decision point kept' };
+  const s = ds.status();
+  const p6 = (x: number) => Number(x.toPrecision(6));
+  return {
+    method:
+      'attack rows all kept; benign look-alike rows all kept up to maxLookalikeRows, then the largest class ' +
+      'sampled by entity first; plain benign rows kept up to maxBenignRows, then sampled by entity (whole ' +
+      'entities whose seeded hash is below the rate, every hour of them); a row of a sampled stratum weighs ' +
+      '1/rate in the loss and in the precision thresholds are chosen at',
+    maxBenignRows: ds.sampling.maxBenignRows,
+    maxLookalikeRows: ds.sampling.maxLookalikeRows,
+    maxAttackRows: ds.sampling.maxAttackRows,
+    seed: ds.sampling.seed,
+    attackRows: s.attackRows,
+    benign: { rowsSeen: s.benignRowsSeen, rowsKept: s.benignRowsKept, rate: p6(s.benignRate) },
+    lookalikes: Object.fromEntries(
+      Object.entries(s.lookalikes).map(([cls, l]) => [cls, { rowsSeen: l.seen, rowsKept: l.rows, rate: p6(l.rate) }]),
+    ),
+  };
+}
+
+/** The look-alike classes sampled (rate below 1): the block guard was over a sample of them. */
+function sampledLookalikes(ds: Dataset): Record<string, number> | null {
+  if (!ds.sampling) return null;
+  const sampled = Object.entries(ds.status().lookalikes).filter(([, l]) => l.rate < 1);
+  return sampled.length ? Object.fromEntries(sampled.map(([cls, l]) => [cls, Number(l.rate.toPrecision(6))])) : null;
 }
 
 /** Numbers in the evidence rounded for the manifest (scores to 4 decimals). */

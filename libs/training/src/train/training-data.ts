@@ -9,6 +9,7 @@ import type { SourceDecoder } from '@vigil/events';
 import type { LabelsFile } from '@vigil/simulator';
 import { DatasetBuilder, DEFAULT_TICK_MS, type DatasetBuilderOptions } from '../dataset/dataset-builder';
 import type { Dataset } from '../dataset/dataset';
+import { DEFAULT_ROW_SAMPLING, type RowSampling, type SamplingStatus } from '../dataset/row-sampling';
 import type { DetectorId } from '../detectors/detector-definitions';
 import type { GroupingOptions } from '../labels/campaign-grouping';
 import type { IncidentFile } from '../labels/incidents';
@@ -57,6 +58,8 @@ export interface SourceSummary {
   readonly campaigns: number;
   readonly rows: Readonly<Record<string, number>>;
   readonly seconds: number;
+  /** Its feature windows at the end (entities held, estimated bytes, evictions). */
+  readonly windows: WindowSummary | null;
 }
 
 /** What a history source was made of: recorded in the manifests of models trained on it. */
@@ -90,8 +93,48 @@ export interface BuildDataOptions {
   readonly detectors: readonly DetectorId[];
   readonly layouts?: DatasetBuilderOptions['layouts'];
   readonly tickMs?: number;
-  /** `events`: done so far in this source; `total`: its estimate (histories), when known. */
-  readonly onProgress?: (source: string, events: number, total?: number) => void;
+  /**
+   * Caps on each detector's rows (benign sampled by entity beyond them, see dataset/row-sampling.ts):
+   * default DEFAULT_ROW_SAMPLING; null keeps every row, however many.
+   */
+  readonly sampling?: RowSampling | null;
+  /**
+   * `events`: done so far in this source; `total`: its estimate (histories), when known; `status()`: what
+   * each detector's dataset and the feature windows hold so far (computed when called: a progress line
+   * asks every few seconds).
+   */
+  readonly onProgress?: (source: string, events: number, total: number | undefined, status: () => BuildStatus) => void;
+}
+
+export interface BuildStatus {
+  readonly rows: ReadonlyMap<DetectorId, SamplingStatus>;
+  /** The current source's feature windows. */
+  readonly windows: WindowSummary | null;
+}
+
+/** The feature windows of a replay: bounded by entity TTLs and their cap (MemoryWindowStore's 500,000). */
+export interface WindowSummary {
+  readonly [key: string]: number;
+  readonly entities: number;
+  readonly estimatedBytes: number;
+  readonly evictedByTtl: number;
+  readonly evictedByCap: number;
+}
+
+function windowSummary(b: DatasetBuilder | null): WindowSummary | null {
+  if (!b) return null;
+  const s = b.windowStats();
+  return {
+    entities: s.entities ?? 0,
+    estimatedBytes: s.estimatedBytes ?? 0,
+    evictedByTtl: s.evictedByTtl ?? 0,
+    evictedByCap: s.evictedByCap ?? 0,
+  };
+}
+
+/** What each detector's dataset holds now (for progress lines and the summary). */
+export function rowStatus(datasets: ReadonlyMap<DetectorId, Dataset>): Map<DetectorId, SamplingStatus> {
+  return new Map([...datasets].map(([id, ds]) => [id, ds.status()]));
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -105,9 +148,14 @@ export async function buildTrainingData(
   const datasets = new Map<DetectorId, Dataset>();
   const summaries: SourceSummary[] = [];
   // One builder per source, all filling the same datasets with the same labels.
+  const sampling = options.sampling === undefined ? DEFAULT_ROW_SAMPLING : options.sampling;
+  let current: DatasetBuilder | null = null;
+  const progress = (source: string, events: number, total?: number) =>
+    options.onProgress?.(source, events, total, () => ({ rows: rowStatus(datasets), windows: windowSummary(current) }));
   const builderFor = (source: string, origin: string): DatasetBuilder =>
     new DatasetBuilder({
       ...options,
+      sampling,
       labels,
       source,
       origin,
@@ -116,12 +164,14 @@ export async function buildTrainingData(
     });
   for (const src of sources) {
     const t0 = Date.now();
-    const before = new Map([...datasets].map(([k, d]) => [k, d.rows]));
+    // Decision points this source offered each detector (before any sampling).
+    let builder: DatasetBuilder | null = null;
     const rowsAdded = () => {
       const rows: Record<string, number> = {};
-      for (const [k, d] of datasets) rows[k] = d.rows - (before.get(k) ?? 0);
+      for (const k of datasets.keys()) rows[k] = builder?.stats.rowsByDetector[k] ?? 0;
       return rows;
     };
+    const builderOf = (source: string, origin: string) => (current = builder = builderFor(source, origin));
     if (src.kind === 'simulation') {
       const run = new SimulatedRun(src.options);
       const name = run.name;
@@ -129,14 +179,14 @@ export async function buildTrainingData(
       // first pass generates the requests without writing or decoding them, just for the labels.
       const file = SimulatedRun.labelsOf(src.options);
       labels.addLabelsFile(file, name);
-      const builder = builderFor(name, 'simulated');
+      const sim = builderOf(name, 'simulated');
       let events = 0;
       for (const chunk of run.events()) {
-        builder.push(chunk);
+        sim.push(chunk);
         events += chunk.length;
-        options.onProgress?.(name, events);
+        progress(name, events);
       }
-      builder.finish();
+      sim.finish();
       summaries.push({
         source: name,
         origin: 'simulated',
@@ -144,6 +194,7 @@ export async function buildTrainingData(
         campaigns: file.campaigns.length,
         rows: rowsAdded(),
         seconds: (Date.now() - t0) / 1000,
+        windows: windowSummary(sim),
         seed: src.options.seed,
         minutes: src.options.minutes,
         scale: src.options.scale,
@@ -152,7 +203,7 @@ export async function buildTrainingData(
       });
       continue;
     }
-    summaries.push(await replayHistory(src, labels, builderFor, options, rowsAdded, t0));
+    summaries.push(await replayHistory(src, labels, builderOf, progress, rowsAdded, t0));
   }
   return { datasets, labels, sources: summaries, seconds: (Date.now() - started) / 1000 };
 }
@@ -203,7 +254,7 @@ async function replayHistory(
   src: Extract<DataSource, { kind: 'history' }>,
   labels: LabelIndex,
   builderFor: (source: string, origin: string) => DatasetBuilder,
-  options: BuildDataOptions,
+  progress: (source: string, events: number, total?: number) => void,
   rowsAdded: () => Record<string, number>,
   t0: number,
 ): Promise<HistorySummary> {
@@ -217,7 +268,7 @@ async function replayHistory(
   const total = span.records + described.reduce((a, d) => a + Number(d['requests'] ?? 0), 0);
   for await (const chunk of stream.batches()) {
     builder.push(chunk);
-    options.onProgress?.(name, stream.events, total);
+    progress(name, stream.events, total);
   }
   builder.finish();
   return {
@@ -229,6 +280,7 @@ async function replayHistory(
     campaigns: labelSets.reduce((a, l) => a + l.campaigns, 0),
     rows: rowsAdded(),
     seconds: (Date.now() - t0) / 1000,
+    windows: windowSummary(builder),
     span: { from: iso(span.startMs), to: iso(span.endMs), hours: Number(span.hours.toFixed(3)) },
     window: {
       from: window.fromMs !== undefined ? iso(window.fromMs) : null,

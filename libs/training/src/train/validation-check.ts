@@ -85,17 +85,17 @@ interface Tally {
 function tally(ds: Dataset): Tally {
   const t: Tally = { styles: new Map(), positives: new Set(), benign: new Set(), lookalikes: new Map() };
   for (let r = 0; r < ds.rows; r++) {
-    const key = ds.entityKeys[r]!;
+    const key = ds.entityKey(r);
     if (ds.labels[r] === 1) {
-      const style = ds.style[r] ?? 'unspecified';
+      const style = ds.style(r) ?? 'unspecified';
       let s = t.styles.get(style);
       if (!s) t.styles.set(style, (s = { campaigns: new Set(), entities: new Set() }));
-      s.campaigns.add(ds.campaign[r] ?? key);
+      s.campaigns.add(ds.campaign(r) ?? key);
       s.entities.add(key);
       t.positives.add(key);
     } else {
       t.benign.add(key);
-      const trap = ds.trap[r];
+      const trap = ds.trap(r);
       if (trap) {
         let set = t.lookalikes.get(trap);
         if (!set) t.lookalikes.set(trap, (set = new Set()));
