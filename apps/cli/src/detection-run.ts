@@ -2,10 +2,19 @@
  * The detection path of one CLI run, built once and fed batches of events: the setup (policy, models,
  * engine), feature windows in memory, the pipeline that cuts event-time batches, and the outputs
  * (decisions and alerts as NDJSON, the audit trail), with a tally of what was found. `vigil replay` feeds
- * it a file as fast as it can, `vigil run` a live source; both decide exactly the same way.
+ * it a file as fast as it can, `vigil run` a live source; both decide exactly the same way. With
+ * shadow models (`--shadow-models`) the decisions also feed the champion/challenger comparison
+ * (`shadowComparison()`), which both print at the end.
  */
 import { NdjsonWriter } from '@vigil/connectors';
-import { DetectionPipeline, type Alert, type Decision } from '@vigil/detection';
+import {
+  DetectionPipeline,
+  shadowComparisonForSetup,
+  type Alert,
+  type Decision,
+  type SetupShadowComparison,
+  type ShadowReport,
+} from '@vigil/detection';
 import type { AccessEvent, SourceConfig } from '@vigil/events';
 import { MemoryWindowStore, type WindowStore } from '@vigil/features';
 import { openAudit, type AuditHandle } from './audit-setup';
@@ -35,6 +44,11 @@ export interface DetectionRunOptions {
   readonly onBatch?: (batch: { events: number; seconds: number; watermark: number }) => void;
 }
 
+/** The comparison of a run with shadow models, and why some detectors could not be compared. */
+export interface ShadowComparisonSummary extends ShadowReport {
+  readonly note?: string;
+}
+
 export class DetectionRun {
   private constructor(
     readonly tally: DetectionTally,
@@ -43,6 +57,7 @@ export class DetectionRun {
     readonly audit: AuditHandle | null,
     readonly decisionsOut: NdjsonWriter | null,
     readonly alertsOut: NdjsonWriter | null,
+    private readonly shadow: SetupShadowComparison | null,
   ) {}
 
   /** `policyRaw`: the config file's `policy:` section; `source`: the validated source config. */
@@ -66,6 +81,7 @@ export class DetectionRun {
     });
     if (opts.audit) audit = await openAudit(opts.audit, setup, env);
     const tally = new DetectionTally();
+    const shadow = shadowComparisonForSetup(setup);
     let batchStarted = 0;
     const maxEntities = opts.maxEntities === undefined ? undefined : Number(opts.maxEntities);
     if (maxEntities !== undefined && !(Number.isInteger(maxEntities) && maxEntities >= 1000))
@@ -90,6 +106,7 @@ export class DetectionRun {
       sinks: {
         decisions: (ds: readonly Decision[]) => {
           tally.decisions(ds);
+          shadow?.comparison.addAll(ds);
           if (decisionsOut) for (const d of ds) decisionsOut.write(d);
           opts.onDecisions?.(ds);
         },
@@ -104,7 +121,7 @@ export class DetectionRun {
             opts.onBatch!({ events: events.length, seconds: (performance.now() - batchStarted) / 1000, watermark })
         : undefined,
     });
-    return new DetectionRun(tally, setup, pipeline, audit, decisionsOut, alertsOut);
+    return new DetectionRun(tally, setup, pipeline, audit, decisionsOut, alertsOut, shadow);
   }
 
   /** Events in arrival order; batches that close on the way are detected and written out. */
@@ -126,6 +143,13 @@ export class DetectionRun {
 
   summary(): TallySummary {
     return this.tally.summary(this.setup.engine.policy.counters);
+  }
+
+  /** Champion against the shadow challengers so far; null without shadow models. */
+  shadowComparison(): ShadowComparisonSummary | null {
+    if (!this.shadow) return null;
+    const report = this.shadow.comparison.report();
+    return this.shadow.note ? { ...report, note: this.shadow.note } : report;
   }
 
   /** Closes the outputs; the audit trail writes its closing checkpoint. */

@@ -3,7 +3,9 @@
  * feature registry before it is deployed: manifest shape, feature names/order/registry version, that
  * model.json takes the manifest's inputs and its weights load in TF.js. DIR is one model directory or a
  * models root (every version of every detector is checked). `vigil models list` shows what is installed.
- * `vigil models compare` judges a retrained set against the running one (models-compare.ts).
+ * `vigil models compare` judges a retrained set against the running one (models-compare.ts);
+ * `vigil models shadow-report` compares a challenger's shadow decisions with the champion's
+ * (models-shadow-report.ts).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,12 +22,13 @@ import { DEFAULT_PROMOTION_MARGINS } from '@vigil/training';
 import { UsageError } from '../errors';
 import { LABELS_HELP, SIM_PROFILE_HELP } from './history-options';
 import { COMPARE_HELP, compareModels, type CompareOptions } from './models-compare';
+import { printShadowReport, SHADOW_REPORT_HELP, shadowReport, type ShadowReportOptions } from './models-shadow-report';
 import { backendOption } from './train';
 
 export function registerModels(program: Command): void {
   const models = program
     .command('models')
-    .description('inspect, validate and compare model directories (champion/challenger)');
+    .description('inspect, validate and compare model directories (champion/challenger, in shadow too)');
   models
     .command('validate')
     .description('check model exports against the feature registry (exit code 1 if any is refused)')
@@ -91,6 +94,23 @@ the manifest's feature count; weights that do not match model.json.`,
     .action(async (opts: CompareOptions) => {
       const verdict = await compareModels(opts);
       if (!verdict.promote) process.exitCode = 1;
+    });
+  models
+    .command('shadow-report')
+    .description(
+      "champion/challenger in shadow: compare a challenger's shadow decisions with the champion's, from a decisions file or a dump of the decisions topic",
+    )
+    .requiredOption(
+      '--decisions <file>',
+      'decisions NDJSON (vigil replay/run --decisions) or a decisions-topic dump; - for stdin',
+    )
+    .option('-l, --labels <files...>', 'label files: labels.json or the incident format (repeatable)')
+    .option('--detectors <list>', 'comma-separated detectors to compare (default: those with challenger decisions)')
+    .option('--challenger-version <version>', "only shadow decisions of this model version are the challenger's")
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', SHADOW_REPORT_HELP)
+    .action(async (opts: ShadowReportOptions) => {
+      printShadowReport(await shadowReport(opts), opts.json === true);
     });
   models
     .command('list')

@@ -15,11 +15,12 @@ import {
 } from '@vigil/connectors';
 import type { DeadLetterReason } from '@vigil/events';
 import { readConfigFile } from '@vigil/platform';
-import { DetectionRun } from '../detection-run';
+import { DetectionRun, type ShadowComparisonSummary } from '../detection-run';
 import { splitConfigSections } from '../detection-setup';
 import { printTally, type TallySummary } from '../detection-tally';
 import { IntakeTally } from '../intake-tally';
 import { PrincipalMap } from '../principal-map';
+import { shadowReportLines } from '../shadow-report-lines';
 import { formatCount, Progress } from '../progress';
 import { addSourceOptions, decodeWorkers, loadSource, type SourceOptions } from '../source-options';
 
@@ -58,6 +59,8 @@ export interface ReplaySummary {
   readonly decodeWorkers: number;
   /** Null with --no-detect. */
   readonly detection: TallySummary | null;
+  /** With --shadow-models: the champion against the challengers' shadow decisions. */
+  readonly shadowComparison: ShadowComparisonSummary | null;
   readonly decisionsOut: string | null;
   readonly alertsOut: string | null;
   readonly auditOut: string | null;
@@ -83,7 +86,9 @@ go to <events-out>.dead-letter.ndjson, or ./vigil-dead-letter.ndjson. Principals
 API keys are HMAC ids in every output; --principal-map writes raw value → id for the entities that
 decisions and alerts name (for analysts; keep it as secret as the logs). The policy comes from the
 \`policy:\` section of --config. Set VIGIL_HASH_KEY (or hashing.key) for real data, and VIGIL_AUDIT_KEY
-to sign the audit trail's checkpoints.`,
+to sign the audit trail's checkpoints. With --shadow-models the summary ends with the champion/challenger
+comparison of the shadow decisions (as vigil models shadow-report prints it; in --summary-json as
+shadowComparison).`,
     );
   addSourceOptions(cmd)
     .option('--decisions <file>', 'write decisions (NDJSON) here; - for stdout')
@@ -195,6 +200,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     developmentHashKey: decoder.normalizer?.info.usingDevelopmentKey ?? false,
     decodeWorkers: workers,
     detection: detection ? detection.summary() : null,
+    shadowComparison: detection?.shadowComparison() ?? null,
     decisionsOut: detection?.decisionsOut ? detection.decisionsOut.target : null,
     alertsOut: detection?.alertsOut ? detection.alertsOut.target : null,
     auditOut: detection?.audit ? detection.audit.path : null,
@@ -229,6 +235,7 @@ function printSummary(s: ReplaySummary): void {
   const reasons = Object.entries(s.deadLetterReasons).sort((a, b) => b[1] - a[1]);
   if (reasons.length) lines.push(`  dead letters by reason: ${reasons.map(([r, n]) => `${r}=${n}`).join(', ')}`);
   if (s.detection) lines.push(...printTally(s.detection));
+  if (s.shadowComparison) lines.push(...shadowReportLines(s.shadowComparison, s.shadowComparison.note));
   if (s.decisionsOut) lines.push(`  decisions:    ${s.decisionsOut}`);
   if (s.alertsOut) lines.push(`  alerts:       ${s.alertsOut}`);
   if (s.auditOut) lines.push(`  audit trail:  ${s.auditOut}`);

@@ -10,6 +10,7 @@
  * With `--kafka BROKERS --redis URL` the input is raw log topics instead and `vigil run` runs the
  * detector service in this process (kafka/run-on-kafka.ts).
  */
+import { writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { followFile, openInput, readEventBatches, untilAborted } from '@vigil/connectors';
@@ -25,6 +26,7 @@ import { ModelReloader } from '../live/model-reload';
 import { RecentAlerts } from '../live/recent-alerts';
 import { parseListen, startRunApi, stopRunApi, type RunView } from '../live/run-api';
 import { RunMetrics, type ModelInfo } from '../live/run-metrics';
+import { shadowReportLines } from '../shadow-report-lines';
 import { REACH_BUDGET_MS, runOnKafka, type KafkaRunOptions } from '../kafka/run-on-kafka';
 import { addSourceOptions, loadSource } from '../source-options';
 
@@ -40,6 +42,7 @@ export interface RunOptions extends KafkaRunOptions {
   maxEntities?: string;
   exitAtEnd: boolean;
   progress: boolean;
+  summaryJson?: string;
 }
 
 const RECENT_ALERTS = 1000;
@@ -71,13 +74,22 @@ and the models in use stay (vigil_model_reload_total{outcome}). Logs are JSON li
 SIGINT/SIGTERM: stop reading, detect the pending batch, close the files (the audit trail writes its
 closing checkpoint), exit 0.
 
+With --shadow-models DIR... each challenger model is scored in shadow beside the active one (its
+decisions written with "shadow": true, never enforced, served only with include_shadow=true); when the
+run stops it prints the comparison of the challengers' shadow decisions with the champion's — per
+detector, the targets both decided, only the champion (by its model or its baselines), only the
+challenger, by action, the agreement, score and time-to-first-decision differences — and logs it in the
+"stopped" record (and --summary-json). \`vigil models shadow-report --decisions FILE\` prints the same
+from a decisions file or a dump of the decisions topic, with --labels to say which attack styles and
+benign classes each side decided on.
+
 With --kafka (and --redis, --raw-topic) the detector service runs in this process instead: it consumes
 the raw topics (in the --source format) in consumer group --group-id, keeps its windows in Redis, and
 produces decisions (keyed scope:value), alerts, audit lines and dead letters to the detector config's
 default output topics (\`vigil topics create --raw-topic NAME\` creates them all; its --dry-run names
 them). --listen serves GET /metrics, /health and /ready. --config, --models, --batch-seconds and
 --idle-flush-ms mean what they mean for a file; the file-only flags (--input, --follow, output files,
---shadow-models, --backend, --max-entities, --exit-at-end) are refused. The brokers and Redis get ${REACH_BUDGET_MS / 1000} s
+--shadow-models, --backend, --max-entities, --exit-at-end, --summary-json) are refused. The brokers and Redis get ${REACH_BUDGET_MS / 1000} s
 to answer, or vigil run exits 1 saying which did not. SIGINT/SIGTERM: finish the fetch in hand, detect
 held events, produce, commit the offsets, exit 0. For more than one instance or Redis Cluster, run the
 detector service (deploy/README.md).`,
@@ -105,6 +117,7 @@ detector service (deploy/README.md).`,
     .option('--idle-flush-ms <ms>', 'detect the pending batch once the input has been quiet this long', '1000')
     .option('--exit-at-end', 'exit once the input ends instead of serving until a signal', false)
     .option('--no-progress', 'do not log a progress line every 10 s')
+    .option('--summary-json <file>', 'when the run stops, write what it found (and the shadow comparison) as JSON')
     .option('--kafka <brokers>', 'run the detector service here: consume --raw-topic from these brokers (host:port,…)')
     .option('--redis <url>', 'with --kafka: the Redis holding the windows, redis://[:password@]host:port[/db]')
     .option('--raw-topic <name...>', 'with --kafka: the raw log topic(s) to consume, in the --source format')
@@ -300,6 +313,9 @@ export async function run(opts: RunOptions): Promise<void> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       const found = det.summary();
+      const shadowComparison = det.shadowComparison();
+      if (shadowComparison)
+        process.stderr.write(`${shadowReportLines(shadowComparison, shadowComparison.note).join('\n')}\n`);
       log.info(
         {
           events: intake.events,
@@ -307,9 +323,25 @@ export async function run(opts: RunOptions): Promise<void> {
           decisions: found.decisions,
           alerts: found.alerts,
           policy: found.policy,
+          ...(shadowComparison ? { shadowComparison } : {}),
         },
         'stopped',
       );
+      if (opts.summaryJson)
+        writeFileSync(
+          opts.summaryJson,
+          `${JSON.stringify(
+            {
+              input: input.name,
+              events: intake.events,
+              deadLettered: intake.deadLettered,
+              detection: found,
+              shadowComparison,
+            },
+            null,
+            2,
+          )}\n`,
+        );
       await new Promise<void>((resolve) => log.flush(() => resolve()));
     }
   }

@@ -52,6 +52,7 @@ export const FILE_MODE_FLAGS: readonly (readonly [key: string, flag: string])[] 
   ['backend', '--backend'],
   ['maxEntities', '--max-entities'],
   ['exitAtEnd', '--exit-at-end'],
+  ['summaryJson', '--summary-json'],
 ];
 
 /**

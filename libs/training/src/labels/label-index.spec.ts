@@ -84,3 +84,31 @@ describe('LabelIndex for a held-back window', () => {
     ]);
   });
 });
+
+describe('LabelIndex naming decision targets', () => {
+  it('names a target by its campaign, else by a benign label holding then, with no events replayed', () => {
+    const p = hasher.hash('p', 'bob@example.com');
+    const labels = index([
+      {
+        campaign: 'bot',
+        type: 'credential_stuffing',
+        style: 'residential_botnet',
+        ip: '81.2.0.1',
+        start: T0,
+        end: T0 + 30 * MIN,
+      },
+      { benign: 'carrier_nat', cidr: '31.94.0.0/24' },
+      { benign: 'aggregator', apiKey: 'agg_1' },
+      { benign: 'traveller', principal: 'bob@example.com', start: T0, end: T0 + 60 * MIN },
+    ]);
+    // A decision minutes after the campaign's last request is still on its address.
+    expect(labels.labelOfTarget('ip', '81.2.0.1', T0 + 40 * MIN)).toBe('attack:credential_stuffing/residential_botnet');
+    // An address of a labeled range, never seen in events.
+    expect(labels.labelOfTarget('ip', '31.94.0.77', T0)).toBe('benign:carrier_nat');
+    expect(labels.labelOfTarget('api_key', hasher.hash('k', 'agg_1'), T0)).toBe('benign:aggregator');
+    expect(labels.labelOfTarget('principal', p, T0 + MIN)).toBe('benign:traveller');
+    expect(labels.labelOfTarget('principal', p, T0 + 90 * MIN)).toBeNull();
+    expect(labels.labelOfTarget('ip', '81.2.0.9', T0)).toBeNull();
+    expect(labels.labelOfTarget('subnet', '81.2.0.0/24', T0)).toBeNull();
+  });
+});

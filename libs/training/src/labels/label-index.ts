@@ -219,6 +219,9 @@ export class LabelIndex {
     if (!ranges && !carried) return;
     for (const e of events) {
       if (ranges && !this.rangeChecked.has(e.clientIp)) {
+        // A cache, not a record (an address in a range is recorded as a trap): bounded, so that a day
+        // of botnet addresses does not accumulate; checking an address again adds nothing twice.
+        if (this.rangeChecked.size >= RANGE_CHECK_CACHE) this.rangeChecked.clear();
         this.rangeChecked.add(e.clientIp);
         const ip = parseIp(e.clientIp);
         if (ip)
@@ -265,6 +268,45 @@ export class LabelIndex {
 
   span(key: string): CampaignSpan | undefined {
     return this.spanByKey.get(key);
+  }
+
+  /**
+   * What a decision's target is known to be, for reports on decisions (no events needed):
+   * `attack:<type>/<style>` when the entity belongs to a campaign (the one whose span is nearest `ts`: a
+   * decision may come minutes after the last request), else `benign:<class>` for a benign label holding
+   * at `ts` (an address inside a labeled range too), else null. Scopes ip, principal, api_key and
+   * session; a subnet, signature or other scope is null.
+   */
+  labelOfTarget(scope: string, value: unknown, ts: number): string | null {
+    if (typeof value !== 'string') return null;
+    let spans: readonly CampaignSpan[] = NONE;
+    let traps: readonly TrapMembership[] = NO_TRAPS;
+    if (scope === 'ip' || scope === 'principal') {
+      const kind = scope === 'ip' ? 'ips' : 'principals';
+      spans = this.campaignsOf(kind, value);
+      traps = this.trapsOf(kind, value, ts);
+      if (!traps.length && scope === 'ip' && this.ranges.length) {
+        const ip = parseIp(value);
+        traps = ip ? this.ranges.filter((r) => r.contains(ip)).map((r) => r.membership) : NO_TRAPS;
+        traps = traps.filter((m) => ts >= m.startMs && ts <= m.endMs);
+      }
+    } else if (scope === 'api_key' || scope === 'session') {
+      const set = scope === 'api_key' ? 'apiKeys' : 'sessions';
+      spans = this.spans.filter((s) => this.entitiesOf.get(s.key)![set].has(value));
+      const benign: TrapMembership[] = [];
+      for (const [key, sets] of this.trapEntitiesOf)
+        if (sets[set].has(value))
+          benign.push({ key, trap: this.trapKeys.get(key)!, startMs: -Infinity, endMs: Infinity });
+      for (const l of this.byCarried.get(`${scope === 'api_key' ? 'k' : 's'}|${value}`) ?? [])
+        if (!('type' in l) && ts >= l.startMs && ts <= l.endMs) benign.push(l);
+      traps = benign;
+    }
+    if (spans.length) {
+      const distance = (s: CampaignSpan) => (ts < s.startMs ? s.startMs - ts : ts > s.endMs ? ts - s.endMs : 0);
+      const s = spans.reduce((best, x) => (distance(x) < distance(best) ? x : best));
+      return `attack:${s.type}/${s.style}`;
+    }
+    return traps.length ? `benign:${traps[0]!.trap}` : null;
   }
 
   /**
@@ -380,6 +422,8 @@ export class LabelIndex {
 }
 
 const NONE: readonly CampaignSpan[] = [];
+/** Addresses remembered as already checked against the labeled ranges. */
+const RANGE_CHECK_CACHE = 100_000;
 const NO_TRAPS: readonly TrapMembership[] = [];
 
 function push<T>(m: Map<string, T[]>, k: string, v: T): void {
