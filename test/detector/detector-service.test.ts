@@ -19,6 +19,7 @@ import {
   parseSourceConfig,
   type AccessEvent,
 } from '@vigil/events';
+import { compareShadowDecisions, type ShadowReport } from '@vigil/detection';
 import { createLogger } from '@vigil/platform';
 import { createDetectorApp, type DetectorApp } from '../../apps/detector/src/app';
 import { parseDetectorConfig } from '../../apps/detector/src/config/detector-config';
@@ -214,6 +215,23 @@ describe('detector service on Kafka and Redis', () => {
     expect(metrics).toMatch(
       /vigil_model_info\{detector="credential-stuffing",version="1\.0\.0",backend="[a-z]+",role="shadow"\} 1/,
     );
+    // Champion against challenger: the service's counters are the comparison of what it produced, and
+    // vigil models shadow-report reads the topic dumped as kcat -K'\t' prints it (key TAB value).
+    const comparison = compareShadowDecisions(decisions, { detectors: ['credential-stuffing'] }).detectors[0]!;
+    expect(comparison.targets.challenger).toBeGreaterThan(0);
+    for (const side of ['champion', 'challenger'] as const)
+      expect(metrics).toContain(
+        `vigil_shadow_comparison_targets_total{detector="credential-stuffing",side="${side}"} ${comparison.targets[side]}`,
+      );
+    expect(metrics).toContain(
+      `vigil_shadow_comparison_both_total{detector="credential-stuffing"} ${comparison.targets.both}`,
+    );
+    const dump = join(dir, 'decisions-topic.tsv');
+    writeFileSync(dump, got.decisions!.map((m) => `${m.key!.toString()}\t${m.value!.toString()}`).join('\n') + '\n');
+    const report = await run(process.execPath, [CLI, 'models', 'shadow-report', '--decisions', dump, '--json']);
+    const fromDump = JSON.parse(report.stdout) as { report: ShadowReport; input: { decisions: number } };
+    expect(fromDump.input.decisions).toBe(decisions.length);
+    expect(fromDump.report.detectors).toEqual([comparison]);
     expect(metrics).toMatch(new RegExp(`vigil_consumer_lag\\{topic="${TOPICS.kong}",partition="0"\\} 0`));
 
     // Everything consumed is committed once the quiet partition's held events were detected.

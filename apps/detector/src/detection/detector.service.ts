@@ -31,9 +31,11 @@ import {
   buildDetectionSetup,
   decisionRecordKey,
   parsePolicyConfig,
+  shadowComparisonForSetup,
   type Alert,
   type Decision,
   type DetectionSetup,
+  type SetupShadowComparison,
 } from '@vigil/detection';
 import { deadLetter, parseSourceConfig, type AccessEvent } from '@vigil/events';
 import { DEFAULT_KEY_PREFIX, RedisWindowStore, type RedisClient } from '@vigil/features';
@@ -49,6 +51,9 @@ import { buildRecordDecoders, type RecordDecoder } from './record-decoders';
 
 /** The development audit key, as `vigil replay` uses without VIGIL_AUDIT_KEY. */
 const DEVELOPMENT_AUDIT_KEY = 'vigil-development-audit-key-not-for-production';
+
+/** Targets the champion/challenger counters remember (the oldest are forgotten: a target that comes back counts again). */
+const SHADOW_TARGETS_REMEMBERED = 100_000;
 
 export type DetectorState = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
@@ -66,6 +71,8 @@ export class DetectorService {
   private auditSink: KafkaAuditSink | null = null;
   private audit: AuditTrail | null = null;
   private readonly partitions = new Map<string, PartitionDetection>();
+  /** Champion against the shadow challengers, for the comparison counters (null without challengers). */
+  private shadow: SetupShadowComparison | null = null;
   private checkpoints!: PartitionCheckpoints;
   /** Between a rebalance's start and the new assignment: no idle flush (partitions may be moving). */
   private rebalancing = false;
@@ -92,6 +99,9 @@ export class DetectorService {
       shadowModels: c.detection.shadowModels,
     });
     this.metrics.noteModels(this.setup);
+    // Memory for the counters: the targets decided lately, not every target since the start.
+    this.shadow = shadowComparisonForSetup(this.setup, { maxTargets: SHADOW_TARGETS_REMEMBERED });
+    if (this.shadow?.note) this.log.warn({ note: this.shadow.note }, 'shadow comparison incomplete');
     this.redis = c.redis.cluster
       ? new Cluster(c.redis.cluster.map(hostPort))
       : new Redis(c.redis.url!, { maxRetriesPerRequest: 3 });
@@ -393,6 +403,9 @@ export class DetectorService {
     for (const d of out.decisions) {
       this.metrics.decisions.inc({ detector: d.detector, action: d.action });
       if (d.shadow) this.metrics.shadowDecisions.inc({ detector: d.detector, action: d.action });
+      const seen = this.shadow?.comparison.add(d);
+      if (seen?.newTarget) this.metrics.shadowTargets.inc({ detector: seen.detector, side: seen.side });
+      if (seen?.nowBoth) this.metrics.shadowTargetsBoth.inc({ detector: seen.detector });
     }
     for (const a of out.alerts) this.metrics.alerts.inc({ detector: a.detector, severity: a.severity });
   }

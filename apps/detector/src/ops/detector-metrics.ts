@@ -15,6 +15,8 @@ export class DetectorMetrics {
   readonly decisions: Counter<'detector' | 'action'>;
   readonly alerts: Counter<'detector' | 'severity'>;
   readonly shadowDecisions: Counter<'detector' | 'action'>;
+  readonly shadowTargets: Counter<'detector' | 'side'>;
+  readonly shadowTargetsBoth: Counter<'detector'>;
   readonly deadLetters: Counter<'reason'>;
   readonly detectionSeconds: Histogram<'stage'>;
   readonly endToEndSeconds: Histogram<'source'>;
@@ -60,6 +62,18 @@ export class DetectorMetrics {
       name: 'vigil_shadow_decisions_total',
       help: 'Of vigil_decisions_total, those made in shadow (a challenger model, a detector or policy in shadow mode): produced, never enforced',
       labelNames: ['detector', 'action'],
+      registers,
+    });
+    this.shadowTargets = new Counter({
+      name: 'vigil_shadow_comparison_targets_total',
+      help: 'Champion/challenger (detection.shadowModels): targets (scope:value) first decided by each side (champion or challenger), per detector with a challenger',
+      labelNames: ['detector', 'side'],
+      registers,
+    });
+    this.shadowTargetsBoth = new Counter({
+      name: 'vigil_shadow_comparison_both_total',
+      help: 'Of vigil_shadow_comparison_targets_total, targets both sides decided (counted when the second one did): overlap = both / (champion + challenger - both)',
+      labelNames: ['detector'],
       registers,
     });
     this.alerts = new Counter({
