@@ -118,29 +118,11 @@ describe('vigil run --shadow-models: the champion/challenger report', () => {
   }, 60_000);
 
   it('names the attack styles and benign classes each side decided on, with labels', async () => {
-    const out = await vigil([
-      'models',
-      'shadow-report',
-      '--decisions',
-      decisions,
-      '--labels',
-      join(SAMPLE, 'labels.json'),
-    ]);
+    const withLabels = ['models', 'shadow-report', '--decisions', decisions, '--labels', join(SAMPLE, 'labels.json')];
+    const out = await vigil(withLabels);
     expect(out.stdout).toContain('by label (champion / challenger / both):');
     expect(out.stdout).toMatch(/attack:credential_stuffing\/\w+\s+\d+ \/ \d+ \/ \d+/);
-    const json = JSON.parse(
-      (
-        await vigil([
-          'models',
-          'shadow-report',
-          '--decisions',
-          decisions,
-          '--labels',
-          join(SAMPLE, 'labels.json'),
-          '--json',
-        ])
-      ).stdout,
-    ) as { report: ShadowReport };
+    const json = JSON.parse((await vigil([...withLabels, '--json'])).stdout) as { report: ShadowReport };
     const cs = json.report.detectors.find((d) => d.detector === 'credential-stuffing')!;
     const attacks = cs.byLabel.filter((l) => l.label.startsWith('attack:'));
     expect(attacks.reduce((n, l) => n + l.champion, 0)).toBeGreaterThan(0);
