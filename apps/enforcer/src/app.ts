@@ -4,6 +4,7 @@
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, PinoNestLogger, type Logger } from '@vigil/platform';
@@ -46,8 +47,17 @@ export async function createEnforcerApp(
   });
   app.disable('x-powered-by');
   app.set('etag', false);
-  // Ahead of Nest's router: the checks are the hot path (see check-handler.ts).
-  app.use(createCheckHandler(enforcer));
+  // The checks are the hot path: answered on the HTTP server's own 'request' event, ahead of Express (which
+  // re-prototypes every request and response) and Nest's router; everything else goes on to Express.
+  const server = app.getHttpServer() as Server;
+  const check = createCheckHandler(enforcer);
+  const express = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) =>
+    check(req, res, () => {
+      for (const listener of express) listener.call(server, req, res);
+    }),
+  );
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   return { app, enforcer, log };
 }
