@@ -1,6 +1,7 @@
 /**
- * The per-request checks, the enforcer's hot path, as plain Node handlers mounted ahead of Nest's router
- * (no guards, pipes or interceptors per request):
+ * The per-request checks, the enforcer's hot path, as a plain Node handler on the HTTP server's own
+ * 'request' event, ahead of Express and Nest's router (app.ts): no guards, pipes, interceptors or
+ * Express request objects per check:
  * - NGINX `auth_request` → `/v1/check/nginx`: the proxy passes the client address, the original method,
  *   URI and host in headers (config `check.*Header`), and the client's own headers as they came.
  * - Envoy `ext_authz` (HTTP service, `path_prefix: /v1/check/envoy`) → `/v1/check/envoy/<original path>`:
