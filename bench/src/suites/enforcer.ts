@@ -29,7 +29,7 @@ import { createLogger } from '@vigil/platform';
 import type { BenchContext, BenchResult, BenchSuite } from '../harness';
 
 const TARGET_RATE = 5000;
-const CONNECTIONS = 50;
+const CONNECTIONS = 60;
 const DELAY_MS = 10;
 const REQUESTS = 2000;
 const CHECK_KEY = 'bench-check-key-0123456789abcdef';
