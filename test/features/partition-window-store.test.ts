@@ -215,6 +215,37 @@ describe('PartitionWindowStore', () => {
     expect(second.entitiesRemoved).toBe(0);
   });
 
+  it('refuses to go on after a failed flush, and a new owner restores what the last good flush wrote', async () => {
+    const client = new Redis(server.port, server.host);
+    try {
+      await failedFlushThenRestore(client);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  async function failedFlushThenRestore(client: Redis): Promise<void> {
+    const options = optionsFor(client);
+    const events = mixedTraffic(900, 12);
+    const store = await PartitionWindowStore.open(options);
+    await store.applyBatch(events.slice(0, 300), position(0));
+    // The key turned into another type: the transaction's HSETs fail (WRONGTYPE), the flush with them.
+    const saved = await client.dumpBuffer(store.key);
+    await client.del(store.key);
+    await client.set(store.key, 'not a hash');
+    await expect(store.applyBatch(events.slice(300, 600), position(300))).rejects.toThrow(/flush of .* failed/);
+    await expect(store.applyBatch(events.slice(600), position(600))).rejects.toThrow(/flush of .* failed/);
+    await client.del(store.key);
+    await client.restore(store.key, 0, saved!);
+    const next = await PartitionWindowStore.open(options);
+    expect(next.durableOffset()).toBe(299);
+    const memory = new MemoryWindowStore();
+    memory.applyNow(events.slice(0, 300), position(0));
+    const expected = memory.applyNow(events.slice(300), position(300));
+    expect(vectorBytes(await next.applyBatch(events.slice(300), position(300)))).toEqual(vectorBytes(expected));
+    await store.close();
+  }
+
   it('refuses a hash it did not write, a topic with braces, and a batch before restore', async () => {
     const options = optionsFor(standalone);
     const key = partitionStateKey(options.keyPrefix!, TOPIC, PARTITION);

@@ -87,6 +87,11 @@ export class PartitionWindowStore implements WindowStore {
   private readonly ownsClient: boolean;
   private restoredStats: RestoreStats | null = null;
   private unflushedBatches = 0;
+  /**
+   * Set when a flush failed: its changes left the change sets but may not be in Redis, so this instance
+   * can no longer vouch for the copy. It refuses to go on; the partition is restored anew (the crash path).
+   */
+  private failed: Error | null = null;
   private flushedOffset = -Infinity;
   private totals = {
     roundTrips: 0,
@@ -180,6 +185,7 @@ export class PartitionWindowStore implements WindowStore {
 
   async applyBatch(events: readonly AccessEvent[], position?: BatchPosition): Promise<ApplyResult> {
     if (!this.restoredStats) throw new Error(`restore() ${this.key} before its first batch`);
+    this.throwIfFailed();
     const result = this.memory.applyNow(events, position);
     if (++this.unflushedBatches < this.flushEvery) return result;
     const flush = await this.flush();
@@ -188,6 +194,7 @@ export class PartitionWindowStore implements WindowStore {
 
   /** Writes what changed since the last flush (nothing to do: no round trip). */
   async flush(): Promise<FlushStats & { commands: number }> {
+    this.throwIfFailed();
     const t0 = process.hrtime.bigint();
     this.unflushedBatches = 0;
     // Even a flush with no entity writes the meta: a batch of duplicates or late events moves its totals.
@@ -210,9 +217,14 @@ export class PartitionWindowStore implements WindowStore {
     }
     tx.hset(this.key, META_FIELD, changes.meta);
     commands++;
-    const replies = await tx.exec();
-    if (replies === null) throw new Error(`flush of ${this.key} was aborted`);
-    for (const [error] of replies) if (error) throw error;
+    try {
+      const replies = await tx.exec();
+      if (replies === null) throw new Error('the transaction was aborted');
+      for (const [error] of replies) if (error) throw error;
+    } catch (error) {
+      this.failed = new Error(`flush of ${this.key} failed; restore the partition from Redis`, { cause: error });
+      throw this.failed;
+    }
     this.flushedOffset = this.memory.appliedOffset(this.topic, this.partition);
     const t = this.totals;
     t.roundTrips++;
@@ -222,6 +234,10 @@ export class PartitionWindowStore implements WindowStore {
     t.entitiesRemoved += changes.removed.length;
     t.flushSeconds += Number(process.hrtime.bigint() - t0) / 1e9;
     return { entities: changes.entities.length, removed: changes.removed.length, bytes, commands };
+  }
+
+  private throwIfFailed(): void {
+    if (this.failed) throw this.failed;
   }
 
   /** Highest offset of this store's partition whose state is in Redis (-Infinity: none). */
@@ -245,7 +261,7 @@ export class PartitionWindowStore implements WindowStore {
 
   /** Flushes what is not in Redis yet, then closes the client if this store owns it. */
   async close(): Promise<void> {
-    if (this.restoredStats && this.unflushedBatches > 0) await this.flush();
+    if (this.restoredStats && this.unflushedBatches > 0 && !this.failed) await this.flush();
     if (this.ownsClient) await this.client.quit();
   }
 }
