@@ -14,7 +14,8 @@
  *
  * Layout (format 1):
  *   u8 format · num touchOrder · varint register mask (bit r: register r is set) · num per set register
- *   per ring: varint buckets, then per bucket num index + num per counter (chain order)
+ *   per ring: varint buckets, then per bucket (chain order) num index, varint mask of its non-zero
+ *     counters (bit j: counter j), num per non-zero counter — most counters of a bucket are zero
  *   per distinct-count window place (dimensions × 2): u8 kind — 0 none; 1 inline: num
  *     window, u8 n, n × varint pattern; 2 HyperLogLog as patterns: num window, varint n, n × varint
  *     pattern; 3 dense HyperLogLog: num window, 2^14 register bytes
@@ -170,13 +171,25 @@ export function packEntity(table: EntityTable, s: number, w: PackWriter): void {
     const pool = table.pools[r]!;
     const data = pool.data;
     const width = pool.width;
+    if (width > 31) throw new Error(`a ring of ${width - 1} counters does not fit the 30-bit non-zero mask`);
     const head = table.heads[s * table.nRings + r]!;
     let n = 0;
     for (let c = head; c !== NO_CHUNK; c = pool.next[c]!) n++;
     w.varint(n);
     for (let c = head; c !== NO_CHUNK; c = pool.next[c]!) {
       const base = c * width;
-      for (let j = 0; j < width; j++) w.num(data[base + j]!);
+      w.num(data[base]!);
+      let nonZero = 0;
+      // -0 counts as non-zero, so that it comes back as -0 (counters never hold one; bits are bits).
+      for (let j = 1; j < width; j++) {
+        const x = data[base + j]!;
+        if (x !== 0 || 1 / x < 0) nonZero |= 1 << (j - 1);
+      }
+      w.varint(nonZero);
+      for (let j = 1; j < width; j++) {
+        const x = data[base + j]!;
+        if (x !== 0 || 1 / x < 0) w.num(x);
+      }
     }
   }
 
@@ -248,7 +261,10 @@ export function unpackEntity(table: EntityTable, id: string, value: Buffer): num
       const c = pool.alloc(r.num(), NO_CHUNK);
       const data = pool.data;
       const base = c * width;
-      for (let j = 1; j < width; j++) data[base + j] = r.num();
+      // alloc() zeroed the counters: only the non-zero ones are read.
+      let nonZero = r.varint();
+      if (nonZero >= 2 ** (width - 1)) throw new Error(`bad counter mask ${nonZero} in packed entity`);
+      for (let j = 1; nonZero !== 0; j++, nonZero >>>= 1) if (nonZero & 1) data[base + j] = r.num();
       if (prev === NO_CHUNK) table.heads[h] = c;
       else pool.next[prev] = c;
       prev = c;
