@@ -15,10 +15,12 @@
  * restore must never see the offsets of a flush without its deletions, or resurrect an evicted entity);
  * rather than a Lua script, because the script would get the same bytes as arguments and do the same
  * HSET/HDEL, with nothing to decide (the logic is in the client, which owns the partition) — a
- * transaction is that without the script. Redis applies an EXEC as a whole or not at all (a crash
- * between commands leaves no half), and no other client sees the hash in between.
+ * transaction is that without the script. Redis runs an EXEC's commands one after the other with nothing
+ * in between (no client sees half a flush) and hands them to the AOF and replicas as one unit. It does not
+ * roll back a command that fails at run time: here only a key of another type could fail an HSET, which
+ * fails the meta's HSET too, and the store then stops (a failed flush is the crash path).
  *
- * Exactly once, for whoever drives it: after `applyBatch` resolves with `flushed`, the state up to
+ * Exactly once, for whoever drives it: once `applyBatch` (or `flush`) resolves, the state up to
  * `durableOffset()` is in Redis, so a Kafka offset may be committed up to there. With
  * `flushEveryBatches` > 1, batches not flushed yet are replayed by the next owner from the restored
  * offset (and recognised as duplicates by this store if it is still the owner).
