@@ -8,6 +8,10 @@
  *
  * The traffic is the bundled sample (every attack class), produced steadily while both consume, because
  * the mock broker keeps only the last few MB of a partition.
+ *
+ * Run twice: with the windows computed in Redis by scripts (`redis.windows: scripts`, the default), and
+ * computed in the process per partition with Redis as their bulk-written durable copy (`partition`,
+ * issue #20) — where the state compared is each partition's hash of packed entities and its meta.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +42,7 @@ const LINES = 14_800;
 const PER_SECOND = 150;
 const KILLS = 5;
 
-describe('detector crash recovery', () => {
+describe.each([['scripts'], ['partition']] as const)('detector crash recovery, windows: %s', (windows) => {
   let broker: KafkaMock;
   let redis: RedisServer;
   let kafka: Kafka;
@@ -74,7 +78,14 @@ describe('detector crash recovery', () => {
     let random = seed;
     const next = () => (random = (random * 16807) % 2147483647) / 2147483647;
     const config = (run: string) =>
-      runConfig({ brokers: broker.brokers, rawTopic: RAW, run, redis: { url: redis.url }, keyPrefix: `${run}:` });
+      runConfig({
+        brokers: broker.brokers,
+        rawTopic: RAW,
+        run,
+        redis: { url: redis.url },
+        keyPrefix: `${run}:`,
+        windows,
+      });
 
     const reference = await startDetectorProcess('ref', config('ref'), dir);
     running.push(reference);

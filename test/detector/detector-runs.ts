@@ -50,6 +50,8 @@ export interface RunConfigOptions {
   readonly run: string;
   readonly redis: { url: string } | { cluster: string[] };
   readonly keyPrefix: string;
+  /** Where the windows are computed (`redis.windows`): default the detector's (`scripts`). */
+  readonly windows?: 'scripts' | 'partition';
 }
 
 /** One run's config: its own group, key prefix and output topics, so runs can share a broker and Redis. */
@@ -66,7 +68,7 @@ export function runConfig(o: RunConfigOptions): Record<string, unknown> {
       topics: outputTopics(o.run),
     },
     sources: [{ topic: o.rawTopic, format: 'kong' }],
-    redis: { ...o.redis, keyPrefix: o.keyPrefix },
+    redis: { ...o.redis, keyPrefix: o.keyPrefix, ...(o.windows ? { windows: o.windows } : {}) },
     // Longer than any pause of the steady producer: an idle flush would cut a batch by wall time.
     detection: { idleFlushMs: 4000 },
     logLevel: 'info',
@@ -223,7 +225,8 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<number[]>
 
 /**
  * Every key under `prefix` (the prefix cut off) → its content: a hash's fields (bytes, hex), a string's
- * bytes (HyperLogLogs). Partition checkpoints are reduced to the offset and watermark they record; their
+ * bytes (HyperLogLogs); a partition's windows hash (`part:`, redis.windows: partition) one entry per field.
+ * Partition checkpoints are reduced to the offset and watermark they record; their
  * engine state is compared through the decisions it makes. TTLs are wall-clock and left out.
  */
 export async function windowState(client: Redis | Cluster, prefix: string): Promise<Map<string, string>> {
@@ -243,7 +246,11 @@ export async function windowState(client: Redis | Cluster, prefix: string): Prom
   for (const key of keys.sort()) {
     const name = key.slice(prefix.length);
     const type = await client.type(key);
-    if (type === 'hash') {
+    if (type === 'hash' && name.startsWith('part:')) {
+      // A partition's windows (redis.windows: partition): one entry per packed entity, and its meta.
+      const h = await client.hgetallBuffer(key);
+      for (const f of Object.keys(h).sort()) out.set(`${name}#${f}`, h[f]!.toString('hex'));
+    } else if (type === 'hash') {
       const h = await client.hgetallBuffer(key);
       const fields = name.startsWith('ckpt:') ? ['offset', 'watermark'] : Object.keys(h).sort();
       out.set(name, fields.map((f) => `${f}=${h[f]?.toString('hex') ?? ''}`).join(' '));

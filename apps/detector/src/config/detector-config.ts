@@ -62,6 +62,16 @@ export const detectorConfigSchema = z
         /** Cluster: seed nodes host:port. */
         cluster: z.array(z.string().min(1)).min(1).optional(),
         keyPrefix: z.string().min(1).optional(),
+        /**
+         * Where the feature windows are computed: `scripts` (default), in Redis by a script per entity
+         * update, every instance sharing every entity; or `partition` (issue #20), in this process per
+         * owned partition, Redis the durable copy of each partition's entities, written in bulk after
+         * every detection batch. With `partition` an entity seen on several partitions (an account tried
+         * from many addresses, a route, the login flow) has one independent copy per partition.
+         */
+        windows: z.enum(['scripts', 'partition']).default('scripts'),
+        /** `partition` only: the entities one partition holds at most (least recently seen go first). */
+        maxEntitiesPerPartition: z.number().int().positive().default(500_000),
       })
       .strict()
       .refine((r) => (r.url === undefined) !== (r.cluster === undefined), {

@@ -38,7 +38,13 @@ import {
   type SetupShadowComparison,
 } from '@vigil/detection';
 import { deadLetter, parseSourceConfig, type AccessEvent } from '@vigil/events';
-import { DEFAULT_KEY_PREFIX, RedisWindowStore, type RedisClient } from '@vigil/features';
+import {
+  DEFAULT_KEY_PREFIX,
+  PartitionWindowStore,
+  RedisWindowStore,
+  type RedisClient,
+  type WindowStore,
+} from '@vigil/features';
 import type { Logger } from '@vigil/platform';
 import { Cluster, Redis } from 'ioredis';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
@@ -271,13 +277,7 @@ export class DetectorService {
     const { part, restored } = await PartitionDetection.open({
       topic,
       partition,
-      // One store per partition over the shared client: each keeps its partition's own watermark.
-      store: new RedisWindowStore({
-        client: this.redis,
-        keyPrefix: c.redis.keyPrefix,
-        allowedLatenessMs: c.detection.allowedLatenessMs,
-        ownsClient: false,
-      }),
+      store: await this.windowStoreFor(topic, partition),
       engine: this.setup.createEngine((r, watermark) =>
         this.audit?.append(auditEntryOf(r, watermark, this.setup.configDigest)),
       ),
@@ -295,6 +295,36 @@ export class DetectorService {
     );
     this.partitions.set(id, part);
     return part;
+  }
+
+  /**
+   * One store per partition over the shared client. `scripts`: the Redis store, each keeping its
+   * partition's own watermark. `partition`: the partition's entities restored from Redis into memory,
+   * written back in bulk (with the applied offsets, atomically) after every batch — before the batch's
+   * outputs and checkpoint, so a commit never passes state that is not in Redis.
+   */
+  private async windowStoreFor(topic: string, partition: number): Promise<WindowStore> {
+    const c = this.config;
+    if (c.redis.windows === 'scripts') {
+      return new RedisWindowStore({
+        client: this.redis,
+        keyPrefix: c.redis.keyPrefix,
+        allowedLatenessMs: c.detection.allowedLatenessMs,
+        ownsClient: false,
+      });
+    }
+    const store = await PartitionWindowStore.open({
+      client: this.redis,
+      topic,
+      partition,
+      ...(c.redis.keyPrefix ? { keyPrefix: c.redis.keyPrefix } : {}),
+      allowedLatenessMs: c.detection.allowedLatenessMs,
+      maxEntities: c.redis.maxEntitiesPerPartition,
+      ownsClient: false,
+    });
+    const r = store.restored;
+    if (r) this.log.info({ topic, partition, ...r }, 'partition windows restored from Redis');
+    return store;
   }
 
   private onDetectionBatch(topic: string, r: BatchReport): void {
