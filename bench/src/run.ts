@@ -16,6 +16,7 @@ async function main(): Promise<void> {
         `  --repeat N        features: warm memory-store passes to take the median of (default 3)\n` +
         `  --redis-url URL   features: use this Redis instead of a throwaway redis-server\n` +
         `  --models DIR|none detector: one case with these models (default: the bundled models, then none)\n` +
+        `  --windows partition detector: the service with redis.windows: partition, beside the memory store alone\n` +
         `suites:\n${SUITES.map((s) => `  ${s.name.padEnd(12)} ${s.description}`).join('\n')}`,
     );
     return;

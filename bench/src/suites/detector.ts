@@ -21,7 +21,9 @@
  *      and the engine (`DetectionEngine.process`), both timed on their classes' prototypes and so inside
  *      the service, decode (measured on the same lines in (b)) and the rest (Kafka fetch, produce and
  *      commit, the audit trail, glue); Redis's CPU and the service's own /metrics histograms beside it.
- * `--models DIR|none` runs one case only. The floor is stream + split + JSON.parse of the same file.
+ * `--models DIR|none` runs one case only. `--windows partition` runs the service with `redis.windows:
+ * partition` (issue #20) and (b) with the memory store instead of the Redis store: #20's yardstick, the
+ * service at ≥ 0.8 of the memory store's own rate. The floor is stream + split + JSON.parse of the same file.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
@@ -31,7 +33,7 @@ import { buildDetectionSetup, DetectionEngine, DetectionPipeline, parsePolicyCon
 import { createDetectorApp, type DetectorApp } from '@vigil/detector/dist/app';
 import { parseDetectorConfig } from '@vigil/detector/dist/config/detector-config';
 import { createSourceDecoder, parseSourceConfig, type AccessEvent } from '@vigil/events';
-import { RedisWindowStore, type WindowStore } from '@vigil/features';
+import { MemoryWindowStore, PartitionWindowStore, RedisWindowStore, type WindowStore } from '@vigil/features';
 import { Simulation, sourceConfigFor } from '@vigil/simulator';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
@@ -56,6 +58,8 @@ interface Case {
   readonly id: string;
   readonly name: string;
   readonly models: string;
+  /** The service's `redis.windows`; with `partition` the store-alone run is the memory store's (#20's yardstick). */
+  readonly windows: 'scripts' | 'partition';
 }
 
 interface Stages {
@@ -70,22 +74,35 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 
 /**
- * Times every `RedisWindowStore.applyBatch` and `DetectionEngine.process` call in this process — the
+ * Times every window store's `applyBatch` and `DetectionEngine.process` call in this process — the
  * service's included, whatever builds them — until `restore`.
  */
 function timeStages(): { stages: Stages; restore(): void } {
   const stages: Stages = { store: 0, engine: 0, storeCalls: 0, engineCalls: 0 };
-  const apply = RedisWindowStore.prototype.applyBatch;
+  // Every store's applyBatch, the outermost call only (PartitionWindowStore applies through a memory store).
+  const stores = [RedisWindowStore, PartitionWindowStore, MemoryWindowStore] as const;
+  const applies = stores.map((S) => S.prototype.applyBatch);
+  let depth = 0;
+  stores.forEach((S, i) => {
+    const apply = applies[i]! as (
+      this: WindowStore,
+      ...a: Parameters<WindowStore['applyBatch']>
+    ) => ReturnType<WindowStore['applyBatch']>;
+    S.prototype.applyBatch = async function (this: WindowStore, ...args: Parameters<WindowStore['applyBatch']>) {
+      const t0 = process.hrtime.bigint();
+      depth++;
+      try {
+        return await apply.apply(this, args);
+      } finally {
+        depth--;
+        if (depth === 0) {
+          stages.store += seconds(t0);
+          stages.storeCalls++;
+        }
+      }
+    };
+  });
   const detect = DetectionEngine.prototype.process;
-  RedisWindowStore.prototype.applyBatch = async function (this: RedisWindowStore, ...args) {
-    const t0 = process.hrtime.bigint();
-    try {
-      return await apply.apply(this, args);
-    } finally {
-      stages.store += seconds(t0);
-      stages.storeCalls++;
-    }
-  };
   DetectionEngine.prototype.process = function (this: DetectionEngine, ...args) {
     const t0 = process.hrtime.bigint();
     try {
@@ -98,7 +115,7 @@ function timeStages(): { stages: Stages; restore(): void } {
   return {
     stages,
     restore() {
-      RedisWindowStore.prototype.applyBatch = apply;
+      stores.forEach((S, i) => (S.prototype.applyBatch = applies[i]! as typeof S.prototype.applyBatch));
       DetectionEngine.prototype.process = detect;
     },
   };
@@ -168,7 +185,8 @@ async function storeAlone(
   const decoder = createSourceDecoder('kong', source);
   const setup = await buildDetectionSetup(parsePolicyConfig(undefined), source, { models: c.models });
   await redis.flushall();
-  const store = new RedisWindowStore({ client: redis, ownsClient: false });
+  const store: WindowStore =
+    c.windows === 'partition' ? new MemoryWindowStore() : new RedisWindowStore({ client: redis, ownsClient: false });
   // As the service applies each detection batch: with the Kafka offsets of exactly its events.
   let held: number[] = [];
   const positioned: WindowStore = {
@@ -305,7 +323,7 @@ async function startService(
       },
     },
     sources: [{ topic: topics.raw, format: 'kong' }],
-    redis: { url: redisUrl },
+    redis: { url: redisUrl, windows: c.windows },
     detection: { models: c.models, idleFlushMs: IDLE_FLUSH_MS },
     source: sourceInput,
     http: { port: 0, host: '127.0.0.1' },
@@ -479,11 +497,16 @@ async function decisionReader(kafka: Kafka, topic: string) {
 function casesFrom(argv: readonly string[]): Case[] {
   const i = argv.indexOf('--models');
   const models = i >= 0 ? argv[i + 1] : undefined;
-  if (models === 'none') return [{ id: 'none', name: 'baselines only (--models none)', models: 'none' }];
-  if (models) return [{ id: 'models', name: `models ${models}`, models: resolve(models) }];
+  const w = argv.indexOf('--windows');
+  const windows = w >= 0 && argv[w + 1] === 'partition' ? 'partition' : 'scripts';
+  const tag = windows === 'partition' ? ', windows: partition' : '';
+  const id = (base: string) => (windows === 'partition' ? `${base}-partition` : base);
+  if (models === 'none')
+    return [{ id: id('none'), name: `baselines only (--models none)${tag}`, models: 'none', windows }];
+  if (models) return [{ id: id('models'), name: `models ${models}${tag}`, models: resolve(models), windows }];
   return [
-    { id: 'models', name: 'bundled models', models: BUNDLED_MODELS },
-    { id: 'none', name: 'baselines only (--models none)', models: 'none' },
+    { id: id('models'), name: `bundled models${tag}`, models: BUNDLED_MODELS, windows },
+    { id: id('none'), name: `baselines only (--models none)${tag}`, models: 'none', windows },
   ];
 }
 
@@ -548,7 +571,7 @@ export const detectorSuite: BenchSuite = {
           );
           results.push({
             suite: 'detector',
-            name: `applyBatch alone, same batches, ${c.name}`,
+            name: `${c.windows === 'partition' ? 'memory store' : 'Redis store'} applyBatch alone, same batches, ${c.name}`,
             count: alone.events,
             seconds: alone.storeSeconds,
             perSecond: storeRate,
