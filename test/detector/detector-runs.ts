@@ -249,7 +249,8 @@ export async function windowState(client: Redis | Cluster, prefix: string): Prom
     if (type === 'hash' && name.startsWith('part:')) {
       // A partition's windows (redis.windows: partition): one entry per packed entity, and its meta.
       const h = await client.hgetallBuffer(key);
-      for (const f of Object.keys(h).sort()) out.set(`${name}#${f}`, h[f]!.toString('hex'));
+      // The owner epoch counts owners (each restart claims the partition): not state.
+      for (const f of Object.keys(h).sort()) if (f !== '__owner') out.set(`${name}#${f}`, h[f]!.toString('hex'));
     } else if (type === 'hash') {
       const h = await client.hgetallBuffer(key);
       const fields = name.startsWith('ckpt:') ? ['offset', 'watermark'] : Object.keys(h).sort();

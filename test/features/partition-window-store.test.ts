@@ -10,6 +10,8 @@ import Redis, { Cluster } from 'ioredis';
 import type { AccessEvent } from '@vigil/events';
 import {
   MemoryWindowStore,
+  OWNER_FIELD,
+  PartitionFencedError,
   PartitionWindowStore,
   partitionStateKey,
   type ApplyResult,
@@ -83,7 +85,7 @@ const position = (firstOffset: number) => ({ topic: TOPIC, partition: PARTITION,
 async function hashOf(client: Redis | Cluster, key: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const flat = await client.hgetallBuffer(key);
-  for (const [field, value] of Object.entries(flat)) out.set(field, value.toString('hex'));
+  for (const [field, value] of Object.entries(flat)) if (field !== OWNER_FIELD) out.set(field, value.toString('hex'));
   return out;
 }
 
@@ -200,6 +202,27 @@ describe('PartitionWindowStore', () => {
       { numRuns: 12 },
     );
   }, 120_000);
+
+  it('refuses a flush from a previous owner once a new one has claimed the partition (fencing)', async () => {
+    const parts = batches(mixedTraffic(1200, 7), 200);
+    const options = optionsFor(standalone, {});
+    const stale = await PartitionWindowStore.open(options);
+    await stale.applyBatch(parts[0]!, position(0));
+    // The partition moves: the new owner claims it and restores what the old one flushed.
+    const owner = await PartitionWindowStore.open(options);
+    expect(owner.durableOffset()).toBe(stale.durableOffset());
+    const before = await hashOf(standalone, stale.key);
+    // The old owner, finishing a batch it had in hand, writes nothing and stops.
+    await expect(stale.applyBatch(parts[1]!, position(200))).rejects.toBeInstanceOf(PartitionFencedError);
+    await expect(stale.applyBatch(parts[2]!, position(400))).rejects.toBeInstanceOf(PartitionFencedError);
+    expect(await hashOf(standalone, stale.key)).toEqual(before);
+    // The new owner goes on from where the state was, and gives the uninterrupted vectors.
+    const memory = new MemoryWindowStore();
+    const expected = parts.map((p, b) => vectorBytes(memory.applyNow(p, position(b * 200))));
+    for (let b = 1; b < parts.length; b++) {
+      expect(vectorBytes(await owner.applyBatch(parts[b]!, position(b * 200)))).toEqual(expected[b]);
+    }
+  });
 
   it('rewrites the entities a batch of replays touches (their recency), deletes nothing, counts its bytes', async () => {
     const store = await PartitionWindowStore.open(optionsFor(standalone));

@@ -30,7 +30,9 @@ export { STATE_FORMAT, entityKey, parseEntityKey } from './store/partition-state
 export type { PackedEntity, PackedWindowState } from './store/partition-state';
 export {
   PartitionWindowStore,
+  PartitionFencedError,
   DEFAULT_PARTITION_KEY_PREFIX,
+  OWNER_FIELD,
   partitionStateKey,
 } from './store/redis/partition-window-store';
 export type { PartitionWindowStoreOptions, RestoreStats, FlushStats } from './store/redis/partition-window-store';

@@ -40,6 +40,7 @@ import {
 import { deadLetter, parseSourceConfig, type AccessEvent } from '@vigil/events';
 import {
   DEFAULT_KEY_PREFIX,
+  PartitionFencedError,
   PartitionWindowStore,
   RedisWindowStore,
   type RedisClient,
@@ -263,7 +264,11 @@ export class DetectorService {
       this.partitions.delete(id);
       this.metrics.consumerLag.remove({ topic: p.topic, partition: String(p.partition) });
       this.log.info({ topic: p.topic, partition: p.partition, heldEvents: p.pendingEvents }, 'partition revoked');
-      void p.close();
+      void p
+        .close()
+        .catch((err: Error) =>
+          this.log.warn({ err, topic: p.topic, partition: p.partition }, 'closing a revoked partition failed'),
+        );
     }
     this.metrics.partitionsOwned.set(kept.size);
     this.log.info({ assignment }, 'partitions assigned');
@@ -366,7 +371,18 @@ export class DetectorService {
         dead.push({ record, key: r.key, value: r.value });
       }
     }
-    await part.push(events, offsets, timestamps, batch.nextOffset, batch.highWatermark);
+    try {
+      await part.push(events, offsets, timestamps, batch.nextOffset, batch.highWatermark);
+    } catch (err) {
+      if (!(err instanceof PartitionFencedError)) throw err;
+      // redis.windows: partition — another instance owns this partition now and refused our write: drop it,
+      // commit nothing; its new owner reads from the state it restored. Assigned back, it is restored anew.
+      this.partitions.delete(`${topic}:${partition}`);
+      this.metrics.commitsRefused.inc();
+      this.log.warn({ topic, partition }, 'partition has another owner (fenced); dropped without committing');
+      await batch.ack(null).catch(() => undefined);
+      return;
+    }
     await this.deadLettersOut.write(dead);
     const commit = part.commitOffset();
     await this.acknowledge(batch, part, commit);

@@ -9,15 +9,15 @@
  * `__meta` = the store-level record (partition-state.ts: watermark, applied offsets, sweep and recency
  * counters). The hash tag puts the whole partition in one Redis Cluster slot, so one transaction covers it.
  *
- * A flush is one MULTI/EXEC sent in one round trip: HSETs of the changed entities (in chunks of
- * `fieldsPerCommand` fields, to bound one command's size), HDELs of the evicted ones, and the `__meta`
- * HSET last. MULTI/EXEC rather than one HSET, because evictions need HDEL in the same atomic step (a
- * restore must never see the offsets of a flush without its deletions, or resurrect an evicted entity);
- * rather than a Lua script, because the script would get the same bytes as arguments and do the same
- * HSET/HDEL, with nothing to decide (the logic is in the client, which owns the partition) — a
- * transaction is that without the script. Redis runs an EXEC's commands one after the other with nothing
- * in between (no client sees half a flush) and hands them to the AOF and replicas as one unit. It does not
- * roll back a command that fails at run time: here only a key of another type could fail an HSET, which
+ * A flush is one script call (FLUSH_SCRIPT), atomic as a MULTI/EXEC would be, and fenced: each owner
+ * claims the partition on restore by incrementing `__owner`, and the script refuses a flush whose epoch
+ * is not the hash's — a previous owner finishing a batch after its partition moved (a rebalance, a pause
+ * past the session timeout) gets PartitionFencedError and writes nothing, instead of putting an older
+ * state over the new owner's. Past the fence the script is a bulk write: HSETs of the changed entities
+ * (500 pairs a call), HDELs of the evicted ones in the same atomic step (a restore must never see a
+ * flush's offsets without its deletions, or resurrect an evicted entity), the `__meta` HSET last. Redis
+ * runs it with nothing in between (no client sees half a flush) and replicates it as one unit. It does
+ * not roll back a command that fails at run time: only a key of another type could fail an HSET, which
  * fails the meta's HSET too, and the store then stops (a failed flush is the crash path).
  *
  * Exactly once, for whoever drives it: once `applyBatch` (or `flush`) resolves, the state up to
@@ -25,9 +25,7 @@
  * `flushEveryBatches` > 1, batches not flushed yet are replayed by the next owner from the restored
  * offset (and recognised as duplicates by this store if it is still the owner).
  *
- * Not here yet (issue #20): fencing a stale owner (a partition's previous owner can still flush after a
- * rebalance; an owner epoch checked in the transaction, or a WATCH on it, would refuse that), and
- * events re-keyed by entity so that an entity really has one owner.
+ * Not here yet (issue #20): events re-keyed by entity so that an entity really has one owner.
  */
 import type { AccessEvent } from '@vigil/events';
 import { MemoryWindowStore, type MemoryWindowStoreOptions } from '../memory-window-store';
@@ -38,6 +36,45 @@ import type { RedisClient } from './redis-window-store';
 /** Prefix of partition hashes; bump it with an incompatible packed layout (the meta also names the layout). */
 export const DEFAULT_PARTITION_KEY_PREFIX = 'vp1:';
 export const META_FIELD = '__meta';
+/** The partition's owner epoch: each new owner increments it, and a flush under an older epoch is refused. */
+export const OWNER_FIELD = '__owner';
+
+/** A flush refused because another owner has claimed the partition since this one restored it. */
+export class PartitionFencedError extends Error {
+  override readonly name = 'PartitionFencedError';
+}
+
+/**
+ * The flush: one script, so that it is atomic and fenced. It refuses unless the hash's owner epoch is
+ * this owner's (a previous owner finishing a batch after its partition moved must not write an older
+ * state over the new owner's), then writes the changed entities (HSET, 500 pairs a call), deletes the
+ * evicted ones and writes the meta last. It decides one thing — the fence; the rest is a bulk write.
+ * KEYS[1] the hash; ARGV: epoch, meta, number of entity pairs, the pairs, then the removed fields.
+ */
+const FLUSH_SCRIPT = `
+if redis.call('HGET', KEYS[1], '${OWNER_FIELD}') ~= ARGV[1] then
+  return redis.error_reply('FENCED the partition has another owner')
+end
+local last = 3 + 2 * tonumber(ARGV[3])
+local i = 4
+while i <= last do
+  local j = math.min(i + 999, last)
+  redis.call('HSET', KEYS[1], unpack(ARGV, i, j))
+  i = j + 1
+end
+i = last + 1
+while i <= #ARGV do
+  local j = math.min(i + 999, #ARGV)
+  redis.call('HDEL', KEYS[1], unpack(ARGV, i, j))
+  i = j + 1
+end
+redis.call('HSET', KEYS[1], '${META_FIELD}', ARGV[2])
+return 1
+`;
+
+type FlushingClient = RedisClient & {
+  vigilFlushPartition?: (key: string, ...args: (string | Buffer | number)[]) => Promise<number>;
+};
 
 export interface PartitionWindowStoreOptions extends Omit<MemoryWindowStoreOptions, 'trackChanges'> {
   readonly client: RedisClient;
@@ -48,8 +85,6 @@ export interface PartitionWindowStoreOptions extends Omit<MemoryWindowStoreOptio
   readonly keyPrefix?: string;
   /** Write the changed entities after every N batches (default 1: every batch). */
   readonly flushEveryBatches?: number;
-  /** Fields per HSET / HDEL inside a flush's transaction (default 1000). */
-  readonly fieldsPerCommand?: number;
   /** Fields asked per HSCAN call on restore (default 2000). */
   readonly scanCount?: number;
   /** Close the client on close() (default true). */
@@ -84,7 +119,6 @@ export class PartitionWindowStore implements WindowStore {
   private readonly client: RedisClient;
   private readonly memory: MemoryWindowStore;
   private readonly flushEvery: number;
-  private readonly perCommand: number;
   private readonly scanCount: number;
   private readonly ownsClient: boolean;
   private restoredStats: RestoreStats | null = null;
@@ -95,6 +129,8 @@ export class PartitionWindowStore implements WindowStore {
    */
   private failed: Error | null = null;
   private flushedOffset = -Infinity;
+  /** The owner epoch this store claimed on restore (0: not restored). */
+  private ownerEpoch = 0;
   private totals = {
     roundTrips: 0,
     flushes: 0,
@@ -125,7 +161,6 @@ export class PartitionWindowStore implements WindowStore {
     if (!Number.isInteger(this.flushEvery) || this.flushEvery < 1) {
       throw new Error(`flushEveryBatches must be a whole number >= 1, got ${options.flushEveryBatches}`);
     }
-    this.perCommand = options.fieldsPerCommand ?? 1000;
     this.scanCount = options.scanCount ?? 2000;
     this.client = options.client;
     this.topic = options.topic;
@@ -151,12 +186,14 @@ export class PartitionWindowStore implements WindowStore {
   async restore(): Promise<RestoreStats> {
     if (this.restoredStats) throw new Error(`${this.key} is already restored`);
     const t0 = process.hrtime.bigint();
+    // Claim the partition before reading it: from here on, a previous owner's flush is refused.
+    this.ownerEpoch = await this.client.hincrby(this.key, OWNER_FIELD, 1);
     const meta = await this.client.hgetBuffer(this.key, META_FIELD);
     let entities = 0;
     let bytes = 0;
     let scans = 0;
     if (meta === null) {
-      const fields = await this.client.hlen(this.key);
+      const fields = (await this.client.hlen(this.key)) - 1; // the owner field just claimed
       if (fields > 0) throw new Error(`${this.key} holds ${fields} fields but no ${META_FIELD}: not a partition state`);
     } else {
       bytes += meta.length;
@@ -168,7 +205,7 @@ export class PartitionWindowStore implements WindowStore {
         cursor = next.toString();
         for (let i = 0; i < flat.length; i += 2) {
           const field = flat[i]!.toString('utf8');
-          if (field === META_FIELD) continue;
+          if (field === META_FIELD || field === OWNER_FIELD) continue;
           const value = flat[i + 1]!;
           // HSCAN may return a field twice (the hash rehashing between calls); the first copy counts.
           if (this.memory.importEntity(field, value)) {
@@ -180,7 +217,7 @@ export class PartitionWindowStore implements WindowStore {
       this.memory.finishImport();
       this.flushedOffset = this.memory.appliedOffset(this.topic, this.partition);
     }
-    this.totals.roundTrips += scans + (meta === null ? 2 : 1);
+    this.totals.roundTrips += scans + (meta === null ? 3 : 2);
     this.restoredStats = { entities, bytes, scans, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
     return this.restoredStats;
   }
@@ -201,30 +238,26 @@ export class PartitionWindowStore implements WindowStore {
     this.unflushedBatches = 0;
     // Even a flush with no entity writes the meta: a batch of duplicates or late events moves its totals.
     const changes = this.memory.takeChanges();
-    const tx = this.client.multi();
-    let commands = 0;
+    const args: (string | Buffer | number)[] = [this.ownerEpoch, changes.meta, changes.entities.length];
     let bytes = changes.meta.length + META_FIELD.length;
-    for (let i = 0; i < changes.entities.length; i += this.perCommand) {
-      const args: (string | Buffer)[] = [];
-      for (const e of changes.entities.slice(i, i + this.perCommand)) {
-        args.push(e.key, e.value);
-        bytes += Buffer.byteLength(e.key) + e.value.length;
-      }
-      tx.hset(this.key, ...args);
-      commands++;
+    for (const e of changes.entities) {
+      args.push(e.key, e.value);
+      bytes += Buffer.byteLength(e.key) + e.value.length;
     }
-    for (let i = 0; i < changes.removed.length; i += this.perCommand) {
-      tx.hdel(this.key, ...changes.removed.slice(i, i + this.perCommand));
-      commands++;
-    }
-    tx.hset(this.key, META_FIELD, changes.meta);
-    commands++;
+    for (const key of changes.removed) args.push(key);
+    const commands = 1;
+    const client = this.client as FlushingClient;
+    if (!client.vigilFlushPartition)
+      client.defineCommand('vigilFlushPartition', { numberOfKeys: 1, lua: FLUSH_SCRIPT });
     try {
-      const replies = await tx.exec();
-      if (replies === null) throw new Error('the transaction was aborted');
-      for (const [error] of replies) if (error) throw error;
+      await client.vigilFlushPartition!(this.key, ...args);
     } catch (error) {
-      this.failed = new Error(`flush of ${this.key} failed; restore the partition from Redis`, { cause: error });
+      const fenced = /FENCED/.test((error as Error).message);
+      this.failed = fenced
+        ? new PartitionFencedError(`${this.key} has another owner now; this one's batch was not written`, {
+            cause: error,
+          })
+        : new Error(`flush of ${this.key} failed; restore the partition from Redis`, { cause: error });
       throw this.failed;
     }
     this.flushedOffset = this.memory.appliedOffset(this.topic, this.partition);
