@@ -250,7 +250,16 @@ export async function windowState(client: Redis | Cluster, prefix: string): Prom
       // A partition's windows (redis.windows: partition): one entry per packed entity, and its meta.
       const h = await client.hgetallBuffer(key);
       // The owner epoch counts owners (each restart claims the partition): not state.
-      for (const f of Object.keys(h).sort()) if (f !== '__owner') out.set(`${name}#${f}`, h[f]!.toString('hex'));
+      for (const f of Object.keys(h).sort()) {
+        if (f === '__owner') continue;
+        const v = h[f]!;
+        // The checkpoint beside the windows: its offset and watermark are state; the engine bytes are
+        // compared through the decisions (V8 serialization need not be byte-stable across restores).
+        if (f === '__ckpt') {
+          const head = JSON.parse(v.subarray(4, 4 + v.readUInt32BE(0)).toString('utf8')) as Record<string, unknown>;
+          out.set(`${name}#${f}`, `${String(head['offset'])}@${String(head['watermark'])}`);
+        } else out.set(`${name}#${f}`, v.toString('hex'));
+      }
     } else if (type === 'hash') {
       const h = await client.hgetallBuffer(key);
       const fields = name.startsWith('ckpt:') ? ['offset', 'watermark'] : Object.keys(h).sort();

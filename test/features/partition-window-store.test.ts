@@ -224,6 +224,32 @@ describe('PartitionWindowStore', () => {
     }
   });
 
+  it('with flushEveryBatches 0 writes only when its owner flushes, with the owner\'s fields in the same write', async () => {
+    const parts = batches(mixedTraffic(1200, 9), 200);
+    const options = optionsFor(standalone, { flushEveryBatches: 0 });
+    const store = await PartitionWindowStore.open(options);
+    await store.applyBatch(parts[0]!, position(0));
+    await store.applyBatch(parts[1]!, position(200));
+    expect(await standalone.exists(store.key)).toBe(1); // only the owner epoch so far
+    expect([...(await hashOf(standalone, store.key)).keys()]).toEqual([]);
+    await store.flush({ __ckpt: Buffer.from('after two batches') });
+    await store.applyBatch(parts[2]!, position(400));
+    // Closing does not write the third batch: the owner decides what is durable, with what beside it.
+    await store.close();
+    const next = await PartitionWindowStore.open(options);
+    expect(next.durableOffset()).toBe(399);
+    expect(next.restoredField('__ckpt')?.toString()).toBe('after two batches');
+    expect(next.restoredField('__other')).toBeNull();
+    expect(next.restored!.entities).toBe(next.stats().entities);
+    // Its vectors from the third batch on are the uninterrupted store's.
+    const memory = new MemoryWindowStore();
+    const expected = parts.map((p, i) => vectorBytes(memory.applyNow(p, position(i * 200))));
+    for (let i = 2; i < parts.length; i++)
+      expect(vectorBytes(await next.applyBatch(parts[i]!, position(i * 200)))).toEqual(expected[i]);
+    await expect(next.flush({ __meta: Buffer.from('x') })).rejects.toThrow(/owner's field/);
+    await expect(next.flush({ ckpt: Buffer.from('x') })).rejects.toThrow(/owner's field/);
+  });
+
   it('rewrites the entities a batch of replays touches (their recency), deletes nothing, counts its bytes', async () => {
     const store = await PartitionWindowStore.open(optionsFor(standalone));
     const events = mixedTraffic(600, 4);

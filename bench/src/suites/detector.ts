@@ -60,10 +60,15 @@ interface Case {
   readonly models: string;
   /** The service's `redis.windows`; with `partition` the store-alone run is the memory store's (#20's yardstick). */
   readonly windows: 'scripts' | 'partition';
+  /** `partition` only: the service's redis.checkpointIntervalMs (undefined: its default). */
+  readonly checkpointMs?: number;
 }
 
 interface Stages {
+  /** Windows: every store's applyBatch, and PartitionWindowStore.flush called by its owner (the durable write). */
   store: number;
+  /** The part of `store` in PartitionWindowStore.flush. */
+  flush: number;
   engine: number;
   storeCalls: number;
   engineCalls: number;
@@ -78,7 +83,7 @@ const round = (n: number, digits = 1) => Number(n.toFixed(digits));
  * service's included, whatever builds them — until `restore`.
  */
 function timeStages(): { stages: Stages; restore(): void } {
-  const stages: Stages = { store: 0, engine: 0, storeCalls: 0, engineCalls: 0 };
+  const stages: Stages = { store: 0, flush: 0, engine: 0, storeCalls: 0, engineCalls: 0 };
   // Every store's applyBatch, the outermost call only (PartitionWindowStore applies through a memory store).
   const stores = [RedisWindowStore, PartitionWindowStore, MemoryWindowStore] as const;
   const applies = stores.map((S) => S.prototype.applyBatch);
@@ -102,6 +107,19 @@ function timeStages(): { stages: Stages; restore(): void } {
       }
     };
   });
+  // redis.windows: partition — the detector writes the windows with its checkpoint, outside applyBatch,
+  // and lets the write's round trip run under the next batches: what the thread spends is the part up to
+  // the send (packing the changed entities, building the command), timed here; a wait for a write still
+  // under way shows in the service's rest.
+  const flush = PartitionWindowStore.prototype.flush;
+  PartitionWindowStore.prototype.flush = function (this: PartitionWindowStore, ...args) {
+    const t0 = process.hrtime.bigint();
+    const written = flush.apply(this, args);
+    const s = seconds(t0);
+    stages.flush += s;
+    if (depth === 0) stages.store += s;
+    return written;
+  };
   const detect = DetectionEngine.prototype.process;
   DetectionEngine.prototype.process = function (this: DetectionEngine, ...args) {
     const t0 = process.hrtime.bigint();
@@ -116,6 +134,7 @@ function timeStages(): { stages: Stages; restore(): void } {
     stages,
     restore() {
       stores.forEach((S, i) => (S.prototype.applyBatch = applies[i]! as typeof S.prototype.applyBatch));
+      PartitionWindowStore.prototype.flush = flush;
       DetectionEngine.prototype.process = detect;
     },
   };
@@ -124,6 +143,7 @@ function timeStages(): { stages: Stages; restore(): void } {
 const snapshot = (s: Stages): Stages => ({ ...s });
 const since = (s: Stages, before: Stages): Stages => ({
   store: s.store - before.store,
+  flush: s.flush - before.flush,
   engine: s.engine - before.engine,
   storeCalls: s.storeCalls - before.storeCalls,
   engineCalls: s.engineCalls - before.engineCalls,
@@ -323,7 +343,11 @@ async function startService(
       },
     },
     sources: [{ topic: topics.raw, format: 'kong' }],
-    redis: { url: redisUrl, windows: c.windows },
+    redis: {
+      url: redisUrl,
+      windows: c.windows,
+      ...(c.checkpointMs !== undefined ? { checkpointIntervalMs: c.checkpointMs } : {}),
+    },
     detection: { models: c.models, idleFlushMs: IDLE_FLUSH_MS },
     source: sourceInput,
     http: { port: 0, host: '127.0.0.1' },
@@ -499,14 +523,24 @@ function casesFrom(argv: readonly string[]): Case[] {
   const models = i >= 0 ? argv[i + 1] : undefined;
   const w = argv.indexOf('--windows');
   const windows = w >= 0 && argv[w + 1] === 'partition' ? 'partition' : 'scripts';
-  const tag = windows === 'partition' ? ', windows: partition' : '';
-  const id = (base: string) => (windows === 'partition' ? `${base}-partition` : base);
+  const k = argv.indexOf('--checkpoint-ms');
+  const checkpointMs = windows === 'partition' && k >= 0 ? Number(argv[k + 1]) : undefined;
+  if (checkpointMs !== undefined && !(Number.isInteger(checkpointMs) && checkpointMs >= 0))
+    throw new Error(`--checkpoint-ms takes whole milliseconds >= 0, got ${argv[k + 1]}`);
+  const tag =
+    windows === 'partition'
+      ? `, windows: partition${checkpointMs !== undefined ? `, checkpoint every ${checkpointMs} ms` : ''}`
+      : '';
+  const id = (base: string) =>
+    windows === 'partition' ? `${base}-partition${checkpointMs !== undefined ? `-${checkpointMs}` : ''}` : base;
+  const more = checkpointMs !== undefined ? { checkpointMs } : {};
   if (models === 'none')
-    return [{ id: id('none'), name: `baselines only (--models none)${tag}`, models: 'none', windows }];
-  if (models) return [{ id: id('models'), name: `models ${models}${tag}`, models: resolve(models), windows }];
+    return [{ id: id('none'), name: `baselines only (--models none)${tag}`, models: 'none', windows, ...more }];
+  if (models)
+    return [{ id: id('models'), name: `models ${models}${tag}`, models: resolve(models), windows, ...more }];
   return [
-    { id: id('models'), name: `bundled models${tag}`, models: BUNDLED_MODELS, windows },
-    { id: id('none'), name: `baselines only (--models none)${tag}`, models: 'none', windows },
+    { id: id('models'), name: `bundled models${tag}`, models: BUNDLED_MODELS, windows, ...more },
+    { id: id('none'), name: `baselines only (--models none)${tag}`, models: 'none', windows, ...more },
   ];
 }
 
@@ -565,9 +599,15 @@ export const detectorSuite: BenchSuite = {
           ctx.log(
             `${c.name}: service ${rate.toFixed(0)}/s (${(run.events / run.toConsumedSeconds).toFixed(0)}/s to the last fetch handled), ` +
               `store alone ${storeRate.toFixed(0)}/s: overhead ${(overhead * 100).toFixed(0)} %; ` +
-              `store ${perEvent(run.stages.store)}, engine ${perEvent(run.stages.engine)}, decode ${perEvent(decode)}, ` +
+              `store ${perEvent(run.stages.store)} (of it the durable write ${perEvent(run.stages.flush)}), engine ${perEvent(run.stages.engine)}, decode ${perEvent(decode)}, ` +
               `produce, commit and the rest ${perEvent(rest)}, waiting for fetches ${perEvent(fetchWait)} µs/event; ` +
               `${run.decisions} decisions (store run ${alone.decisions})`,
+          );
+          // #20's yardstick: the service's windows stage (computed and made durable) against the store alone.
+          const windowsRate = run.events / run.stages.store;
+          ctx.log(
+            `${c.name}: windows stage in the service ${windowsRate.toFixed(0)}/s = ${(windowsRate / storeRate).toFixed(2)} of ` +
+              `the ${c.windows === 'partition' ? 'memory' : 'Redis'} store alone on the same events`,
           );
           results.push({
             suite: 'detector',
@@ -598,6 +638,9 @@ export const detectorSuite: BenchSuite = {
               overheadPct: round(overhead * 100),
               batches: run.stages.storeCalls,
               storeMicrosPerEvent: perEvent(run.stages.store),
+              storeFlushMicrosPerEvent: perEvent(run.stages.flush),
+              windowsStagePerS: Math.round(windowsRate),
+              windowsStageOverStoreAlone: round(windowsRate / storeRate, 3),
               engineMicrosPerEvent: perEvent(run.stages.engine),
               decodeMicrosPerEvent: perEvent(decode),
               produceCommitAndRestMicrosPerEvent: perEvent(rest),
@@ -614,7 +657,9 @@ export const detectorSuite: BenchSuite = {
               ),
             },
           });
-          const perSecond = Math.max(100, Math.round(rate / 2 / 100) * 100);
+          const asked = process.argv.indexOf('--latency-rate');
+          const perSecond =
+            asked >= 0 ? Number(process.argv[asked + 1]) : Math.max(100, Math.round(rate / 2 / 100) * 100);
           const lat = await latency(service, file, perSecond, latencySeconds, topics, broker, reader.seen);
           const ms = (xs: number[], p: number) => Math.round(percentile(xs, p));
           ctx.log(

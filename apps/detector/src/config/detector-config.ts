@@ -65,11 +65,18 @@ export const detectorConfigSchema = z
         /**
          * Where the feature windows are computed: `scripts` (default), in Redis by a script per entity
          * update, every instance sharing every entity; or `partition` (issue #20), in this process per
-         * owned partition, Redis the durable copy of each partition's entities, written in bulk after
-         * every detection batch. With `partition` an entity seen on several partitions (an account tried
-         * from many addresses, a route, the login flow) has one independent copy per partition.
+         * owned partition, Redis the durable copy of each partition's entities, written in bulk together
+         * with the partition's checkpoint (see checkpointIntervalMs). With `partition` an entity seen on
+         * several partitions (an account tried from many addresses, a route, the login flow) has one
+         * independent copy per partition.
          */
         windows: z.enum(['scripts', 'partition']).default('scripts'),
+        /**
+         * `partition` only: the partition's changed entities and its checkpoint are written (one atomic
+         * write) at most this often, in wall milliseconds, at a batch's end; 0 = after every batch. Nothing
+         * past the last write is committed, so after a crash the new owner replays up to this much.
+         */
+        checkpointIntervalMs: z.number().int().min(0).max(60_000).default(1000),
         /** `partition` only: the entities one partition holds at most (least recently seen go first). */
         maxEntitiesPerPartition: z.number().int().positive().default(500_000),
       })

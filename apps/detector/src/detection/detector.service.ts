@@ -52,7 +52,7 @@ import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import type { DetectorConfig } from '../config/detector-config';
 import type { DetectorMetrics } from '../ops/detector-metrics';
 import { KafkaAuditSink } from './kafka-audit-sink';
-import { PartitionCheckpoints } from './partition-checkpoints';
+import { PartitionCheckpoints, WindowStoreCheckpoints } from './partition-checkpoints';
 import { PartitionDetection, type BatchReport, type PartitionOutputs } from './partition-detection';
 import { buildRecordDecoders, type RecordDecoder } from './record-decoders';
 
@@ -279,18 +279,25 @@ export class DetectorService {
     const held = this.partitions.get(id);
     if (held) return held;
     const c = this.config;
+    const store = await this.windowStoreFor(topic, partition);
+    const owned = store instanceof PartitionWindowStore;
     const { part, restored } = await PartitionDetection.open({
       topic,
       partition,
-      store: await this.windowStoreFor(topic, partition),
+      store,
       engine: this.setup.createEngine((r, watermark) =>
         this.audit?.append(auditEntryOf(r, watermark, this.setup.configDigest)),
       ),
       batchSpanMs: c.detection.batchSeconds * 1000,
-      checkpoints: this.checkpoints,
+      // partition: the checkpoint goes into the windows' own write, at most every checkpointIntervalMs.
+      checkpoints: owned ? new WindowStoreCheckpoints(store) : this.checkpoints,
+      checkpointEvery: owned
+        ? { batches: Infinity, ms: c.redis.checkpointIntervalMs, overlap: true }
+        : { batches: 1 },
       configDigest: this.setup.configDigest,
       emit: (out) => this.emit(out),
       onBatch: (r) => this.onDetectionBatch(topic, r),
+      onCheckpoint: (bytes) => this.metrics.checkpointBytes.observe(bytes),
     });
     if (restored && restored.configDigest !== this.setup.configDigest)
       this.log.warn({ topic, partition }, 'partition checkpoint was written under another policy or source config');
@@ -305,8 +312,8 @@ export class DetectorService {
   /**
    * One store per partition over the shared client. `scripts`: the Redis store, each keeping its
    * partition's own watermark. `partition`: the partition's entities restored from Redis into memory,
-   * written back in bulk (with the applied offsets, atomically) after every batch — before the batch's
-   * outputs and checkpoint, so a commit never passes state that is not in Redis.
+   * written back in bulk only with the partition's checkpoint (WindowStoreCheckpoints: windows, applied
+   * offsets and engine state in one fenced write), so a commit never passes state that is not in Redis.
    */
   private async windowStoreFor(topic: string, partition: number): Promise<WindowStore> {
     const c = this.config;
@@ -325,6 +332,7 @@ export class DetectorService {
       ...(c.redis.keyPrefix ? { keyPrefix: c.redis.keyPrefix } : {}),
       allowedLatenessMs: c.detection.allowedLatenessMs,
       maxEntities: c.redis.maxEntitiesPerPartition,
+      flushEveryBatches: 0,
       ownsClient: false,
     });
     const r = store.restored;
@@ -336,7 +344,6 @@ export class DetectorService {
     const m = this.metrics;
     m.detectionSeconds.observe({ stage: 'windows_and_detect' }, r.detectSeconds);
     m.detectionSeconds.observe({ stage: 'produce_and_checkpoint' }, r.emitSeconds);
-    if (r.checkpointBytes > 0) m.checkpointBytes.observe(r.checkpointBytes);
     if (Number.isFinite(r.oldestRecordTs))
       m.endToEndSeconds.observe({ source: topic }, Math.max(0, (Date.now() - r.oldestRecordTs) / 1000));
   }
@@ -375,11 +382,7 @@ export class DetectorService {
       await part.push(events, offsets, timestamps, batch.nextOffset, batch.highWatermark);
     } catch (err) {
       if (!(err instanceof PartitionFencedError)) throw err;
-      // redis.windows: partition — another instance owns this partition now and refused our write: drop it,
-      // commit nothing; its new owner reads from the state it restored. Assigned back, it is restored anew.
-      this.partitions.delete(`${topic}:${partition}`);
-      this.metrics.commitsRefused.inc();
-      this.log.warn({ topic, partition }, 'partition has another owner (fenced); dropped without committing');
+      this.dropFenced(topic, partition);
       await batch.ack(null).catch(() => undefined);
       return;
     }
@@ -420,8 +423,18 @@ export class DetectorService {
    */
   private async drain(): Promise<void> {
     if (this.rebalancing) return;
-    const held = [...this.partitions.values()];
-    for (const p of held) if (p.pendingEvents > 0 && p.caughtUp) await p.flush();
+    const held: PartitionDetection[] = [];
+    for (const p of this.partitions.values()) {
+      try {
+        if (p.pendingEvents > 0 && p.caughtUp) await p.flush();
+        // redis.windows: partition — what the last checkpoint interval left unwritten, so it can commit.
+        await p.saveCheckpoint();
+        held.push(p);
+      } catch (err) {
+        if (!(err instanceof PartitionFencedError)) throw err;
+        this.dropFenced(p.topic, p.partition);
+      }
+    }
     const positions: CommitPosition[] = [];
     const committed: [PartitionDetection, number][] = [];
     for (const p of held) {
@@ -439,6 +452,16 @@ export class DetectorService {
       this.metrics.commitsRefused.inc();
       this.log.warn({ err }, 'idle commit refused during a rebalance');
     }
+  }
+
+  /**
+   * redis.windows: partition — another instance owns this partition now and refused our write: drop it,
+   * commit nothing; its new owner reads from the state it restored. Assigned back, it is restored anew.
+   */
+  private dropFenced(topic: string, partition: number): void {
+    this.partitions.delete(`${topic}:${partition}`);
+    this.metrics.commitsRefused.inc();
+    this.log.warn({ topic, partition }, 'partition has another owner (fenced); dropped without committing');
   }
 
   /** Audit lines first (a decision is audited before it is emitted), then decisions, then alerts. */

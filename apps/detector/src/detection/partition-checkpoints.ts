@@ -12,7 +12,7 @@
  * The key carries a hash tag, so on Redis Cluster the whole checkpoint is one key in one slot.
  */
 import { decodeEngineState, encodeEngineState, type EngineState } from '@vigil/detection';
-import type { RedisClient } from '@vigil/features';
+import type { PartitionWindowStore, RedisClient } from '@vigil/features';
 
 export interface PartitionCheckpoint {
   /** Offset of the first event not covered (Kafka's next-to-read convention). */
@@ -21,6 +21,13 @@ export interface PartitionCheckpoint {
   readonly engine: EngineState;
   /** The configuration digest of the writer (a policy change between owners is logged, not refused). */
   readonly configDigest: string;
+}
+
+/** Where a partition's checkpoints are kept: its own hash (scripts windows), or beside its windows. */
+export interface CheckpointStore {
+  load(topic: string, partition: number): Promise<PartitionCheckpoint | null>;
+  /** The engine bytes written; 0 when the write was not needed (already at or past `offset`). */
+  save(topic: string, partition: number, c: PartitionCheckpoint): Promise<number>;
 }
 
 const SAVE_SCRIPT = `
@@ -42,7 +49,7 @@ type WithSave = RedisClient & {
   ): Promise<number>;
 };
 
-export class PartitionCheckpoints {
+export class PartitionCheckpoints implements CheckpointStore {
   constructor(
     private readonly client: RedisClient,
     private readonly keyPrefix: string,
@@ -77,5 +84,55 @@ export class PartitionCheckpoints {
       new Date().toISOString(),
     );
     return written === 1 ? engine.length : 0;
+  }
+}
+
+/** The field of a partition's window hash that holds its checkpoint (redis.windows: partition). */
+export const CHECKPOINT_FIELD = '__ckpt';
+const CHECKPOINT_FORMAT = 'vigil-partition-checkpoint/1';
+
+/**
+ * redis.windows: partition — the checkpoint lives in the partition's window hash and is written by the
+ * window store's own flush: windows, applied offsets and engine state in one atomic, fenced write, so a
+ * new owner restores all three as of the same batch (and nothing else can be half-written). Format: a
+ * 4-byte length, a JSON header (format, offset, watermark, config digest), then the engine bytes.
+ */
+export class WindowStoreCheckpoints implements CheckpointStore {
+  constructor(private readonly store: PartitionWindowStore) {}
+
+  load(): Promise<PartitionCheckpoint | null> {
+    const raw = this.store.restoredField(CHECKPOINT_FIELD);
+    if (!raw) return Promise.resolve(null);
+    const length = raw.readUInt32BE(0);
+    const head = JSON.parse(raw.subarray(4, 4 + length).toString('utf8')) as {
+      format: string;
+      offset: number;
+      watermark: number | null;
+      config: string;
+    };
+    if (head.format !== CHECKPOINT_FORMAT)
+      throw new Error(`${this.store.key} holds a checkpoint of format ${head.format}, not ${CHECKPOINT_FORMAT}`);
+    return Promise.resolve({
+      offset: head.offset,
+      watermark: head.watermark ?? -Infinity,
+      configDigest: head.config,
+      engine: decodeEngineState(raw.subarray(4 + length)),
+    });
+  }
+
+  async save(_topic: string, _partition: number, c: PartitionCheckpoint): Promise<number> {
+    const engine = encodeEngineState(c.engine);
+    const head = Buffer.from(
+      JSON.stringify({
+        format: CHECKPOINT_FORMAT,
+        offset: c.offset,
+        watermark: Number.isFinite(c.watermark) ? c.watermark : null,
+        config: c.configDigest,
+      }),
+    );
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(head.length);
+    await this.store.flush({ [CHECKPOINT_FIELD]: Buffer.concat([length, head, engine]) });
+    return engine.length;
   }
 }

@@ -19,7 +19,7 @@
 import { DetectionPipeline, type Alert, type Decision, type DetectionEngine } from '@vigil/detection';
 import type { AccessEvent } from '@vigil/events';
 import type { ApplyResult, WindowStore } from '@vigil/features';
-import type { PartitionCheckpoints } from './partition-checkpoints';
+import type { CheckpointStore } from './partition-checkpoints';
 
 export interface PartitionOutputs {
   readonly decisions: Decision[];
@@ -37,9 +37,8 @@ export interface BatchReport {
   readonly events: number;
   /** Wall seconds from windows to findings. */
   readonly detectSeconds: number;
-  /** Wall seconds to produce the outputs and write the checkpoint. */
+  /** Wall seconds to produce the outputs and write the checkpoint (or start writing it: `overlap`). */
   readonly emitSeconds: number;
-  readonly checkpointBytes: number;
   /** Kafka timestamp (ms) of the batch's oldest record: produce-to-decision latency is measured from it. */
   readonly oldestRecordTs: number;
   readonly result: ApplyResult;
@@ -51,11 +50,28 @@ export interface PartitionDetectionOptions {
   readonly store: WindowStore;
   readonly engine: DetectionEngine;
   readonly batchSpanMs: number;
-  readonly checkpoints: PartitionCheckpoints;
+  readonly checkpoints: CheckpointStore;
+  /**
+   * How often the checkpoint is written: after every batch (default), or once `batches` closed batches
+   * or `ms` of wall time have passed since the last one. Between two checkpoints nothing past the last
+   * is committed, so a new owner replays those batches (outputs again, under the same ids).
+   */
+  readonly checkpointEvery?: {
+    readonly batches?: number;
+    readonly ms?: number;
+    /**
+     * Let the write run while the next batches are detected (it is awaited before the next write and
+     * before anything past it is committed). Only where the windows are written with the checkpoint
+     * (redis.windows: partition): windows written on their own could then get more than a batch ahead.
+     */
+    readonly overlap?: boolean;
+  };
   readonly configDigest: string;
   /** Produces a closed batch's outputs; resolves once they are acknowledged. */
   readonly emit: (outputs: PartitionOutputs) => Promise<void>;
   readonly onBatch?: (report: BatchReport) => void;
+  /** A checkpoint is durable; `bytes` is the size of its engine state. */
+  readonly onCheckpoint?: (bytes: number) => void;
 }
 
 export class PartitionDetection {
@@ -72,6 +88,14 @@ export class PartitionDetection {
   private checkpointedTo = -1;
   private highWatermark: number | null = null;
   private batchInFlight: { lastOffset: number; oldestTs: number; started: number; result: ApplyResult } | null = null;
+  /** The end of the last closed batch (offset after its last event, its watermark), checkpointed or not. */
+  private boundary: { offset: number; watermark: number } | null = null;
+  /** Closed batches since the last checkpoint, and when that was written (performance.now()). */
+  private unsaved = 0;
+  private savedAt = performance.now();
+  /** The checkpoint write under way (`overlap`), and its failure, rethrown at the next push or write. */
+  private writing: Promise<void> | null = null;
+  private writeError: unknown = null;
 
   /** Restores the partition's checkpoint (if any) into a new PartitionDetection. */
   static async open(
@@ -134,22 +158,72 @@ export class PartitionDetection {
     const out = this.outputs;
     this.outputs = { decisions: [], alerts: [] };
     await this.o.emit(out);
-    const offset = b.lastOffset + 1;
-    const checkpointBytes = await this.o.checkpoints.save(this.o.topic, this.o.partition, {
+    this.boundary = { offset: b.lastOffset + 1, watermark };
+    this.unsaved++;
+    const every = this.o.checkpointEvery;
+    const due =
+      this.unsaved >= (every?.batches ?? 1) || (every?.ms !== undefined && performance.now() - this.savedAt >= every.ms);
+    if (due) {
+      await this.settle();
+      this.startCheckpoint();
+      if (!every?.overlap) await this.settle();
+    }
+    this.o.onBatch?.({
+      events,
+      detectSeconds: (detected - b.started) / 1000,
+      emitSeconds: (performance.now() - detected) / 1000,
+      oldestRecordTs: b.oldestTs,
+      result: b.result,
+    });
+  }
+
+  /**
+   * Writes the checkpoint at the end of the last closed batch, if a batch closed since the last one (the
+   * windows hold no more than that batch left: events of an open batch are not applied yet), and waits
+   * for it and for any write still under way.
+   */
+  async saveCheckpoint(): Promise<void> {
+    await this.settle();
+    this.startCheckpoint();
+    await this.settle();
+  }
+
+  /**
+   * Starts the write of the state as it is now (engine snapshot and the windows' changes are taken
+   * before this returns, so later batches do not leak into it); `checkpointedTo` moves once it is durable.
+   */
+  private startCheckpoint(): void {
+    if (this.unsaved === 0 || !this.boundary) return;
+    const { offset, watermark } = this.boundary;
+    const write = this.o.checkpoints.save(this.o.topic, this.o.partition, {
       offset,
       watermark,
       engine: this.o.engine.snapshot(),
       configDigest: this.o.configDigest,
     });
-    this.checkpointedTo = Math.max(this.checkpointedTo, offset);
-    this.o.onBatch?.({
-      events,
-      detectSeconds: (detected - b.started) / 1000,
-      emitSeconds: (performance.now() - detected) / 1000,
-      checkpointBytes,
-      oldestRecordTs: b.oldestTs,
-      result: b.result,
-    });
+    this.unsaved = 0;
+    this.savedAt = performance.now();
+    this.writing = write.then(
+      (bytes) => {
+        this.checkpointedTo = Math.max(this.checkpointedTo, offset);
+        if (bytes > 0) this.o.onCheckpoint?.(bytes);
+      },
+      (err: unknown) => {
+        this.writeError = err;
+      },
+    );
+  }
+
+  /** Waits for the write under way; throws what it failed with. */
+  private async settle(): Promise<void> {
+    if (this.writing) await this.writing;
+    this.writing = null;
+    if (this.writeError) throw this.writeError;
+  }
+
+  /** Closed batches not checkpointed yet. */
+  get uncheckpointedBatches(): number {
+    return this.unsaved;
   }
 
   /**
@@ -172,6 +246,7 @@ export class PartitionDetection {
     nextOffset: number,
     highWatermark: number | null,
   ): Promise<void> {
+    if (this.writeError) throw this.writeError;
     for (let i = 0; i < offsets.length; i++) {
       this.offsets.push(offsets[i]!);
       this.timestamps.push(timestamps[i]!);
@@ -201,7 +276,9 @@ export class PartitionDetection {
 
   /** What may be committed now (outputs of closed batches are acknowledged); null when nothing new. */
   commitOffset(): number | null {
-    const to = this.pendingEvents > 0 ? this.offsets[this.head]! : this.consumedTo;
+    let to = this.pendingEvents > 0 ? this.offsets[this.head]! : this.consumedTo;
+    // Closed batches not checkpointed yet are read again by the next owner: nothing past the checkpoint.
+    if (this.unsaved > 0 || this.writing) to = Math.min(to, this.checkpointedTo);
     return to > this.committedTo ? to : null;
   }
 
@@ -217,7 +294,8 @@ export class PartitionDetection {
     this.committedTo = Math.max(this.committedTo, offset);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.writing;
     return this.o.store.close();
   }
 }

@@ -83,7 +83,11 @@ export interface PartitionWindowStoreOptions extends Omit<MemoryWindowStoreOptio
   readonly partition: number;
   /** Default DEFAULT_PARTITION_KEY_PREFIX; no braces (they would become the hash tag). */
   readonly keyPrefix?: string;
-  /** Write the changed entities after every N batches (default 1: every batch). */
+  /**
+   * Write the changed entities after every N batches (default 1: every batch). 0: never on its own — the
+   * owner calls flush() when it wants the state durable (with its own fields beside it, e.g. a checkpoint
+   * of what it derived from the same events), and close() does not flush.
+   */
   readonly flushEveryBatches?: number;
   /** Fields asked per HSCAN call on restore (default 2000). */
   readonly scanCount?: number;
@@ -122,6 +126,8 @@ export class PartitionWindowStore implements WindowStore {
   private readonly scanCount: number;
   private readonly ownsClient: boolean;
   private restoredStats: RestoreStats | null = null;
+  /** The owner's own fields (`__`-named, see flush) as the restore read them. */
+  private readonly ownerFields = new Map<string, Buffer>();
   private unflushedBatches = 0;
   /**
    * Set when a flush failed: its changes left the change sets but may not be in Redis, so this instance
@@ -158,8 +164,8 @@ export class PartitionWindowStore implements WindowStore {
       throw new Error(`partition must be a whole number >= 0, got ${options.partition}`);
     }
     this.flushEvery = options.flushEveryBatches ?? 1;
-    if (!Number.isInteger(this.flushEvery) || this.flushEvery < 1) {
-      throw new Error(`flushEveryBatches must be a whole number >= 1, got ${options.flushEveryBatches}`);
+    if (!Number.isInteger(this.flushEvery) || this.flushEvery < 0) {
+      throw new Error(`flushEveryBatches must be a whole number >= 0, got ${options.flushEveryBatches}`);
     }
     this.scanCount = options.scanCount ?? 2000;
     this.client = options.client;
@@ -172,6 +178,11 @@ export class PartitionWindowStore implements WindowStore {
       maxEntities: options.maxEntities,
       trackChanges: true,
     });
+  }
+
+  /** An owner's field (written by flush(fields)) as the restore read it; null if the hash had none. */
+  restoredField(name: string): Buffer | null {
+    return this.ownerFields.get(name) ?? null;
   }
 
   /** What the restore read; null before it. */
@@ -207,6 +218,11 @@ export class PartitionWindowStore implements WindowStore {
           const field = flat[i]!.toString('utf8');
           if (field === META_FIELD || field === OWNER_FIELD) continue;
           const value = flat[i + 1]!;
+          if (field.startsWith('__')) {
+            if (!this.ownerFields.has(field)) this.ownerFields.set(field, value);
+            bytes += flat[i]!.length + value.length;
+            continue;
+          }
           // HSCAN may return a field twice (the hash rehashing between calls); the first copy counts.
           if (this.memory.importEntity(field, value)) {
             entities++;
@@ -226,23 +242,35 @@ export class PartitionWindowStore implements WindowStore {
     if (!this.restoredStats) throw new Error(`restore() ${this.key} before its first batch`);
     this.throwIfFailed();
     const result = this.memory.applyNow(events, position);
-    if (++this.unflushedBatches < this.flushEvery) return result;
+    if (++this.unflushedBatches < this.flushEvery || this.flushEvery === 0) return result;
     const flush = await this.flush();
     return { ...result, roundTrips: 1, pipelines: 1, commands: flush.commands };
   }
 
-  /** Writes what changed since the last flush (nothing to do: no round trip). */
-  async flush(): Promise<FlushStats & { commands: number }> {
+  /**
+   * Writes what changed since the last flush, and the owner's `fields` (names starting with `__`, e.g.
+   * the detector's engine checkpoint) in the same atomic, fenced write: a restore sees both or neither.
+   */
+  async flush(fields: Readonly<Record<string, Buffer>> = {}): Promise<FlushStats & { commands: number }> {
     this.throwIfFailed();
+    const own = Object.entries(fields);
+    for (const [name] of own) {
+      if (!name.startsWith('__') || name === META_FIELD || name === OWNER_FIELD)
+        throw new Error(`an owner's field is named __<something> other than ${META_FIELD} and ${OWNER_FIELD}: ${name}`);
+    }
     const t0 = process.hrtime.bigint();
     this.unflushedBatches = 0;
     // Even a flush with no entity writes the meta: a batch of duplicates or late events moves its totals.
     const changes = this.memory.takeChanges();
-    const args: (string | Buffer | number)[] = [this.ownerEpoch, changes.meta, changes.entities.length];
+    const args: (string | Buffer | number)[] = [this.ownerEpoch, changes.meta, changes.entities.length + own.length];
     let bytes = changes.meta.length + META_FIELD.length;
     for (const e of changes.entities) {
       args.push(e.key, e.value);
       bytes += Buffer.byteLength(e.key) + e.value.length;
+    }
+    for (const [name, value] of own) {
+      args.push(name, value);
+      bytes += name.length + value.length;
     }
     for (const key of changes.removed) args.push(key);
     const commands = 1;
@@ -296,7 +324,7 @@ export class PartitionWindowStore implements WindowStore {
 
   /** Flushes what is not in Redis yet, then closes the client if this store owns it. */
   async close(): Promise<void> {
-    if (this.restoredStats && this.unflushedBatches > 0 && !this.failed) await this.flush();
+    if (this.restoredStats && this.unflushedBatches > 0 && this.flushEvery > 0 && !this.failed) await this.flush();
     if (this.ownsClient) await this.client.quit();
   }
 }
