@@ -36,6 +36,8 @@ export interface DetectorStackOptions {
   readonly detection?: Record<string, unknown>;
   /** `source` section (the mapping `vigil replay --config` takes). */
   readonly source?: Record<string, unknown>;
+  /** More of the `redis` section (windows, maxEntitiesPerPartition, …); the url is the stack's. */
+  readonly redis?: Record<string, unknown>;
 }
 
 export interface DetectorStack {
@@ -98,7 +100,7 @@ export async function startDetectorStack(options: DetectorStackOptions = {}): Pr
         { topic: DETECTOR_TOPICS.kong, format: 'kong' },
         { topic: DETECTOR_TOPICS.avro, format: 'avro', avroSchemas: { [String(AVRO_SCHEMA_ID)]: 'v2' } },
       ],
-      redis: { url: redis.url },
+      redis: { ...options.redis, url: redis.url },
       detection: { models: 'none', idleFlushMs: 1000, ...options.detection },
       source: options.source ?? {},
       http: { port: 0, host: '127.0.0.1' },

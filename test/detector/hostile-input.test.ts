@@ -356,3 +356,82 @@ async function committedOffset(stack: DetectorStack, topic: string): Promise<num
     await admin.disconnect();
   }
 }
+
+/**
+ * redis.windows: partition — the windows live in this process, so an address-rotation flood is a memory
+ * attack on it: each partition holds at most maxEntitiesPerPartition entities, the least recently seen
+ * go first, each eviction is counted and deleted from the partition's Redis copy in the same write (a
+ * restore never brings an evicted entity back), and detection goes on.
+ */
+describe('detector service, windows: partition, under an address-rotation flood', () => {
+  const CAP = 2_000;
+  const ADDRESSES = 8_000;
+  let stack: DetectorStack;
+  let redis: Redis;
+  const metric = async (name: string) => metricValue(await stack.metrics(), name);
+  const consumed = () => metric(`vigil_events_consumed_total{source="${TOPICS.kong}",outcome="event"}`);
+  const held = () => metric(`vigil_window_entities{topic="${TOPICS.kong}",partition="0"}`);
+  const send = (lines: string[]) =>
+    stack.produce(
+      TOPICS.kong,
+      lines.map((value) => ({ key: null, value })),
+    );
+  /** Entity fields of the partition's hash (its meta, owner epoch and checkpoint are `__` fields). */
+  const entitiesInRedis = async () => {
+    const keys = await redis.keys('*part:{*');
+    expect(keys).toEqual([expect.stringContaining(`{${TOPICS.kong}/0}`)]);
+    return (await redis.hkeys(keys[0]!)).filter((f) => !f.startsWith('__')).length;
+  };
+
+  beforeAll(async () => {
+    stack = await startDetectorStack({
+      redis: { windows: 'partition', maxEntitiesPerPartition: CAP, checkpointIntervalMs: 200 },
+    });
+    redis = new Redis(stack.redis.url);
+    await waitFor('the detector to be ready', async () => (await fetch(`${stack.baseUrl}/ready`)).status === 200);
+  }, 60_000);
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await stack?.stop();
+  }, 60_000);
+
+  it(`holds at most ${CAP.toLocaleString('en')} entities through ${ADDRESSES.toLocaleString('en')} new addresses, evictions counted and deleted from Redis`, async () => {
+    let most = 0;
+    for (let n = 0; n < ADDRESSES; n += 1000) {
+      await send(
+        Array.from({ length: 1000 }, (_, i) =>
+          failedLogin(floodAddress(100_000 + n + i), `rotated${n + i}@bank-test.example`),
+        ),
+      );
+      await waitFor('the chunk to be consumed', async () => (await consumed()) >= n + 1000, 60_000);
+      most = Math.max(most, await held());
+    }
+    // Each attempt brings a new address, its /24 and an account: thousands of entities past the cap.
+    expect(most).toBeGreaterThan(CAP / 2);
+    expect(most).toBeLessThanOrEqual(CAP);
+    const evicted = await metric('vigil_window_evictions_total{reason="cap"}');
+    expect(evicted).toBeGreaterThan(ADDRESSES);
+    // Once the last batch is checkpointed, Redis holds exactly what the process holds: the evicted are gone.
+    await waitFor(
+      'the partition written and committed',
+      async () => (await entitiesInRedis()) === (await held()),
+      30_000,
+    );
+    expect(await entitiesInRedis()).toBeLessThanOrEqual(CAP);
+    process.stdout.write(
+      `partition-mode flood: ${ADDRESSES} addresses, at most ${most} entities held (cap ${CAP}), ${evicted} evicted ` +
+        `by the cap, ${await entitiesInRedis()} in Redis at the end\n`,
+    );
+  }, 180_000);
+
+  it('still decides on a credential-stuffing burst after the flood', async () => {
+    await send(Array.from({ length: 30 }, (_, i) => failedLogin('203.0.113.88', `target${i}@bank-test.example`)));
+    await waitFor(
+      'a decision on the stuffing address',
+      () => stack.outputs.decisions.some((m) => m.key?.toString() === 'ip:203.0.113.88'),
+      30_000,
+    );
+    expect(await held()).toBeLessThanOrEqual(CAP);
+  }, 60_000);
+});

@@ -3,7 +3,9 @@
  * started mid-stream so that the group rebalances and partitions move (their checkpoints with them),
  * end with the same window state and the same decisions and alerts as one instance reading the same
  * topic at the same time. Raw lines are keyed by client address, as a gateway's log shipper would key
- * them, over four partitions.
+ * them, over four partitions. Run with the windows in Redis by scripts (shared entities: equal up to the
+ * order partitions reach them) and with `redis.windows: partition` (each partition's state its own:
+ * equal byte for byte, every decision and alert the same record).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,9 +32,12 @@ import {
 } from './detector-runs';
 
 const RAW = 'raw.kong';
+const RAW_PARTITION_MODE = 'raw.kong.partition-mode';
 const PARTITIONS = 4;
 const LINES = 12_000;
 const PER_SECOND = 300;
+/** The partition-mode run: fewer lines, the same shape (its equality is exact, so it needs less to show). */
+const PARTITION_MODE_LINES = 8_000;
 
 /** Hash fields: `name=hex` joined by spaces (windowState's form). */
 const fieldsOf = (v: string) => new Map(v.split(' ').map((f) => f.split('=') as [string, string]));
@@ -72,19 +77,26 @@ describe('detector scale-out', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-scale-'));
   const one = outputTopics('one');
   const two = outputTopics('two');
+  const pOne = outputTopics('p-one');
+  const pTwo = outputTopics('p-two');
 
   beforeAll(async () => {
     [broker, cluster] = await Promise.all([
       startKafkaMock({
         topics: [
           { name: RAW, partitions: PARTITIONS },
-          ...[...Object.values(one), ...Object.values(two)].map((name) => ({ name, partitions: 1 })),
+          { name: RAW_PARTITION_MODE, partitions: PARTITIONS },
+          ...[one, two, pOne, pTwo].flatMap((t) => Object.values(t)).map((name) => ({ name, partitions: 1 })),
         ],
       }),
       startRedisCluster({ masters: 3 }),
     ]);
     kafka = new Kafka({ clientId: 'scale-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-    reader = new TopicReader(kafka, [one.decisions, one.alerts, two.decisions, two.alerts], 'scale-test-reader');
+    reader = new TopicReader(
+      kafka,
+      [one, two, pOne, pTwo].flatMap((t) => [t.decisions, t.alerts]),
+      'scale-test-reader',
+    );
     await reader.start();
   }, 60_000);
 
@@ -95,30 +107,46 @@ describe('detector scale-out', () => {
   }, 60_000);
 
   /** Every run's group committed the raw topic to its end, and the outputs read back. */
-  async function waitForCommitted(runs: readonly string[]): Promise<void> {
+  async function waitForCommitted(runs: readonly string[], topic = RAW): Promise<void> {
     await waitForWholeTopic(
       kafka,
       runs.map((r) => `vigil-${r}`),
-      RAW,
+      topic,
     );
     await sleep(2000);
   }
 
-  it('two instances with a rebalance mid-stream decide what one instance decides', async () => {
+  /**
+   * One instance in group `single`, one in group `scaled` for the first half of the lines, a second
+   * joining `scaled` before the second half (the group rebalances, partitions move). Returns both
+   * instances of the scaled group, once both groups have committed the whole topic.
+   */
+  async function runBoth(
+    single: string,
+    scaled: string,
+    topic: string,
+    lines: readonly string[],
+    extra: Partial<Parameters<typeof runConfig>[0]> = {},
+  ): Promise<{ first: DetectorProcess; second: DetectorProcess }> {
     const nodes = cluster.nodes.map((n) => `${n.host}:${n.port}`);
     const config = (run: string) =>
-      runConfig({ brokers: broker.brokers, rawTopic: RAW, run, redis: { cluster: nodes }, keyPrefix: `${run}:` });
-
-    const single = await startDetectorProcess('one', config('one'), dir);
-    const first = await startDetectorProcess('two-a', config('two'), dir);
-    running.push(single, first);
-    const lines = sampleLines(LINES);
-    const half = Math.floor(LINES / 2);
-    await produceSteadily(kafka, RAW, lines.slice(0, half), PER_SECOND, clientIpOf);
-    await waitForCommitted(['one', 'two']);
+      runConfig({
+        brokers: broker.brokers,
+        rawTopic: topic,
+        run,
+        redis: { cluster: nodes },
+        keyPrefix: `${run}:`,
+        ...extra,
+      });
+    const alone = await startDetectorProcess(single, config(single), dir);
+    const first = await startDetectorProcess(`${scaled}-a`, config(scaled), dir);
+    running.push(alone, first);
+    const half = Math.floor(lines.length / 2);
+    await produceSteadily(kafka, topic, lines.slice(0, half), PER_SECOND, clientIpOf);
+    await waitForCommitted([single, scaled], topic);
     // The second instance joins in the middle of the stream: the group rebalances, two partitions move
     // to it with their checkpoints, and the first keeps the other two.
-    const second = await startDetectorProcess('two-b', config('two'), dir);
+    const second = await startDetectorProcess(`${scaled}-b`, config(scaled), dir);
     running.push(second);
     await waitFor('the second instance to take partitions', async () => (await second.partitionsOwned()) > 0, 60_000);
     await waitFor(
@@ -126,11 +154,16 @@ describe('detector scale-out', () => {
       async () => (await first.partitionsOwned()) < PARTITIONS,
       60_000,
     );
-    await produceSteadily(kafka, RAW, lines.slice(half), PER_SECOND, clientIpOf);
-    await waitForCommitted(['one', 'two']);
+    await produceSteadily(kafka, topic, lines.slice(half), PER_SECOND, clientIpOf);
+    await waitForCommitted([single, scaled], topic);
     // Both instances did part of the work.
     expect(await first.eventsConsumed()).toBeGreaterThan(0);
     expect(await second.eventsConsumed()).toBeGreaterThan(0);
+    return { first, second };
+  }
+
+  it('two instances with a rebalance mid-stream decide what one instance decides', async () => {
+    await runBoth('one', 'two', RAW, sampleLines(LINES));
 
     const client = new Cluster(cluster.nodes);
     let state: { local: number; localDiffering: string[]; shared: number; sharedDiffering: number };
@@ -182,6 +215,36 @@ describe('detector scale-out', () => {
       `scale-out test: ${distinctRecords(expectedDecisions).size} decisions from one instance, ${identical} with the same ` +
         `id and time from two; ${state.local - state.localDiffering.length} of ${state.local} single-partition entities identical, ${state.sharedDiffering} of ` +
         `${state.shared} shared ones differ in order-dependent state\n`,
+    );
+  }, 300_000);
+
+  it("with redis.windows: partition, two instances with a rebalance give one instance's state and records exactly", async () => {
+    const { first, second } = await runBoth('p-one', 'p-two', RAW_PARTITION_MODE, sampleLines(PARTITION_MODE_LINES), {
+      windows: 'partition',
+    });
+    const client = new Cluster(cluster.nodes);
+    try {
+      const [expected, scaled] = await Promise.all([windowState(client, 'p-one:'), windowState(client, 'p-two:')]);
+      // Every partition's hash: each packed entity, the meta (applied offsets, watermark) and the
+      // checkpoint's offset and watermark. A partition's state is a function of its records alone,
+      // whichever instance held it and wherever it moved.
+      const parts = [...expected.keys()].filter((k) => k.startsWith('part:'));
+      expect(new Set(parts.map((k) => k.slice(0, k.indexOf('#')))).size).toBe(PARTITIONS);
+      expect(parts.length).toBeGreaterThan(1000);
+      const differing = parts.filter((k) => scaled.get(k) !== expected.get(k));
+      expect(differing).toEqual([]);
+      expect([...scaled.keys()].sort()).toEqual([...expected.keys()].sort());
+    } finally {
+      client.disconnect();
+    }
+    // Every decision and alert is the same record (id, time, score, reasons), none missing, none extra.
+    const records = (topic: string) => [...distinctRecords(reader.of<Decision | Alert>(topic)).values()].sort();
+    expect(records(pOne.decisions).length).toBeGreaterThan(20);
+    expect(records(pTwo.decisions)).toEqual(records(pOne.decisions));
+    expect(records(pTwo.alerts)).toEqual(records(pOne.alerts));
+    process.stdout.write(
+      `scale-out test, windows: partition: ${records(pOne.decisions).length} decisions and ${records(pOne.alerts).length} alerts ` +
+        `from one instance, the same records from two (events ${await first.eventsConsumed()} + ${await second.eventsConsumed()})\n`,
     );
   }, 300_000);
 });

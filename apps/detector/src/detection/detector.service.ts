@@ -81,6 +81,7 @@ export class DetectorService {
   /** Champion against the shadow challengers, for the comparison counters (null without challengers). */
   private shadow: SetupShadowComparison | null = null;
   private checkpoints!: PartitionCheckpoints;
+  private readonly evictionsSeen = new WeakMap<PartitionDetection, { cap: number; ttl: number }>();
   /** Between a rebalance's start and the new assignment: no idle flush (partitions may be moving). */
   private rebalancing = false;
   private loop: Promise<void> | null = null;
@@ -263,6 +264,7 @@ export class DetectorService {
       if (kept.has(id)) continue;
       this.partitions.delete(id);
       this.metrics.consumerLag.remove({ topic: p.topic, partition: String(p.partition) });
+      this.metrics.windowEntities.remove({ topic: p.topic, partition: String(p.partition) });
       this.log.info({ topic: p.topic, partition: p.partition, heldEvents: p.pendingEvents }, 'partition revoked');
       void p
         .close()
@@ -387,6 +389,7 @@ export class DetectorService {
       return;
     }
     await this.deadLettersOut.write(dead);
+    this.observeWindows(part);
     const commit = part.commitOffset();
     await this.acknowledge(batch, part, commit);
     const m = this.metrics;
@@ -452,6 +455,19 @@ export class DetectorService {
       this.metrics.commitsRefused.inc();
       this.log.warn({ err }, 'idle commit refused during a rebalance');
     }
+  }
+
+  /** redis.windows: partition — what a partition holds in memory, and what it evicted since last seen. */
+  private observeWindows(part: PartitionDetection): void {
+    const s = part.windowStats();
+    if (s.kind !== 'partition') return;
+    const m = this.metrics;
+    m.windowEntities.set({ topic: part.topic, partition: String(part.partition) }, s.entities ?? 0);
+    const seen = this.evictionsSeen.get(part) ?? { cap: 0, ttl: 0 };
+    const now = { cap: s.evictedByCap ?? 0, ttl: s.evictedByTtl ?? 0 };
+    if (now.cap > seen.cap) m.windowEvictions.inc({ reason: 'cap' }, now.cap - seen.cap);
+    if (now.ttl > seen.ttl) m.windowEvictions.inc({ reason: 'ttl' }, now.ttl - seen.ttl);
+    this.evictionsSeen.set(part, now);
   }
 
   /**

@@ -221,6 +221,11 @@ export class PartitionDetection {
     if (this.writeError) throw this.writeError;
   }
 
+  /** The windows' counters (entities held, evictions; see WindowStoreStats). */
+  windowStats(): ReturnType<WindowStore['stats']> {
+    return this.o.store.stats();
+  }
+
   /** Closed batches not checkpointed yet. */
   get uncheckpointedBatches(): number {
     return this.unsaved;

@@ -24,6 +24,8 @@ export class DetectorMetrics {
   readonly commitsRefused: Counter;
   readonly consumerRestarts: Counter;
   readonly partitionsOwned: Gauge;
+  readonly windowEntities: Gauge<'topic' | 'partition'>;
+  readonly windowEvictions: Counter<'reason'>;
   readonly modelInfo: Gauge<'detector' | 'version' | 'backend' | 'role'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -116,6 +118,18 @@ export class DetectorMetrics {
     this.consumerRestarts = new Counter({
       name: 'vigil_consumer_restarts_total',
       help: 'Kafka consumers rebuilt after an error kafkajs would not retry (a group-protocol error in a rebalance)',
+      registers,
+    });
+    this.windowEntities = new Gauge({
+      name: 'vigil_window_entities',
+      help: 'redis.windows: partition — entities a partition holds in memory (at most redis.maxEntitiesPerPartition)',
+      labelNames: ['topic', 'partition'],
+      registers,
+    });
+    this.windowEvictions = new Counter({
+      name: 'vigil_window_evictions_total',
+      help: 'redis.windows: partition — entities dropped from a partition (and from its Redis copy), by reason: cap (the least recently seen, over maxEntitiesPerPartition) or ttl (idle past their state TTL)',
+      labelNames: ['reason'],
       registers,
     });
     this.partitionsOwned = new Gauge({
