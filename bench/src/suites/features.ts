@@ -25,6 +25,8 @@
  *     partition restored by a new owner at the end (entities/s, extrapolated to 1M entities);
  *   - an IP-rotation flood of 1,000,000 distinct IPs into a memory store capped at 200,000 entities:
  *     entities held stay under the cap; heap and estimated bytes per entity.
+ * `--restore-entities N` (default 1,000,000; none with --quick): a partition of at least N realistic
+ * entities written to Redis and restored by a new owner — seconds, entities/s, and memory per entity.
  * `--records N` sets the corpus size (default 300,000, 50,000 with --quick): a longer corpus has users
  * coming back (fewer new entities per event), a short one is dominated by first touches. `--repeat N`
  * (default 3) sets how many fresh-store passes the warm memory figure is the median of.
@@ -35,6 +37,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { AccessEvent, GatewayKind } from '@vigil/events';
 import { ACCESS_EVENT_VERSION, createSourceDecoder, parseSourceConfig } from '@vigil/events';
 import { openInput, readEventBatches } from '@vigil/connectors';
@@ -168,19 +172,26 @@ async function redisForBench(ctx: BenchContext): Promise<{ url: string; stop(): 
     { stdio: 'ignore' },
   );
   const { Redis } = await import('ioredis');
-  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
   const deadline = Date.now() + 10_000;
   for (;;) {
+    // A fresh client per attempt: one that retries by itself refuses a second connect().
+    const probe = new Redis(port, '127.0.0.1', {
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
+    probe.on('error', () => undefined);
     try {
       await probe.connect();
       await probe.ping();
+      probe.disconnect();
       break;
     } catch (err) {
+      probe.disconnect();
       if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not start: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  probe.disconnect();
   ctx.log(`started redis-server on 127.0.0.1:${port}`);
   return {
     url: `redis://127.0.0.1:${port}`,
@@ -356,6 +367,105 @@ function* floodBatches(n: number, start: number): Generator<AccessEvent[]> {
     }
     yield batch;
   }
+}
+
+/** A full collection where the flag can be set (the bench does not run with --expose-gc). */
+function collect(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+/** What JavaScript holds after full collections: the heap and Buffers' memory outside it. */
+async function retained(): Promise<number> {
+  collect();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  collect();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/**
+ * One partition of `target` entities or more, restored by a new owner: the corpus fed `copies` times
+ * side by side (every event once per copy, at its own time, its per-client ids — address, /24, account,
+ * session, device, API key — suffixed with the copy: realistic entities, not a flood's one-event ones;
+ * countries, ASNs and routes stay shared), written to Redis after every batch; then a fresh store
+ * restores it. Memory per entity: what the process retains after the restore, less what it retained
+ * before, per entity restored.
+ */
+async function restoreAtScale(
+  client: import('ioredis').Redis,
+  prefix: string,
+  events: readonly AccessEvent[],
+  target: number,
+  log: (m: string) => void,
+): Promise<BenchResult> {
+  const probe = new MemoryWindowStore();
+  for (let i = 0; i < events.length; i += BATCH) probe.applyNow(events.slice(i, i + BATCH));
+  const perCopy = probe.size;
+  const copies = Math.max(1, Math.ceil(target / perCopy));
+  const options: PartitionWindowStoreOptions = {
+    client,
+    keyPrefix: `${prefix}big:`,
+    topic: 'bench',
+    partition: 0,
+    maxEntities: copies * perCopy + 1000,
+    ownsClient: false,
+  };
+  log(`restore at scale: the corpus (${perCopy} entities) ${copies} times side by side, written to Redis`);
+  const suffixed = (id: string | null, k: number) => (id === null ? null : `${id}#${k}`);
+  let writer: PartitionWindowStore | null = await PartitionWindowStore.open(options);
+  const step = Math.max(1, Math.floor(BATCH / copies));
+  let offset = 0;
+  for (let i = 0; i < events.length; i += step) {
+    const batch: AccessEvent[] = [];
+    for (const e of events.slice(i, i + step)) {
+      for (let k = 0; k < copies; k++) {
+        batch.push({
+          ...e,
+          clientIp: `${e.clientIp}#${k}`,
+          subnet: `${e.subnet}#${k}`,
+          principal: suffixed(e.principal, k),
+          sessionId: suffixed(e.sessionId, k),
+          deviceId: suffixed(e.deviceId, k),
+          apiKeyId: suffixed(e.apiKeyId, k),
+        });
+      }
+    }
+    await writer.applyBatch(batch, { topic: 'bench', partition: 0, firstOffset: offset });
+    offset += batch.length;
+  }
+  const written = writer.stats().entities ?? 0;
+  const estimated = writer.stats().estimatedBytes ?? 0;
+  await writer.close();
+  writer = null;
+  const redisBytes = usedMemory(await client.info('memory'));
+  const before = await retained();
+  const rssBefore = process.memoryUsage().rss;
+  const restored = await PartitionWindowStore.open(options);
+  const r = restored.restored!;
+  const after = await retained();
+  const rssAfter = process.memoryUsage().rss;
+  const same = r.entities === written && restored.durableOffset() === offset - 1;
+  await restored.close();
+  await client.unlink(restored.key);
+  return {
+    suite: 'features',
+    name: `partition store, restore of a partition of ${(r.entities / 1e6).toFixed(2)}M entities`,
+    count: r.entities,
+    seconds: r.seconds,
+    perSecond: r.entities / r.seconds,
+    extra: {
+      copiesOfCorpus: copies,
+      eventsFed: offset,
+      bytesRead: r.bytes,
+      scans: r.scans,
+      retainedBytesPerEntity: Math.round((after - before) / r.entities),
+      rssGrowthBytesPerEntity: Math.round((rssAfter - rssBefore) / r.entities),
+      estimatedBytesPerEntity: Math.round(estimated / Math.max(written, 1)),
+      redisUsedMemoryBytesPerEntity: Math.round(redisBytes / r.entities),
+      allEntitiesAndOffset: same ? 'yes' : 'NO',
+    },
+  };
 }
 
 export const featuresSuite: BenchSuite = {
@@ -578,6 +688,11 @@ export const featuresSuite: BenchSuite = {
       });
       await restored.close();
       await client.unlink(last!.store.key);
+      const re = process.argv.indexOf('--restore-entities');
+      const atScale = re >= 0 ? Number(process.argv[re + 1]) : ctx.quick ? 0 : 1_000_000;
+      if (!(Number.isInteger(atScale) && atScale >= 0))
+        throw new Error(`--restore-entities needs a whole number, got ${process.argv[re + 1]}`);
+      if (atScale > 0) results.push(await restoreAtScale(client, prefix, events, atScale, ctx.log));
       client.disconnect();
     } finally {
       await redis.stop();
