@@ -66,7 +66,7 @@ const ROUTE = ENTITY_TYPES.indexOf('route');
 const MEMORY_FLOOR_TARGET = 150_000;
 const REDIS_TARGET = 50_000;
 
-async function decodeAll(file: string): Promise<AccessEvent[]> {
+export async function decodeAll(file: string): Promise<AccessEvent[]> {
   const decoder = createSourceDecoder('kong' as GatewayKind, parseSourceConfig(sourceConfigFor('kong')));
   const events: AccessEvent[] = [];
   for await (const b of readEventBatches(openInput(file).stream, decoder, { sourceName: file })) {

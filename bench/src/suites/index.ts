@@ -6,6 +6,7 @@ import { detectorSuite } from './detector';
 import { enforcerSuite } from './enforcer';
 import { featuresSuite } from './features';
 import { inventorySuite } from './inventory';
+import { scaleSuite } from './scale';
 
 /** Each suite registers here; `npm run bench -- --suite NAME` runs one. */
 export const SUITES: readonly BenchSuite[] = [
@@ -17,4 +18,5 @@ export const SUITES: readonly BenchSuite[] = [
   detectorSuite,
   enforcerSuite,
   complianceSuite,
+  scaleSuite,
 ];
