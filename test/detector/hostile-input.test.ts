@@ -371,10 +371,11 @@ describe('detector service, windows: partition, under an address-rotation flood'
   const metric = async (name: string) => metricValue(await stack.metrics(), name);
   const consumed = () => metric(`vigil_events_consumed_total{source="${TOPICS.kong}",outcome="event"}`);
   const held = () => metric(`vigil_window_entities{topic="${TOPICS.kong}",partition="0"}`);
-  const send = (lines: string[]) =>
+  const notKeyedByAddress = () => metric(`vigil_records_not_keyed_by_address_total{topic="${TOPICS.kong}"}`);
+  const send = (lines: string[], key: string | null = null) =>
     stack.produce(
       TOPICS.kong,
-      lines.map((value) => ({ key: null, value })),
+      lines.map((value) => ({ key, value })),
     );
   /** Entity fields of the partition's hash (its meta, owner epoch and checkpoint are `__` fields). */
   const entitiesInRedis = async () => {
@@ -425,13 +426,22 @@ describe('detector service, windows: partition, under an address-rotation flood'
     );
   }, 180_000);
 
+  it('says so when records are not keyed by their client address', async () => {
+    // The flood went unkeyed: each partition's windows would see part of an address's traffic.
+    expect(await notKeyedByAddress()).toBe(ADDRESSES);
+  });
+
   it('still decides on a credential-stuffing burst after the flood', async () => {
-    await send(Array.from({ length: 30 }, (_, i) => failedLogin('203.0.113.88', `target${i}@bank-test.example`)));
+    await send(
+      Array.from({ length: 30 }, (_, i) => failedLogin('203.0.113.88', `target${i}@bank-test.example`)),
+      '203.0.113.88',
+    );
     await waitFor(
       'a decision on the stuffing address',
       () => stack.outputs.decisions.some((m) => m.key?.toString() === 'ip:203.0.113.88'),
       30_000,
     );
     expect(await held()).toBeLessThanOrEqual(CAP);
+    expect(await notKeyedByAddress()).toBe(ADDRESSES); // the burst was keyed by its address
   }, 60_000);
 });

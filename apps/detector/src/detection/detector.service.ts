@@ -81,6 +81,7 @@ export class DetectorService {
   /** Champion against the shadow challengers, for the comparison counters (null without challengers). */
   private shadow: SetupShadowComparison | null = null;
   private checkpoints!: PartitionCheckpoints;
+  private readonly warnedKeys = new Set<string>();
   private readonly evictionsSeen = new WeakMap<PartitionDetection, { cap: number; ttl: number }>();
   /** Between a rebalance's start and the new assignment: no idle flush (partitions may be moving). */
   private rebalancing = false;
@@ -361,6 +362,8 @@ export class DetectorService {
     const timestamps: number[] = [];
     const dead: RawDeadLetter[] = [];
     let replayed = 0;
+    let notByAddress = 0;
+    const checkKeys = this.config.redis.windows === 'partition';
     for (const r of batch.records) {
       if (r.offset < from) {
         replayed++;
@@ -368,6 +371,10 @@ export class DetectorService {
       }
       const result = decoder.decode(r);
       if (result.ok) {
+        // Partition-owned windows see only their partition's records: an address whose records are
+        // spread over partitions is counted in pieces. Said, not refused (a key may be the address in
+        // another spelling, or a deliberate choice).
+        if (checkKeys && (r.key === null || r.key.toString('latin1') !== result.value.clientIp)) notByAddress++;
         events.push(result.value);
         offsets.push(r.offset);
         timestamps.push(r.timestamp);
@@ -390,6 +397,7 @@ export class DetectorService {
     }
     await this.deadLettersOut.write(dead);
     this.observeWindows(part);
+    if (notByAddress > 0) this.noteNotKeyedByAddress(topic, notByAddress);
     const commit = part.commitOffset();
     await this.acknowledge(batch, part, commit);
     const m = this.metrics;
@@ -455,6 +463,23 @@ export class DetectorService {
       this.metrics.commitsRefused.inc();
       this.log.warn({ err }, 'idle commit refused during a rebalance');
     }
+  }
+
+  /**
+   * redis.windows: partition — records whose Kafka key is not their client address: the partition's
+   * windows then see only part of an address's traffic (and of every entity derived from it). Once per
+   * topic in the log, every time in vigil_records_not_keyed_by_address_total.
+   */
+  private noteNotKeyedByAddress(topic: string, records: number): void {
+    this.metrics.notKeyedByAddress.inc({ topic }, records);
+    if (this.warnedKeys.has(topic)) return;
+    this.warnedKeys.add(topic);
+    this.log.warn(
+      { topic, records },
+      'redis.windows: partition needs the raw topic keyed by client address (each partition holds its own ' +
+        'windows); records of this topic are keyed otherwise, so an address spread over partitions is counted ' +
+        'in pieces: key the producer by client address, or use redis.windows: scripts',
+    );
   }
 
   /** redis.windows: partition — what a partition holds in memory, and what it evicted since last seen. */

@@ -26,6 +26,7 @@ export class DetectorMetrics {
   readonly partitionsOwned: Gauge;
   readonly windowEntities: Gauge<'topic' | 'partition'>;
   readonly windowEvictions: Counter<'reason'>;
+  readonly notKeyedByAddress: Counter<'topic'>;
   readonly modelInfo: Gauge<'detector' | 'version' | 'backend' | 'role'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -130,6 +131,12 @@ export class DetectorMetrics {
       name: 'vigil_window_evictions_total',
       help: 'redis.windows: partition — entities dropped from a partition (and from its Redis copy), by reason: cap (the least recently seen, over maxEntitiesPerPartition) or ttl (idle past their state TTL)',
       labelNames: ['reason'],
+      registers,
+    });
+    this.notKeyedByAddress = new Counter({
+      name: 'vigil_records_not_keyed_by_address_total',
+      help: 'redis.windows: partition — events whose Kafka key is not their client address (their address is then counted per partition, in pieces)',
+      labelNames: ['topic'],
       registers,
     });
     this.partitionsOwned = new Gauge({
