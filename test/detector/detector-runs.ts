@@ -52,6 +52,8 @@ export interface RunConfigOptions {
   readonly keyPrefix: string;
   /** Where the windows are computed (`redis.windows`): default the detector's (`scripts`). */
   readonly windows?: 'scripts' | 'partition';
+  /** `kafka.repartition.topic`: the router re-keys `rawTopic` by client address onto it. */
+  readonly repartitionTopic?: string;
 }
 
 /** One run's config: its own group, key prefix and output topics, so runs can share a broker and Redis. */
@@ -66,6 +68,7 @@ export function runConfig(o: RunConfigOptions): Record<string, unknown> {
       heartbeatIntervalMs: TIMINGS.heartbeatInterval,
       maxWaitTimeMs: TIMINGS.maxWaitTimeInMs,
       topics: outputTopics(o.run),
+      ...(o.repartitionTopic ? { repartition: { topic: o.repartitionTopic } } : {}),
     },
     sources: [{ topic: o.rawTopic, format: 'kong' }],
     redis: { ...o.redis, keyPrefix: o.keyPrefix, ...(o.windows ? { windows: o.windows } : {}) },
@@ -83,6 +86,8 @@ export interface DetectorProcess {
   eventsConsumed(): Promise<number>;
   /** `vigil_partitions_assigned` (-1 while the metrics endpoint does not answer). */
   partitionsOwned(): Promise<number>;
+  /** The /metrics text ('' while the endpoint does not answer). */
+  metrics(): Promise<string>;
 }
 
 /** Starts `node apps/detector/dist/main.js --config <file>`; the build must be current (`npm run build`). */
@@ -118,6 +123,9 @@ export async function startDetectorProcess(
     async partitionsOwned() {
       const m = /^vigil_partitions_assigned (\d+)/m.exec((await scrape()) ?? '');
       return m ? Number(m[1]) : -1;
+    },
+    async metrics() {
+      return (await scrape()) ?? '';
     },
   };
 }

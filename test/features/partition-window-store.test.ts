@@ -224,7 +224,7 @@ describe('PartitionWindowStore', () => {
     }
   });
 
-  it('with flushEveryBatches 0 writes only when its owner flushes, with the owner\'s fields in the same write', async () => {
+  it("with flushEveryBatches 0 writes only when its owner flushes, with the owner's fields in the same write", async () => {
     const parts = batches(mixedTraffic(1200, 9), 200);
     const options = optionsFor(standalone, { flushEveryBatches: 0 });
     const store = await PartitionWindowStore.open(options);

@@ -536,8 +536,7 @@ function casesFrom(argv: readonly string[]): Case[] {
   const more = checkpointMs !== undefined ? { checkpointMs } : {};
   if (models === 'none')
     return [{ id: id('none'), name: `baselines only (--models none)${tag}`, models: 'none', windows, ...more }];
-  if (models)
-    return [{ id: id('models'), name: `models ${models}${tag}`, models: resolve(models), windows, ...more }];
+  if (models) return [{ id: id('models'), name: `models ${models}${tag}`, models: resolve(models), windows, ...more }];
   return [
     { id: id('models'), name: `bundled models${tag}`, models: BUNDLED_MODELS, windows, ...more },
     { id: id('none'), name: `baselines only (--models none)${tag}`, models: 'none', windows, ...more },

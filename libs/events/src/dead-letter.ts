@@ -19,6 +19,8 @@ export const DEAD_LETTER_REASONS = [
   'invalid_event',
   /** A record on the decisions topic that is not a Decision (the enforcer's input). */
   'invalid_decision',
+  /** A record on the detector's repartition topic without the router's source headers, or from a topic no source names. */
+  'unknown_source',
 ] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 

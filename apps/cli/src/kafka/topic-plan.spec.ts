@@ -23,6 +23,19 @@ describe('planTopics', () => {
     expect(plan.every((t) => t.numPartitions === 12 && t.replicationFactor === 1)).toBe(true);
   });
 
+  it("plans the repartition topic the detector's router writes (kafka.repartition), not compacted", () => {
+    const plan = planTopics({ ...names(), repartition: 'raw.by-address' }, { partitions: 8, replicationFactor: 1 });
+    expect(plan.map((t) => [t.topic, t.role]).slice(0, 2)).toEqual([
+      ['raw.kong', 'raw'],
+      ['raw.by-address', 'repartition'],
+    ]);
+    expect(plan[1]!.numPartitions).toBe(8);
+    expect(plan[1]!.configEntries).toEqual([]);
+    expect(() => planTopics({ ...names(), repartition: 'raw.kong' }, { partitions: 1, replicationFactor: 1 })).toThrow(
+      /both as raw and as repartition/,
+    );
+  });
+
   it('compacts the decisions topic only', () => {
     const plan = planTopics(names(), { partitions: 3, replicationFactor: 1 });
     const policies = Object.fromEntries(plan.map((t) => [t.role, t.configEntries]));

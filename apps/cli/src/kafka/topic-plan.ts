@@ -8,11 +8,13 @@
  */
 import { UsageError } from '../errors';
 
-export type TopicRole = 'raw' | 'decisions' | 'alerts' | 'audit' | 'dead-letters';
+export type TopicRole = 'raw' | 'repartition' | 'decisions' | 'alerts' | 'audit' | 'dead-letters';
 
 /** Topic names by role, as in the detector config (`sources[].topic`, `kafka.topics`). */
 export interface TopicNames {
   readonly raw: readonly string[];
+  /** `kafka.repartition.topic`: the raw records re-keyed by client address (the detector's router). */
+  readonly repartition?: string;
   readonly decisions: string;
   readonly alerts: string;
   readonly audit: string;
@@ -74,6 +76,7 @@ export function planTopics(names: TopicNames, options: PlanOptions): PlannedTopi
 
   const byRole: [TopicRole, string][] = [
     ...names.raw.map((t): [TopicRole, string] => ['raw', t]),
+    ...(names.repartition ? [['repartition', names.repartition] as [TopicRole, string]] : []),
     ['decisions', names.decisions],
     ['alerts', names.alerts],
     ['audit', names.audit],

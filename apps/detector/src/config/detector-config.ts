@@ -43,6 +43,18 @@ export const detectorConfigSchema = z
         sessionTimeoutMs: z.number().int().positive().default(30_000),
         heartbeatIntervalMs: z.number().int().positive().default(3_000),
         maxWaitTimeMs: z.number().int().positive().default(500),
+        /**
+         * Re-key the raw topics by client address before detection: a router (its own consumer group,
+         * `<groupId>.router`) reads `sources`, decodes each record for its resolved client address and
+         * produces its bytes unchanged to `topic`, keyed by that address, with its source position in
+         * headers; detection reads `topic` instead, dropping a router retry's duplicates by that position.
+         * For `redis.windows: partition` when the raw topics are not keyed by client address (a gateway's
+         * shipper keying by nothing, or by a CDN's address).
+         */
+        repartition: z
+          .object({ topic: z.string().min(1) })
+          .strict()
+          .optional(),
         topics: z
           .object({
             decisions: z.string().min(1).default(DEFAULT_TOPICS.decisions),
@@ -116,7 +128,10 @@ export const detectorConfigSchema = z
     /** The policy section, as in `vigil replay --config`; validated by @vigil/detection. */
     policy: z.unknown().optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => !c.kafka.repartition || !c.sources.some((s) => s.topic === c.kafka.repartition!.topic), {
+    message: 'kafka.repartition.topic must be a topic of its own, not one of sources[].topic',
+  });
 
 export type DetectorConfig = z.infer<typeof detectorConfigSchema>;
 

@@ -37,7 +37,7 @@ import {
   type DetectionSetup,
   type SetupShadowComparison,
 } from '@vigil/detection';
-import { deadLetter, parseSourceConfig, type AccessEvent } from '@vigil/events';
+import { deadLetter, fail, parseSourceConfig, type AccessEvent } from '@vigil/events';
 import {
   DEFAULT_KEY_PREFIX,
   PartitionFencedError,
@@ -52,6 +52,7 @@ import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import type { DetectorConfig } from '../config/detector-config';
 import type { DetectorMetrics } from '../ops/detector-metrics';
 import { KafkaAuditSink } from './kafka-audit-sink';
+import { AddressRouter, SourceDeduplicator, SOURCE_HEADERS } from './address-router';
 import { PartitionCheckpoints, WindowStoreCheckpoints } from './partition-checkpoints';
 import { PartitionDetection, type BatchReport, type PartitionOutputs } from './partition-detection';
 import { buildRecordDecoders, type RecordDecoder } from './record-decoders';
@@ -82,6 +83,8 @@ export class DetectorService {
   private shadow: SetupShadowComparison | null = null;
   private checkpoints!: PartitionCheckpoints;
   private readonly warnedKeys = new Set<string>();
+  /** kafka.repartition: the router, and the topic detection reads instead of the sources. */
+  private router: AddressRouter | null = null;
   private readonly evictionsSeen = new WeakMap<PartitionDetection, { cap: number; ttl: number }>();
   /** Between a rebalance's start and the new assignment: no idle flush (partitions may be moving). */
   private rebalancing = false;
@@ -141,15 +144,29 @@ export class DetectorService {
         trailId,
       });
     }
+    const consumer = {
+      sessionTimeout: c.kafka.sessionTimeoutMs,
+      heartbeatInterval: c.kafka.heartbeatIntervalMs,
+      maxWaitTimeInMs: c.kafka.maxWaitTimeMs,
+    };
+    if (c.kafka.repartition) {
+      this.router = new AddressRouter({
+        kafka,
+        groupId: `${c.kafka.groupId}.router`,
+        topics: c.sources.map((s) => s.topic),
+        to: c.kafka.repartition.topic,
+        producer: this.producer,
+        decoders: this.decoders,
+        consumer,
+        log: this.log,
+        metrics: this.metrics,
+      });
+    }
     this.source = new KafkaRecordSource({
       kafka,
       groupId: c.kafka.groupId,
-      topics: c.sources.map((s) => s.topic),
-      consumer: {
-        sessionTimeout: c.kafka.sessionTimeoutMs,
-        heartbeatInterval: c.kafka.heartbeatIntervalMs,
-        maxWaitTimeInMs: c.kafka.maxWaitTimeMs,
-      },
+      topics: c.kafka.repartition ? [c.kafka.repartition.topic] : c.sources.map((s) => s.topic),
+      consumer,
       onRebalancing: () => {
         this.rebalancing = true;
       },
@@ -161,8 +178,19 @@ export class DetectorService {
       },
     });
     await this.source.start();
+    await this.router?.start((err) => {
+      this.state = 'failed';
+      this.failure = err;
+      this.log.error({ err }, 'the router stopped on an error');
+      this.onFailure(err);
+    });
     this.log.info(
-      { topics: c.sources.map((s) => s.topic), groupId: c.kafka.groupId, store: this.describeRedis() },
+      {
+        topics: c.sources.map((s) => s.topic),
+        ...(c.kafka.repartition ? { repartition: c.kafka.repartition.topic } : {}),
+        groupId: c.kafka.groupId,
+        store: this.describeRedis(),
+      },
       `detector started: ${this.setup.describe()}`,
     );
     this.state = 'running';
@@ -176,7 +204,8 @@ export class DetectorService {
 
   /** Ready: joined the consumer group and Redis answers. */
   async ready(): Promise<{ ready: boolean; kafka: boolean; redis: boolean }> {
-    const kafka = this.state === 'running' && this.source?.isJoined === true;
+    const kafka =
+      this.state === 'running' && this.source?.isJoined === true && (this.router ? this.router.isJoined : true);
     let redis = false;
     try {
       redis = this.redis ? (await this.redis.ping()) === 'PONG' : false;
@@ -195,6 +224,8 @@ export class DetectorService {
     if (this.state === 'stopped') return;
     if (this.state === 'running') this.state = 'stopping';
     this.wakeStop?.();
+    // Upstream first: what the router produced and did not commit is produced again, and deduplicated.
+    await this.router?.stop().catch((err: Error) => this.log.warn({ err }, 'stopping the router failed'));
     await this.loop;
     try {
       if (this.state !== 'failed') await this.drain();
@@ -294,9 +325,7 @@ export class DetectorService {
       batchSpanMs: c.detection.batchSeconds * 1000,
       // partition: the checkpoint goes into the windows' own write, at most every checkpointIntervalMs.
       checkpoints: owned ? new WindowStoreCheckpoints(store) : this.checkpoints,
-      checkpointEvery: owned
-        ? { batches: Infinity, ms: c.redis.checkpointIntervalMs, overlap: true }
-        : { batches: 1 },
+      checkpointEvery: owned ? { batches: Infinity, ms: c.redis.checkpointIntervalMs, overlap: true } : { batches: 1 },
       configDigest: this.setup.configDigest,
       emit: (out) => this.emit(out),
       onBatch: (r) => this.onDetectionBatch(topic, r),
@@ -354,8 +383,12 @@ export class DetectorService {
   private async handle(batch: SourceBatch): Promise<void> {
     const started = performance.now();
     const { topic, partition } = batch;
-    const decoder = this.decoders.get(topic)!;
+    // kafka.repartition: records re-keyed by the router, each decoded as its source topic's.
+    const routed = this.router !== null;
+    const decoder = routed ? null : this.decoders.get(topic)!;
     const part = await this.partitionOf(topic, partition);
+    const sources: ({ key: string; offset: number } | null)[] = [];
+    let duplicates = 0;
     const from = part.acceptFrom;
     const events: AccessEvent[] = [];
     const offsets: number[] = [];
@@ -363,14 +396,28 @@ export class DetectorService {
     const dead: RawDeadLetter[] = [];
     let replayed = 0;
     let notByAddress = 0;
-    const checkKeys = this.config.redis.windows === 'partition';
+    const checkKeys = this.config.redis.windows === 'partition' && !routed;
     for (const r of batch.records) {
       if (r.offset < from) {
         replayed++;
         continue;
       }
-      const result = decoder.decode(r);
+      let source: { key: string; offset: number } | null = null;
+      let recordDecoder = decoder;
+      if (routed) {
+        source = SourceDeduplicator.sourceOf(r);
+        const from = r.headers[SOURCE_HEADERS.topic];
+        recordDecoder = (from !== undefined && this.decoders.get(from)) || null;
+        if (source && recordDecoder && !part.dedup.accept(source.key, source.offset)) {
+          duplicates++;
+          continue;
+        }
+      }
+      const result = recordDecoder
+        ? recordDecoder.decode(r)
+        : fail('unknown_source', `no ${SOURCE_HEADERS.topic} header naming one of the sources: not from the router`);
       if (result.ok) {
+        sources.push(source);
         // Partition-owned windows see only their partition's records: an address whose records are
         // spread over partitions is counted in pieces. Said, not refused (a key may be the address in
         // another spelling, or a deliberate choice).
@@ -382,13 +429,13 @@ export class DetectorService {
         const record = deadLetter(result, r.value ?? Buffer.alloc(0), {
           source: topic,
           position: `partition ${partition} offset ${r.offset}`,
-          binary: decoder.binary,
+          binary: recordDecoder?.binary ?? true,
         });
         dead.push({ record, key: r.key, value: r.value });
       }
     }
     try {
-      await part.push(events, offsets, timestamps, batch.nextOffset, batch.highWatermark);
+      await part.push(events, offsets, timestamps, batch.nextOffset, batch.highWatermark, routed ? sources : undefined);
     } catch (err) {
       if (!(err instanceof PartitionFencedError)) throw err;
       this.dropFenced(topic, partition);
@@ -398,12 +445,14 @@ export class DetectorService {
     await this.deadLettersOut.write(dead);
     this.observeWindows(part);
     if (notByAddress > 0) this.noteNotKeyedByAddress(topic, notByAddress);
+    if (duplicates > 0) this.metrics.routedDuplicates.inc(duplicates);
     const commit = part.commitOffset();
     await this.acknowledge(batch, part, commit);
     const m = this.metrics;
     m.eventsConsumed.inc({ source: topic, outcome: 'event' }, events.length);
     if (dead.length) m.eventsConsumed.inc({ source: topic, outcome: 'dead_letter' }, dead.length);
     if (replayed) m.eventsConsumed.inc({ source: topic, outcome: 'already_applied' }, replayed);
+    if (duplicates) m.eventsConsumed.inc({ source: topic, outcome: 'duplicate' }, duplicates);
     for (const d of dead) m.deadLetters.inc({ reason: d.record.reason });
     m.batchSize.observe(batch.records.length);
     if (batch.highWatermark !== null)

@@ -21,6 +21,11 @@ export interface PartitionCheckpoint {
   readonly engine: EngineState;
   /** The configuration digest of the writer (a policy change between owners is logged, not refused). */
   readonly configDigest: string;
+  /**
+   * kafka.repartition: per source `topic/partition`, the highest source offset applied (SourceDeduplicator),
+   * so that records the router produced again are recognised after a restore.
+   */
+  readonly sources?: Readonly<Record<string, number>>;
 }
 
 /** Where a partition's checkpoints are kept: its own hash (scripts windows), or beside its windows. */
@@ -33,7 +38,7 @@ export interface CheckpointStore {
 const SAVE_SCRIPT = `
 local stored = redis.call('HGET', KEYS[1], 'offset')
 if stored and tonumber(stored) >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'offset', ARGV[1], 'watermark', ARGV[2], 'config', ARGV[3], 'engine', ARGV[4], 'saved', ARGV[5])
+redis.call('HSET', KEYS[1], 'offset', ARGV[1], 'watermark', ARGV[2], 'config', ARGV[3], 'engine', ARGV[4], 'saved', ARGV[5], 'sources', ARGV[6])
 return 1
 `;
 const SAVE_COMMAND = 'vigilSavePartitionCheckpoint';
@@ -46,6 +51,7 @@ type WithSave = RedisClient & {
     config: string,
     engine: Buffer,
     saved: string,
+    sources: string,
   ): Promise<number>;
 };
 
@@ -69,6 +75,7 @@ export class PartitionCheckpoints implements CheckpointStore {
       watermark: Number(h['watermark']?.toString() ?? '-Infinity'),
       configDigest: h['config']?.toString() ?? '',
       engine: decodeEngineState(h['engine']),
+      sources: h['sources'] ? (JSON.parse(h['sources'].toString()) as Record<string, number>) : {},
     };
   }
 
@@ -82,6 +89,7 @@ export class PartitionCheckpoints implements CheckpointStore {
       c.configDigest,
       engine,
       new Date().toISOString(),
+      JSON.stringify(c.sources ?? {}),
     );
     return written === 1 ? engine.length : 0;
   }
@@ -109,6 +117,7 @@ export class WindowStoreCheckpoints implements CheckpointStore {
       offset: number;
       watermark: number | null;
       config: string;
+      sources?: Record<string, number>;
     };
     if (head.format !== CHECKPOINT_FORMAT)
       throw new Error(`${this.store.key} holds a checkpoint of format ${head.format}, not ${CHECKPOINT_FORMAT}`);
@@ -116,6 +125,7 @@ export class WindowStoreCheckpoints implements CheckpointStore {
       offset: head.offset,
       watermark: head.watermark ?? -Infinity,
       configDigest: head.config,
+      sources: head.sources ?? {},
       engine: decodeEngineState(raw.subarray(4 + length)),
     });
   }
@@ -128,6 +138,7 @@ export class WindowStoreCheckpoints implements CheckpointStore {
         offset: c.offset,
         watermark: Number.isFinite(c.watermark) ? c.watermark : null,
         config: c.configDigest,
+        sources: c.sources ?? {},
       }),
     );
     const length = Buffer.alloc(4);

@@ -19,6 +19,7 @@
 import { DetectionPipeline, type Alert, type Decision, type DetectionEngine } from '@vigil/detection';
 import type { AccessEvent } from '@vigil/events';
 import type { ApplyResult, WindowStore } from '@vigil/features';
+import { SourceDeduplicator } from './address-router';
 import type { CheckpointStore } from './partition-checkpoints';
 
 export interface PartitionOutputs {
@@ -79,6 +80,10 @@ export class PartitionDetection {
   /** Offsets and Kafka timestamps of the events pushed and not yet detected, from `head` on. */
   private offsets: number[] = [];
   private timestamps: number[] = [];
+  /** kafka.repartition: each pushed event's source position (null: not routed), beside `offsets`. */
+  private sources: ({ key: string; offset: number } | null)[] = [];
+  /** kafka.repartition: the source offsets seen and applied, for a router retry's duplicates. */
+  dedup = new SourceDeduplicator();
   private head = 0;
   private outputs: PartitionOutputs = { decisions: [], alerts: [] };
   /** The next offset after the last record seen (events and dead letters). */
@@ -108,6 +113,7 @@ export class PartitionDetection {
     o.store.resumeWatermark?.(c.watermark);
     part.checkpointedTo = c.offset;
     part.consumedTo = c.offset;
+    part.dedup = new SourceDeduplicator(c.sources);
     return { part, restored: { offset: c.offset, watermark: c.watermark, configDigest: c.configDigest } };
   }
 
@@ -117,12 +123,14 @@ export class PartitionDetection {
       kind: store.kind,
       applyBatch: async (events) => {
         const offsets = this.offsets.slice(this.head, this.head + events.length);
+        this.dedup.markApplied(this.sources.slice(this.head, this.head + events.length));
         let oldestTs = Infinity;
         for (let i = this.head; i < this.head + events.length; i++) oldestTs = Math.min(oldestTs, this.timestamps[i]!);
         this.head += events.length;
         if (this.head === this.offsets.length) {
           this.offsets = [];
           this.timestamps = [];
+          this.sources = [];
           this.head = 0;
         }
         const started = performance.now();
@@ -162,7 +170,8 @@ export class PartitionDetection {
     this.unsaved++;
     const every = this.o.checkpointEvery;
     const due =
-      this.unsaved >= (every?.batches ?? 1) || (every?.ms !== undefined && performance.now() - this.savedAt >= every.ms);
+      this.unsaved >= (every?.batches ?? 1) ||
+      (every?.ms !== undefined && performance.now() - this.savedAt >= every.ms);
     if (due) {
       await this.settle();
       this.startCheckpoint();
@@ -200,6 +209,7 @@ export class PartitionDetection {
       watermark,
       engine: this.o.engine.snapshot(),
       configDigest: this.o.configDigest,
+      sources: this.dedup.snapshot(),
     });
     this.unsaved = 0;
     this.savedAt = performance.now();
@@ -250,11 +260,13 @@ export class PartitionDetection {
     timestamps: readonly number[],
     nextOffset: number,
     highWatermark: number | null,
+    sources?: readonly ({ key: string; offset: number } | null)[],
   ): Promise<void> {
     if (this.writeError) throw this.writeError;
     for (let i = 0; i < offsets.length; i++) {
       this.offsets.push(offsets[i]!);
       this.timestamps.push(timestamps[i]!);
+      this.sources.push(sources?.[i] ?? null);
     }
     this.consumedTo = Math.max(this.consumedTo, nextOffset);
     if (highWatermark !== null) this.highWatermark = highWatermark;

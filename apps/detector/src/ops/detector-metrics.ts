@@ -27,6 +27,8 @@ export class DetectorMetrics {
   readonly windowEntities: Gauge<'topic' | 'partition'>;
   readonly windowEvictions: Counter<'reason'>;
   readonly notKeyedByAddress: Counter<'topic'>;
+  readonly routed: Counter<'source'>;
+  readonly routedDuplicates: Counter;
   readonly modelInfo: Gauge<'detector' | 'version' | 'backend' | 'role'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -137,6 +139,17 @@ export class DetectorMetrics {
       name: 'vigil_records_not_keyed_by_address_total',
       help: 'redis.windows: partition — events whose Kafka key is not their client address (their address is then counted per partition, in pieces)',
       labelNames: ['topic'],
+      registers,
+    });
+    this.routed = new Counter({
+      name: 'vigil_records_routed_total',
+      help: 'kafka.repartition — raw records the router re-produced to the repartition topic keyed by client address, by source topic',
+      labelNames: ['source'],
+      registers,
+    });
+    this.routedDuplicates = new Counter({
+      name: 'vigil_routed_duplicates_total',
+      help: 'kafka.repartition — records the router produced again (after its crash or a rebalance), recognised by their source offset and not applied twice',
       registers,
     });
     this.partitionsOwned = new Gauge({

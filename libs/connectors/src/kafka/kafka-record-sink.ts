@@ -14,6 +14,8 @@ export interface KafkaMessageOut {
   readonly key: string | Buffer | null;
   readonly value: string | Buffer | null;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Record timestamp (ms); default the producer's clock. */
+  readonly timestamp?: number;
 }
 
 export type KafkaEncoder<T> = (record: T) => KafkaMessageOut;
@@ -55,7 +57,12 @@ export class KafkaRecordProducer {
     await this.producer.send({
       topic,
       acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers as IHeaders | undefined })),
+      messages: messages.map((m) => ({
+        key: m.key,
+        value: m.value,
+        headers: m.headers as IHeaders | undefined,
+        ...(m.timestamp !== undefined ? { timestamp: String(m.timestamp) } : {}),
+      })),
     });
   }
 

@@ -1,0 +1,157 @@
+/**
+ * Re-keying by client address (`kafka.repartition`): partition-owned windows see only their partition's
+ * records, so every record of one client address must land on one partition — which a gateway's shipper
+ * keying by nothing (round robin) or by a CDN edge's address does not give. The router reads the raw
+ * topics in a consumer group of its own (`<groupId>.router`), decodes each record with the detector's own
+ * decoder for its topic (the normalizer's trusted-proxy rules resolve the address), and produces the
+ * record's bytes unchanged to the repartition topic, keyed by that address, its timestamp and headers
+ * kept and its source position added (SOURCE_HEADERS). A record that does not decode goes on with its
+ * own key: detection dead-letters it as it would have.
+ *
+ * Exactly once without Kafka transactions: the router commits a fetch only after the broker acknowledged
+ * its records (acks=-1, one request in flight: in order per target partition), so a crash or a rebalance
+ * re-produces records, never loses them; the records of one source partition reach each target partition
+ * in source-offset order, so detection keeps per source partition the highest source offset it applied
+ * (in its checkpoint) and drops whatever arrives at or below it (SourceDeduplicator).
+ */
+import {
+  KafkaRecordSource,
+  type KafkaMessageOut,
+  type KafkaRecordProducer,
+  type SourceBatch,
+  type SourceRecord,
+} from '@vigil/connectors';
+import type { Kafka } from 'kafkajs';
+import type { Logger } from '@vigil/platform';
+import type { DetectorMetrics } from '../ops/detector-metrics';
+import type { RecordDecoder } from './record-decoders';
+
+/** Headers the router adds: where the record was read. */
+export const SOURCE_HEADERS = {
+  topic: 'vigil-source-topic',
+  partition: 'vigil-source-partition',
+  offset: 'vigil-source-offset',
+} as const;
+
+export interface AddressRouterOptions {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** The repartition topic. */
+  readonly to: string;
+  readonly producer: KafkaRecordProducer;
+  readonly decoders: ReadonlyMap<string, RecordDecoder>;
+  readonly consumer: { sessionTimeout: number; heartbeatInterval: number; maxWaitTimeInMs: number };
+  readonly log: Logger;
+  readonly metrics: DetectorMetrics;
+}
+
+export class AddressRouter {
+  private readonly source: KafkaRecordSource;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+
+  constructor(private readonly o: AddressRouterOptions) {
+    this.source = new KafkaRecordSource({
+      kafka: o.kafka,
+      groupId: o.groupId,
+      topics: o.topics,
+      consumer: o.consumer,
+      onRestart: (err, attempt) => {
+        o.metrics.consumerRestarts.inc();
+        o.log.warn({ err, attempt }, 'router consumer failed; rebuilding it and rejoining the group');
+      },
+    });
+  }
+
+  get isJoined(): boolean {
+    return this.source.isJoined;
+  }
+
+  /** Starts routing; `failed` is called if it stops on an error (the service then fails). */
+  async start(failed: (err: Error) => void): Promise<void> {
+    await this.source.start();
+    this.loop = (async () => {
+      for await (const batch of this.source.batches()) {
+        await this.route(batch);
+        if (this.stopping) return;
+      }
+    })().catch((err: Error) => {
+      if (!this.stopping) failed(err);
+    });
+  }
+
+  private async route(batch: SourceBatch): Promise<void> {
+    const decoder = this.o.decoders.get(batch.topic)!;
+    const out: KafkaMessageOut[] = batch.records.map((r) => this.reKeyed(batch, r, decoder));
+    await this.o.producer.send(this.o.to, out);
+    this.o.metrics.routed.inc({ source: batch.topic }, out.length);
+    await batch.ack({ topic: batch.topic, partition: batch.partition, offset: batch.nextOffset });
+  }
+
+  private reKeyed(batch: SourceBatch, r: SourceRecord, decoder: RecordDecoder): KafkaMessageOut {
+    const decoded = decoder.decode(r);
+    return {
+      key: decoded.ok ? decoded.value.clientIp : r.key,
+      value: r.value,
+      timestamp: r.timestamp,
+      headers: {
+        ...r.headers,
+        [SOURCE_HEADERS.topic]: batch.topic,
+        [SOURCE_HEADERS.partition]: String(batch.partition),
+        [SOURCE_HEADERS.offset]: String(r.offset),
+      },
+    };
+  }
+
+  /** Finishes the fetch in hand (its records produced and committed), then leaves the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.source.close();
+    await this.loop;
+  }
+}
+
+/**
+ * Detection's side: per source (topic, partition), the highest source offset seen, so that a record the
+ * router produced again (after its crash or a rebalance) is recognised. `seen` moves as records are
+ * accepted; `applied` as batches close — the checkpoint keeps `applied`, because records of a batch still
+ * open are read again by the next owner and must not count as seen then.
+ */
+export class SourceDeduplicator {
+  private readonly seen = new Map<string, number>();
+  private applied = new Map<string, number>();
+
+  constructor(restored: Readonly<Record<string, number>> = {}) {
+    for (const [k, v] of Object.entries(restored)) {
+      this.seen.set(k, v);
+      this.applied.set(k, v);
+    }
+  }
+
+  /** The source of a record, or null if it did not come through the router. */
+  static sourceOf(r: SourceRecord): { key: string; offset: number } | null {
+    const topic = r.headers[SOURCE_HEADERS.topic];
+    const partition = r.headers[SOURCE_HEADERS.partition];
+    const offset = Number(r.headers[SOURCE_HEADERS.offset]);
+    if (topic === undefined || partition === undefined || !Number.isInteger(offset)) return null;
+    return { key: `${topic}/${partition}`, offset };
+  }
+
+  /** True (and remembered) if this source offset is new; false for a duplicate. */
+  accept(key: string, offset: number): boolean {
+    if (offset <= (this.seen.get(key) ?? -1)) return false;
+    this.seen.set(key, offset);
+    return true;
+  }
+
+  /** A batch closed with these sources applied. */
+  markApplied(sources: readonly ({ key: string; offset: number } | null)[]): void {
+    for (const s of sources) if (s && s.offset > (this.applied.get(s.key) ?? -1)) this.applied.set(s.key, s.offset);
+  }
+
+  /** What the checkpoint keeps. */
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.applied);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Re-keying by client address (`kafka.repartition`), end to end on the mock broker and redis-server with
+ * `redis.windows: partition`: the raw lines produced with no key (round robin over four partitions, as a
+ * shipper that keys by nothing) and routed by the detector onto a repartition topic, against the same
+ * lines produced keyed by client address and read directly. Each address lands on the partition it would
+ * have had, so the same entities live on the same partitions and the same addresses are decided on; and a
+ * router retry's duplicates (records produced again with their source position) are recognised by it and
+ * applied once.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import type { Decision } from '@vigil/detection';
+import { startKafkaMock, type KafkaMock } from '../infra/kafka-broker';
+import { startRedisServer, type RedisServer } from '../infra/redis-server';
+import { MOCK_GROUP_TIMINGS, metricValue } from './detector-fixture';
+import {
+  clientIpOf,
+  outputTopics,
+  produceSteadily,
+  runConfig,
+  sampleLines,
+  sleep,
+  startDetectorProcess,
+  TopicReader,
+  waitFor,
+  waitForCommitted,
+  windowState,
+  type DetectorProcess,
+} from './detector-runs';
+
+const KEYED = 'raw.kong.keyed';
+const UNKEYED = 'raw.kong.unkeyed';
+const REPARTITION = 'raw.kong.by-address';
+const PARTITIONS = 4;
+const LINES = 5_000;
+const PER_SECOND = 400;
+const DUPLICATES = 60;
+
+/** Per partition hash, the entity fields it holds (not their bytes: interleaving differs, see below). */
+function entitiesByPartition(state: Map<string, string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const key of [...state.keys()].sort()) {
+    if (!key.startsWith('part:')) continue;
+    const [hash, field] = key.split('#') as [string, string];
+    if (field.startsWith('__')) continue;
+    const partition = hash.slice(hash.lastIndexOf('/') + 1);
+    out.set(partition, [...(out.get(partition) ?? []), field]);
+  }
+  return out;
+}
+
+describe('detector with kafka.repartition (windows: partition)', () => {
+  let broker: KafkaMock;
+  let redis: RedisServer;
+  let kafka: Kafka;
+  let reader: TopicReader;
+  const running: DetectorProcess[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-repartition-'));
+  const direct = outputTopics('direct');
+  const routed = outputTopics('routed');
+
+  beforeAll(async () => {
+    [broker, redis] = await Promise.all([
+      startKafkaMock({
+        topics: [
+          { name: KEYED, partitions: PARTITIONS },
+          { name: UNKEYED, partitions: PARTITIONS },
+          { name: REPARTITION, partitions: PARTITIONS },
+          ...[direct, routed].flatMap((t) => Object.values(t)).map((name) => ({ name, partitions: 1 })),
+        ],
+      }),
+      startRedisServer(),
+    ]);
+    kafka = new Kafka({ clientId: 'repartition-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
+    reader = new TopicReader(kafka, [direct.decisions, routed.decisions], 'repartition-test-reader');
+    await reader.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(running.map((p) => p.process.stop({ graceMs: 10_000 })));
+    await reader?.stop();
+    await Promise.all([broker?.stop(), redis?.stop()]);
+  }, 60_000);
+
+  it('routes unkeyed raw lines by client address: the same entities per partition, the same addresses decided, duplicates applied once', async () => {
+    const base = { brokers: broker.brokers, redis: { url: redis.url }, windows: 'partition' as const };
+    const one = await startDetectorProcess(
+      'direct',
+      runConfig({ ...base, rawTopic: KEYED, run: 'direct', keyPrefix: 'direct:' }),
+      dir,
+    );
+    const two = await startDetectorProcess(
+      'routed',
+      runConfig({ ...base, rawTopic: UNKEYED, run: 'routed', keyPrefix: 'routed:', repartitionTopic: REPARTITION }),
+      dir,
+    );
+    running.push(one, two);
+    const lines = sampleLines(LINES);
+    await Promise.all([
+      produceSteadily(kafka, KEYED, lines, PER_SECOND, clientIpOf),
+      produceSteadily(kafka, UNKEYED, lines, PER_SECOND),
+    ]);
+    await waitForCommitted(kafka, ['vigil-direct'], KEYED);
+    await waitForCommitted(kafka, ['vigil-routed.router'], UNKEYED);
+    await waitForCommitted(kafka, ['vigil-routed'], REPARTITION);
+    await sleep(2000);
+
+    const metric = async (p: DetectorProcess, series: string) => metricValue(await p.metrics(), series);
+    expect(await metric(two, `vigil_records_routed_total{source="${UNKEYED}"}`)).toBe(LINES);
+    expect(await metric(two, `vigil_events_consumed_total{source="${REPARTITION}",outcome="event"}`)).toBe(LINES);
+    expect(await metric(two, 'vigil_routed_duplicates_total')).toBe(0);
+    // Read directly, the unkeyed lines would split addresses over partitions; routed, they are not split.
+    expect(await metric(two, `vigil_records_not_keyed_by_address_total{topic="${REPARTITION}"}`)).toBe(0);
+    expect(await metric(one, `vigil_records_not_keyed_by_address_total{topic="${KEYED}"}`)).toBe(0);
+
+    const client = new Redis(redis.url);
+    try {
+      const [keyed, rekeyed] = await Promise.all([windowState(client, 'direct:'), windowState(client, 'routed:')]);
+      // Every address (and what derives from it) on the partition keying by address gives it. The bytes
+      // may differ: the router interleaves the four source partitions' records in its own order.
+      const expected = entitiesByPartition(keyed);
+      expect(expected.size).toBe(PARTITIONS);
+      expect(entitiesByPartition(rekeyed)).toEqual(expected);
+
+      // Decisions on addresses: the same targets and actions.
+      const ipTargets = (topic: string) =>
+        [
+          ...new Set(
+            reader
+              .of<Decision>(topic)
+              .filter((d) => d.scope === 'ip')
+              .map((d) => `${d.detector} ${d.action} ${d.value}`),
+          ),
+        ].sort();
+      expect(ipTargets(direct.decisions).length).toBeGreaterThan(3);
+      expect(ipTargets(routed.decisions)).toEqual(ipTargets(direct.decisions));
+
+      // A router retry: some routed records produced again, as a router that crashed before its commit
+      // would. They are recognised by their source position: nothing is applied twice.
+      const again: { partition: number; message: KafkaMessage }[] = [];
+      const peek = kafka.consumer({ groupId: 'repartition-test-peek', ...MOCK_GROUP_TIMINGS });
+      await peek.connect();
+      await peek.subscribe({ topic: REPARTITION, fromBeginning: true });
+      await peek.run({
+        eachMessage: async ({ partition, message }) => {
+          if (again.length < DUPLICATES) again.push({ partition, message });
+        },
+      });
+      await waitFor('records to copy', () => again.length >= DUPLICATES, 30_000);
+      await peek.disconnect();
+      const producer = kafka.producer();
+      await producer.connect();
+      for (const { partition, message } of again)
+        await producer.send({
+          topic: REPARTITION,
+          messages: [{ partition, key: message.key, value: message.value, headers: message.headers }],
+        });
+      await producer.disconnect();
+      await waitForCommitted(kafka, ['vigil-routed'], REPARTITION);
+      await sleep(1500);
+      expect(await metric(two, 'vigil_routed_duplicates_total')).toBe(DUPLICATES);
+      expect(await metric(two, `vigil_events_consumed_total{source="${REPARTITION}",outcome="event"}`)).toBe(LINES);
+      const after = await windowState(client, 'routed:');
+      const entities = (m: Map<string, string>) =>
+        new Map([...m].filter(([k]) => k.startsWith('part:') && !k.includes('#__')));
+      expect(entities(after)).toEqual(entities(rekeyed));
+      process.stdout.write(
+        `repartition test: ${LINES} unkeyed lines routed, ${[...expected.values()].reduce((n, f) => n + f.length, 0)} entities ` +
+          `on the partitions keying by address gives, ${ipTargets(routed.decisions).length} address decisions as read keyed, ` +
+          `${DUPLICATES} duplicates recognised\n`,
+      );
+    } finally {
+      client.disconnect();
+    }
+  }, 300_000);
+});
