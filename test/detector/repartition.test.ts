@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { keyPartitioner } from '@vigil/connectors';
 import type { Decision } from '@vigil/detection';
 import { startKafkaMock, type KafkaMock } from '../infra/kafka-broker';
 import { startRedisServer, type RedisServer } from '../infra/redis-server';
@@ -46,7 +47,7 @@ function entitiesByPartition(state: Map<string, string>): Map<string, string[]> 
     if (!key.startsWith('part:')) continue;
     const [hash, field] = key.split('#') as [string, string];
     if (field.startsWith('__')) continue;
-    const partition = hash.slice(hash.lastIndexOf('/') + 1);
+    const partition = hash.slice(hash.lastIndexOf('/') + 1, hash.lastIndexOf('}'));
     out.set(partition, [...(out.get(partition) ?? []), field]);
   }
   return out;
@@ -124,6 +125,11 @@ describe('detector with kafka.repartition (windows: partition)', () => {
       const expected = entitiesByPartition(keyed);
       expect(expected.size).toBe(PARTITIONS);
       expect(entitiesByPartition(rekeyed)).toEqual(expected);
+      // keyPartitioner (vigil evaluate --partitions, the scale bench) places addresses as the producers did.
+      const partitionOf = keyPartitioner(PARTITIONS);
+      for (const [partition, fields] of expected)
+        for (const f of fields.filter((x) => x.startsWith('ip:')))
+          expect([f, partitionOf(f.slice(3))]).toEqual([f, Number(partition)]);
 
       // Decisions on addresses: the same targets and actions.
       const ipTargets = (topic: string) =>

@@ -25,7 +25,7 @@
  * ownership costs in copies: entities held once per partition they are seen on.
  */
 import { ENTITY_TYPES, LAYOUTS, entityIdOf, entityTag, keySlot, type EntityType } from '@vigil/features';
-import { Partitioners } from 'kafkajs';
+import { keyPartitioner } from '@vigil/connectors';
 import type { BenchResult, BenchSuite } from '../harness';
 import { simulatedHour } from './detection';
 import { decodeAll } from './features';
@@ -69,23 +69,11 @@ export const scaleSuite: BenchSuite = {
     ctx.log(`${events.length} events; ${partitions} partitions keyed by client address`);
 
     // Kafka: each partition's share of the events.
-    const partitioner = Partitioners.DefaultPartitioner();
-    const partitionMetadata = Array.from({ length: partitions }, (_, p) => ({
-      partitionId: p,
-      leader: 0,
-      replicas: [0],
-      isr: [0],
-      partitionErrorCode: 0,
-    }));
-    const partitionOf = new Map<string, number>();
+    const partitionOfKey = keyPartitioner(partitions);
     const perPartition = new Array<number>(partitions).fill(0);
     const eventPartition = new Int32Array(events.length);
     events.forEach((e, i) => {
-      let p = partitionOf.get(e.clientIp);
-      if (p === undefined) {
-        p = partitioner({ topic: 'raw', partitionMetadata, message: { key: e.clientIp, value: null } });
-        partitionOf.set(e.clientIp, p);
-      }
+      const p = partitionOfKey(e.clientIp);
       perPartition[p]!++;
       eventPartition[i] = p;
     });

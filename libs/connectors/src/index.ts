@@ -57,3 +57,4 @@ export type { AlertBatchResult, AlertDeliveryOptions, RecordResult } from './sie
 export { SIEM_DEAD_LETTER_HEADERS, siemDeadLetterEncoder } from './siem/delivery/siem-dead-letter';
 export type { SiemDeadLetter, SiemDeadLetterReason } from './siem/delivery/siem-dead-letter';
 export { DEFAULT_TOPICS } from './kafka/topics';
+export { keyPartitioner } from './kafka/key-partitioner';

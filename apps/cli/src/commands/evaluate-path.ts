@@ -7,8 +7,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { openInput, readEventBatches } from '@vigil/connectors';
-import { DetectionPipeline } from '@vigil/detection';
+import { keyPartitioner, openInput, readEventBatches } from '@vigil/connectors';
+import { DetectionPipeline, type Policy } from '@vigil/detection';
 import { DEVELOPMENT_HASH_KEY, parseSourceConfig, type AccessEvent } from '@vigil/events';
 import { MemoryWindowStore } from '@vigil/features';
 import { readConfigFile } from '@vigil/platform';
@@ -33,6 +33,10 @@ export interface EvaluatePathOptions {
   scales: string;
   json?: string;
   backend?: string;
+  /** Partition-owned windows and engines (the detector's redis.windows: partition), keyed by client address. */
+  partitions?: string;
+  /** With `partitions`: one window store shared by every partition (redis.windows: scripts). */
+  sharedWindows?: boolean;
   progress: boolean;
 }
 
@@ -59,24 +63,46 @@ export async function evaluateWholePath(
     });
     if (opts.progress) process.stderr.write(`evaluate ${run.name}: ${setup.describe()}\n`);
     const evaluator = new WholePathEvaluator(run.groupOf);
-    const pipeline = new DetectionPipeline({
-      store: new MemoryWindowStore(),
-      engine: setup.engine,
-      sinks: {
-        decisions: (ds) => evaluator.onDecisions(ds),
-        alerts: (as) => evaluator.onAlerts(as),
-      },
-      afterBatch: (events) => evaluator.onEvents(events, setup.engine.policy),
-    });
+    const partitions = opts.partitions === undefined ? 1 : positive(opts.partitions, '--partitions');
+    if (!Number.isInteger(partitions))
+      throw new UsageError(`--partitions takes a whole number, got ${opts.partitions}`);
+    // One pipeline per partition, each with its own windows and engine, as the detector's partition mode
+    // runs them; a request is judged against every partition's decisions (the enforcer reads them all).
+    const engines = partitions === 1 ? [setup.engine] : Array.from({ length: partitions }, () => setup.createEngine());
+    const enforcing: Pick<Policy, 'enforcingFor'> =
+      partitions === 1
+        ? setup.engine.policy
+        : { enforcingFor: (e, ts) => engines.flatMap((engine) => engine.policy.enforcingFor(e, ts)) };
+    if (opts.sharedWindows && partitions === 1) throw new UsageError('--shared-windows goes with --partitions n > 1');
+    const shared = opts.sharedWindows ? new MemoryWindowStore() : null;
+    const pipelines = engines.map(
+      (engine) =>
+        new DetectionPipeline({
+          store: shared ?? new MemoryWindowStore(),
+          engine,
+          sinks: {
+            decisions: (ds) => evaluator.onDecisions(ds),
+            alerts: (as) => evaluator.onAlerts(as),
+          },
+          afterBatch: (events) => evaluator.onEvents(events, enforcing as Policy),
+        }),
+    );
+    const partitionOf = keyPartitioner(partitions);
     const progress = new Progress({ label: `evaluate ${run.name}`, unit: 'events', enabled: opts.progress });
     let n = 0;
     try {
       for await (const events of run.batches()) {
-        await pipeline.push(events);
+        if (partitions === 1) await pipelines[0]!.push(events);
+        else {
+          const parts: AccessEvent[][] = pipelines.map(() => []);
+          for (const e of events) parts[partitionOf(e.clientIp)]!.push(e);
+          for (let p = 0; p < partitions; p++) if (parts[p]!.length) await pipelines[p]!.push(parts[p]!);
+        }
         n += events.length;
-        progress.update(n, undefined, `decisions ${formatCount(setup.engine.totals.decisions)}`);
+        const decided = engines.reduce((sum, engine) => sum + engine.totals.decisions, 0);
+        progress.update(n, undefined, `decisions ${formatCount(decided)}`);
       }
-      await pipeline.flush();
+      for (const pipeline of pipelines) await pipeline.flush();
     } finally {
       progress.finish();
     }

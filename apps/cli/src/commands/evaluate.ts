@@ -59,6 +59,14 @@ export function registerEvaluate(program: Command): void {
     .option('--simulate-seeds <list>', 'evaluate on fresh simulations with these seeds instead of --input', undefined)
     .option('--minutes <m>', 'minutes per simulation', '60')
     .option('--scales <list>', 'benign scale per simulation, cycled', '0.7,1,1.5')
+    .option(
+      '--partitions <n>',
+      "whole path as the detector with redis.windows: partition runs it: the traffic keyed by client address over n partitions, each with its own windows and engine; requests judged against every partition's decisions",
+    )
+    .option(
+      '--shared-windows',
+      "with --partitions: one window store for every partition, as the detector's default redis.windows: scripts (engines stay per partition)",
+    )
     .option('--json <file>', 'write the full report (with per-campaign results) as JSON')
     .option('--backend <name>', 'TF.js backend to start from: tensorflow, wasm or cpu')
     .option('--no-progress', 'do not print progress on stderr')
