@@ -13,13 +13,8 @@
  * computed in the process per partition with Redis as their bulk-written durable copy (`partition`,
  * issue #20) — where the state compared is each partition's hash of packed entities and its meta.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import type { Alert, Decision } from '@vigil/detection';
-import { startKafkaMock, type KafkaMock } from '../infra/kafka-broker';
 import { startRedisServer, type RedisServer } from '../infra/redis-server';
 import {
   distinctRecords,
@@ -29,11 +24,11 @@ import {
   sampleLines,
   sleep,
   startDetectorProcess,
-  TopicReader,
+  startRunsStack,
   waitFor,
   waitForCommitted,
   windowState,
-  type DetectorProcess,
+  type RunsStack,
 } from './detector-runs';
 
 const RAW = 'raw.kong';
@@ -43,37 +38,23 @@ const PER_SECOND = 150;
 const KILLS = 5;
 
 describe.each([['scripts'], ['partition']] as const)('detector crash recovery, windows: %s', (windows) => {
-  let broker: KafkaMock;
-  let redis: RedisServer;
-  let kafka: Kafka;
-  let reader: TopicReader;
-  const running: DetectorProcess[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-crash-'));
+  let stack: RunsStack<RedisServer>;
   const ref = outputTopics('ref');
   const crash = outputTopics('crash');
 
   beforeAll(async () => {
-    [broker, redis] = await Promise.all([
-      startKafkaMock({
-        topics: [RAW, ...Object.values(ref), ...Object.values(crash)].map((name) => ({
-          name,
-          partitions: 1,
-        })),
-      }),
-      startRedisServer(),
-    ]);
-    kafka = new Kafka({ clientId: 'crash-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-    reader = new TopicReader(kafka, [ref.decisions, ref.alerts, crash.decisions, crash.alerts], 'crash-test-reader');
-    await reader.start();
+    stack = await startRunsStack({
+      name: 'crash',
+      raw: [{ name: RAW, partitions: 1 }],
+      runs: ['ref', 'crash'],
+      redis: () => startRedisServer(),
+    });
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all(running.map((p) => p.process.stop({ graceMs: 10_000 })));
-    await reader?.stop();
-    await Promise.all([broker?.stop(), redis?.stop()]);
-  }, 60_000);
+  afterAll(() => stack?.stop(), 60_000);
 
   it('killed five times mid-stream, ends with the windows and decisions of a run never killed', async () => {
+    const { broker, redis, kafka, reader, running, dir } = stack;
     const seed = Date.now() % 100_000;
     let random = seed;
     const next = () => (random = (random * 16807) % 2147483647) / 2147483647;

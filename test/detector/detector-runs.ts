@@ -4,11 +4,13 @@
  * producer of sample lines, readers of the output topics, and a dump of the window state under one key
  * prefix so that two runs' Redis state can be compared key by key.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Cluster, Redis } from 'ioredis';
-import { CompressionTypes, type Consumer, type Kafka } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, type Consumer } from 'kafkajs';
+import { startKafkaMock, type KafkaMock } from '../infra/kafka-broker';
 import { getFreePort } from '../infra/free-port';
 import { MOCK_GROUP_TIMINGS as TIMINGS, waitFor } from './detector-fixture';
 import { spawnOwned, type OwnedProcess } from '../infra/owned-process';
@@ -284,4 +286,54 @@ export function distinctRecords(records: readonly { id: string; ts: number }[]):
   const out = new Map<string, string>();
   for (const r of records) out.set(`${r.id}@${r.ts}`, JSON.stringify(r));
   return out;
+}
+
+/** A mock broker with the raw topics and every run's outputs, a Redis, and a reader of the runs' outputs. */
+export interface RunsStack<R> {
+  readonly broker: KafkaMock;
+  readonly redis: R;
+  readonly kafka: Kafka;
+  /** Reads every run's decisions and alerts from the start. */
+  readonly reader: TopicReader;
+  /** Detector processes started by the test: stopped by `stop()`. */
+  readonly running: DetectorProcess[];
+  /** Where the runs' config files go. */
+  readonly dir: string;
+  stop(): Promise<void>;
+}
+
+export async function startRunsStack<R extends { stop(): Promise<void> }>(o: {
+  readonly name: string;
+  readonly raw: readonly { name: string; partitions: number }[];
+  readonly runs: readonly string[];
+  readonly redis: () => Promise<R>;
+}): Promise<RunsStack<R>> {
+  const outputs = o.runs.map(outputTopics);
+  const [broker, redis] = await Promise.all([
+    startKafkaMock({
+      topics: [...o.raw, ...outputs.flatMap((t) => Object.values(t)).map((name) => ({ name, partitions: 1 }))],
+    }),
+    o.redis(),
+  ]);
+  const kafka = new Kafka({ clientId: `${o.name}-test`, brokers: broker.brokers, logLevel: logLevel.NOTHING });
+  const reader = new TopicReader(
+    kafka,
+    outputs.flatMap((t) => [t.decisions, t.alerts]),
+    `${o.name}-test-reader`,
+  );
+  await reader.start();
+  const running: DetectorProcess[] = [];
+  return {
+    broker,
+    redis,
+    kafka,
+    reader,
+    running,
+    dir: mkdtempSync(join(tmpdir(), `vigil-${o.name}-`)),
+    async stop() {
+      await Promise.all(running.map((p) => p.process.stop({ graceMs: 10_000 })));
+      await reader.stop();
+      await Promise.all([broker.stop(), redis.stop()]);
+    },
+  };
 }

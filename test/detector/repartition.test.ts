@@ -7,14 +7,10 @@
  * router retry's duplicates (records produced again with their source position) are recognised by it and
  * applied once.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import { keyPartitioner } from '@vigil/connectors';
 import type { Decision } from '@vigil/detection';
-import { startKafkaMock, type KafkaMock } from '../infra/kafka-broker';
 import { startRedisServer, type RedisServer } from '../infra/redis-server';
 import { MOCK_GROUP_TIMINGS, metricValue } from './detector-fixture';
 import {
@@ -25,11 +21,12 @@ import {
   sampleLines,
   sleep,
   startDetectorProcess,
-  TopicReader,
+  startRunsStack,
   waitFor,
   waitForCommitted,
   windowState,
   type DetectorProcess,
+  type RunsStack,
 } from './detector-runs';
 
 const KEYED = 'raw.kong.keyed';
@@ -54,40 +51,24 @@ function entitiesByPartition(state: Map<string, string>): Map<string, string[]> 
 }
 
 describe('detector with kafka.repartition (windows: partition)', () => {
-  let broker: KafkaMock;
-  let redis: RedisServer;
-  let kafka: Kafka;
-  let reader: TopicReader;
-  const running: DetectorProcess[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-repartition-'));
+  let stack: RunsStack<RedisServer>;
   const direct = outputTopics('direct');
   const routed = outputTopics('routed');
 
   beforeAll(async () => {
-    [broker, redis] = await Promise.all([
-      startKafkaMock({
-        topics: [
-          { name: KEYED, partitions: PARTITIONS },
-          { name: UNKEYED, partitions: PARTITIONS },
-          { name: REPARTITION, partitions: PARTITIONS },
-          ...[direct, routed].flatMap((t) => Object.values(t)).map((name) => ({ name, partitions: 1 })),
-        ],
-      }),
-      startRedisServer(),
-    ]);
-    kafka = new Kafka({ clientId: 'repartition-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-    reader = new TopicReader(kafka, [direct.decisions, routed.decisions], 'repartition-test-reader');
-    await reader.start();
+    stack = await startRunsStack({
+      name: 'repartition',
+      raw: [KEYED, UNKEYED, REPARTITION].map((name) => ({ name, partitions: PARTITIONS })),
+      runs: ['direct', 'routed'],
+      redis: () => startRedisServer(),
+    });
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all(running.map((p) => p.process.stop({ graceMs: 10_000 })));
-    await reader?.stop();
-    await Promise.all([broker?.stop(), redis?.stop()]);
-  }, 60_000);
+  afterAll(() => stack?.stop(), 60_000);
 
   it('routes unkeyed raw lines by client address: the same entities per partition, the same addresses decided, duplicates applied once', async () => {
-    const base = { brokers: broker.brokers, redis: { url: redis.url }, windows: 'partition' as const };
+    const { kafka, reader, running, dir, redis } = stack;
+    const base = { brokers: stack.broker.brokers, redis: { url: redis.url }, windows: 'partition' as const };
     const one = await startDetectorProcess(
       'direct',
       runConfig({ ...base, rawTopic: KEYED, run: 'direct', keyPrefix: 'direct:' }),

@@ -7,13 +7,10 @@
  * order partitions reach them) and with `redis.windows: partition` (each partition's state its own:
  * equal byte for byte, every decision and alert the same record).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Cluster } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Alert, Decision } from '@vigil/detection';
-import { startKafkaMock, type KafkaMock } from '../infra/kafka-broker';
+import type { KafkaMock } from '../infra/kafka-broker';
 import { startRedisCluster, type RedisCluster } from '../infra/redis-cluster';
 import {
   clientIpOf,
@@ -24,11 +21,13 @@ import {
   sampleLines,
   sleep,
   startDetectorProcess,
+  startRunsStack,
   TopicReader,
   waitFor,
   waitForCommitted as waitForWholeTopic,
   windowState,
   type DetectorProcess,
+  type RunsStack,
 } from './detector-runs';
 
 const RAW = 'raw.kong';
@@ -74,42 +73,29 @@ function compareWindows(expected: Map<string, string>, scaled: Map<string, strin
 }
 
 describe('detector scale-out', () => {
+  let stack: RunsStack<RedisCluster>;
   let broker: KafkaMock;
   let cluster: RedisCluster;
   let kafka: Kafka;
   let reader: TopicReader;
-  const running: DetectorProcess[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-scale-'));
+  let running: DetectorProcess[];
+  let dir: string;
   const one = outputTopics('one');
   const two = outputTopics('two');
   const pOne = outputTopics('p-one');
   const pTwo = outputTopics('p-two');
 
   beforeAll(async () => {
-    [broker, cluster] = await Promise.all([
-      startKafkaMock({
-        topics: [
-          { name: RAW, partitions: PARTITIONS },
-          { name: RAW_PARTITION_MODE, partitions: PARTITIONS },
-          ...[one, two, pOne, pTwo].flatMap((t) => Object.values(t)).map((name) => ({ name, partitions: 1 })),
-        ],
-      }),
-      startRedisCluster({ masters: 3 }),
-    ]);
-    kafka = new Kafka({ clientId: 'scale-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-    reader = new TopicReader(
-      kafka,
-      [one, two, pOne, pTwo].flatMap((t) => [t.decisions, t.alerts]),
-      'scale-test-reader',
-    );
-    await reader.start();
+    stack = await startRunsStack({
+      name: 'scale',
+      raw: [RAW, RAW_PARTITION_MODE].map((name) => ({ name, partitions: PARTITIONS })),
+      runs: ['one', 'two', 'p-one', 'p-two'],
+      redis: () => startRedisCluster({ masters: 3 }),
+    });
+    ({ broker, kafka, reader, running, dir, redis: cluster } = stack);
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all(running.map((p) => p.process.stop({ graceMs: 10_000 })));
-    await reader?.stop();
-    await Promise.all([broker?.stop(), cluster?.stop()]);
-  }, 60_000);
+  afterAll(() => stack?.stop(), 60_000);
 
   /** Every run's group committed the raw topic to its end, and the outputs read back. */
   async function waitForCommitted(runs: readonly string[], topic = RAW): Promise<void> {
