@@ -18,6 +18,7 @@ async function main(): Promise<void> {
         `  --models DIR|none detector: one case with these models (default: the bundled models, then none)\n` +
         `  --windows partition detector: the service with redis.windows: partition, beside the memory store alone\n` +
         `  --checkpoint-ms N   detector, with --windows partition: redis.checkpointIntervalMs (0: write after every batch)\n` +
+        `  --repartition       detector: the service re-keys the raw topic through its router (kafka.repartition) first\n` +
         `suites:\n${SUITES.map((s) => `  ${s.name.padEnd(12)} ${s.description}`).join('\n')}`,
     );
     return;

@@ -34,7 +34,7 @@ describe('Splunk HEC transport', () => {
   afterAll(() => Promise.all(servers.map((s) => s.stop())));
 
   it('on invalid-event-number keeps the events before it, refuses it, and resends only the rest', async () => {
-    const hec = await serve((_path, body, n) =>
+    const hec = await serve((_path, _body, n) =>
       n === 0
         ? { status: 400, body: { text: 'Invalid data format', code: 6, 'invalid-event-number': 1 } }
         : { status: 200, body: { text: 'Success', code: 0 } },

@@ -62,6 +62,8 @@ interface Case {
   readonly windows: 'scripts' | 'partition';
   /** `partition` only: the service's redis.checkpointIntervalMs (undefined: its default). */
   readonly checkpointMs?: number;
+  /** The service re-keys the raw topic through its router (kafka.repartition) and detects from there. */
+  readonly repartition?: boolean;
 }
 
 interface Stages {
@@ -270,6 +272,8 @@ async function storeAlone(
 
 interface Topics {
   readonly raw: string;
+  /** Written by the service's router with --repartition. */
+  readonly repartition: string;
   readonly decisions: string;
   readonly alerts: string;
   readonly audit: string;
@@ -278,6 +282,7 @@ interface Topics {
 
 const topicsOf = (c: Case): Topics => ({
   raw: `bench.raw.kong.${c.id}`,
+  repartition: `bench.by-address.kong.${c.id}`,
   decisions: `bench.decisions.${c.id}`,
   alerts: `bench.alerts.${c.id}`,
   audit: `bench.audit.${c.id}`,
@@ -335,6 +340,7 @@ async function startService(
       groupId,
       idempotentProducer: false, // the mock names no controller (see KafkaRecordProducer)
       ...GROUP,
+      ...(c.repartition ? { repartition: { topic: topics.repartition } } : {}),
       topics: {
         decisions: topics.decisions,
         alerts: topics.alerts,
@@ -363,7 +369,8 @@ async function startService(
     baseUrl,
     consumed: async () => (await app.metrics.eventsConsumed.get()).values.reduce((n, v) => n + v.value, 0),
     committed: async () => {
-      const [t] = await admin.fetchOffsets({ groupId, topics: [topics.raw] });
+      // With the router, detection commits the repartition topic: one record there per raw record.
+      const [t] = await admin.fetchOffsets({ groupId, topics: [c.repartition ? topics.repartition : topics.raw] });
       return Math.max(0, Number(t?.partitions[0]?.offset ?? 0));
     },
     metrics: async () => (await fetch(`${baseUrl}/metrics`)).text(),
@@ -527,13 +534,15 @@ function casesFrom(argv: readonly string[]): Case[] {
   const checkpointMs = windows === 'partition' && k >= 0 ? Number(argv[k + 1]) : undefined;
   if (checkpointMs !== undefined && !(Number.isInteger(checkpointMs) && checkpointMs >= 0))
     throw new Error(`--checkpoint-ms takes whole milliseconds >= 0, got ${argv[k + 1]}`);
+  const repartition = argv.includes('--repartition');
   const tag =
-    windows === 'partition'
+    (windows === 'partition'
       ? `, windows: partition${checkpointMs !== undefined ? `, checkpoint every ${checkpointMs} ms` : ''}`
-      : '';
+      : '') + (repartition ? ', re-keyed by the router' : '');
   const id = (base: string) =>
-    windows === 'partition' ? `${base}-partition${checkpointMs !== undefined ? `-${checkpointMs}` : ''}` : base;
-  const more = checkpointMs !== undefined ? { checkpointMs } : {};
+    (windows === 'partition' ? `${base}-partition${checkpointMs !== undefined ? `-${checkpointMs}` : ''}` : base) +
+    (repartition ? '-routed' : '');
+  const more = { ...(checkpointMs !== undefined ? { checkpointMs } : {}), ...(repartition ? { repartition } : {}) };
   if (models === 'none')
     return [{ id: id('none'), name: `baselines only (--models none)${tag}`, models: 'none', windows, ...more }];
   if (models) return [{ id: id('models'), name: `models ${models}${tag}`, models: resolve(models), windows, ...more }];
