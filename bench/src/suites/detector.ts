@@ -668,6 +668,8 @@ export const detectorSuite: BenchSuite = {
           const asked = process.argv.indexOf('--latency-rate');
           const perSecond =
             asked >= 0 ? Number(process.argv[asked + 1]) : Math.max(100, Math.round(rate / 2 / 100) * 100);
+          if (!(perSecond > 0))
+            throw new Error(`--latency-rate takes events per second > 0, got ${process.argv[asked + 1]}`);
           const lat = await latency(service, file, perSecond, latencySeconds, topics, broker, reader.seen);
           const ms = (xs: number[], p: number) => Math.round(percentile(xs, p));
           ctx.log(

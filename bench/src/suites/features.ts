@@ -434,8 +434,7 @@ async function restoreAtScale(
     await writer.applyBatch(batch, { topic: 'bench', partition: 0, firstOffset: offset });
     offset += batch.length;
   }
-  const written = writer.stats().entities ?? 0;
-  const estimated = writer.stats().estimatedBytes ?? 0;
+  const { entities: written = 0, estimatedBytes: estimated = 0 } = writer.stats();
   await writer.close();
   writer = null;
   const redisBytes = usedMemory(await client.info('memory'));

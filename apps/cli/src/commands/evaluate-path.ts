@@ -84,7 +84,7 @@ export async function evaluateWholePath(
             decisions: (ds) => evaluator.onDecisions(ds),
             alerts: (as) => evaluator.onAlerts(as),
           },
-          afterBatch: (events) => evaluator.onEvents(events, enforcing as Policy),
+          afterBatch: (events) => evaluator.onEvents(events, enforcing),
         }),
     );
     const partitionOf = keyPartitioner(partitions);

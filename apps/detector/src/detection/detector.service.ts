@@ -406,8 +406,8 @@ export class DetectorService {
       let recordDecoder = decoder;
       if (routed) {
         source = SourceDeduplicator.sourceOf(r);
-        const from = r.headers[SOURCE_HEADERS.topic];
-        recordDecoder = (from !== undefined && this.decoders.get(from)) || null;
+        const sourceTopic = r.headers[SOURCE_HEADERS.topic];
+        recordDecoder = (sourceTopic !== undefined && this.decoders.get(sourceTopic)) || null;
         if (source && recordDecoder && !part.dedup.accept(source.key, source.offset)) {
           duplicates++;
           continue;
@@ -533,12 +533,12 @@ export class DetectorService {
 
   /** redis.windows: partition — what a partition holds in memory, and what it evicted since last seen. */
   private observeWindows(part: PartitionDetection): void {
-    const s = part.windowStats();
-    if (s.kind !== 'partition') return;
+    if (!(part.store instanceof PartitionWindowStore)) return;
+    const s = part.store.holdings();
     const m = this.metrics;
-    m.windowEntities.set({ topic: part.topic, partition: String(part.partition) }, s.entities ?? 0);
+    m.windowEntities.set({ topic: part.topic, partition: String(part.partition) }, s.entities);
     const seen = this.evictionsSeen.get(part) ?? { cap: 0, ttl: 0 };
-    const now = { cap: s.evictedByCap ?? 0, ttl: s.evictedByTtl ?? 0 };
+    const now = { cap: s.evictedByCap, ttl: s.evictedByTtl };
     if (now.cap > seen.cap) m.windowEvictions.inc({ reason: 'cap' }, now.cap - seen.cap);
     if (now.ttl > seen.ttl) m.windowEvictions.inc({ reason: 'ttl' }, now.ttl - seen.ttl);
     this.evictionsSeen.set(part, now);

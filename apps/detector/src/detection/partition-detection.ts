@@ -231,14 +231,9 @@ export class PartitionDetection {
     if (this.writeError) throw this.writeError;
   }
 
-  /** The windows' counters (entities held, evictions; see WindowStoreStats). */
-  windowStats(): ReturnType<WindowStore['stats']> {
-    return this.o.store.stats();
-  }
-
-  /** Closed batches not checkpointed yet. */
-  get uncheckpointedBatches(): number {
-    return this.unsaved;
+  /** The partition's window store. */
+  get store(): WindowStore {
+    return this.o.store;
   }
 
   /**

@@ -145,7 +145,8 @@ export class WholePathEvaluator {
   }
 
   /** After each batch: its events judged against the decisions in force at their own time. */
-  onEvents(events: readonly AccessEvent[], policy: Policy): void {
+  /** `policy`: what is in force for a request (one engine's policy, or several partitions' together). */
+  onEvents(events: readonly AccessEvent[], policy: Pick<Policy, 'enforcingFor'>): void {
     for (const e of events) {
       this.events++;
       const hits = policy.enforcingFor(e, e.ts);

@@ -169,6 +169,8 @@ export class PartitionWindowStore implements WindowStore {
     }
     this.scanCount = options.scanCount ?? 2000;
     this.client = options.client;
+    if (!(this.client as FlushingClient).vigilFlushPartition)
+      this.client.defineCommand('vigilFlushPartition', { numberOfKeys: 1, lua: FLUSH_SCRIPT });
     this.topic = options.topic;
     this.partition = options.partition;
     this.key = partitionStateKey(prefix, options.topic, options.partition);
@@ -274,11 +276,8 @@ export class PartitionWindowStore implements WindowStore {
     }
     for (const key of changes.removed) args.push(key);
     const commands = 1;
-    const client = this.client as FlushingClient;
-    if (!client.vigilFlushPartition)
-      client.defineCommand('vigilFlushPartition', { numberOfKeys: 1, lua: FLUSH_SCRIPT });
     try {
-      await client.vigilFlushPartition!(this.key, ...args);
+      await (this.client as FlushingClient).vigilFlushPartition!(this.key, ...args);
     } catch (error) {
       const fenced = /FENCED/.test((error as Error).message);
       this.failed = fenced
@@ -316,6 +315,11 @@ export class PartitionWindowStore implements WindowStore {
   /** The whole state as held in memory (what a restore of the hash gives back after a flush). */
   exportState(): ReturnType<MemoryWindowStore['exportState']> {
     return this.memory.exportState();
+  }
+
+  /** Entities held and evicted (the memory store's holdings(): no walk over the entities). */
+  holdings(): ReturnType<MemoryWindowStore['holdings']> {
+    return this.memory.holdings();
   }
 
   stats(): WindowStoreStats {
