@@ -7,6 +7,10 @@
  * router retry's duplicates (records produced again with their source position) are recognised by it and
  * applied once.
  */
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import type { KafkaMessage } from 'kafkajs';
 import { keyPartitioner } from '@vigil/connectors';
@@ -29,7 +33,22 @@ import {
   type RunsStack,
 } from './detector-runs';
 
+const CLI = join(__dirname, '..', '..', 'apps', 'cli', 'bin', 'vigil.js');
 const KEYED = 'raw.kong.keyed';
+const LANES_RAW = 'raw.kong.for-lanes';
+const LANES = {
+  address: 'raw.kong.lane.address',
+  account: 'raw.kong.lane.account',
+  apiKey: 'raw.kong.lane.apikey',
+  logins: 'raw.kong.lane.logins',
+} as const;
+/** The entity types each lane's partitions hold (libs/detection lanes.ts). */
+const LANE_TYPES: Record<keyof typeof LANES, string[]> = {
+  address: ['apiKey', 'ip', 'principal', 'subnet'],
+  account: ['principal', 'session'],
+  apiKey: ['apiKey'],
+  logins: ['loginFlow'],
+};
 const UNKEYED = 'raw.kong.unkeyed';
 const REPARTITION = 'raw.kong.by-address';
 const PARTITIONS = 4;
@@ -38,10 +57,11 @@ const PER_SECOND = 400;
 const DUPLICATES = 60;
 
 /** Per partition hash, the entity fields it holds (not their bytes: interleaving differs, see below). */
-function entitiesByPartition(state: Map<string, string>): Map<string, string[]> {
+function entitiesByPartition(state: Map<string, string>, topic?: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const key of [...state.keys()].sort()) {
     if (!key.startsWith('part:')) continue;
+    if (topic !== undefined && !key.startsWith(`part:{${topic}/`)) continue;
     const [hash, field] = key.split('#') as [string, string];
     if (field.startsWith('__')) continue;
     const partition = hash.slice(hash.lastIndexOf('/') + 1, hash.lastIndexOf('}'));
@@ -54,12 +74,16 @@ describe('detector with kafka.repartition (windows: partition)', () => {
   let stack: RunsStack<RedisServer>;
   const direct = outputTopics('direct');
   const routed = outputTopics('routed');
+  const laned = outputTopics('lanes');
 
   beforeAll(async () => {
     stack = await startRunsStack({
       name: 'repartition',
-      raw: [KEYED, UNKEYED, REPARTITION].map((name) => ({ name, partitions: PARTITIONS })),
-      runs: ['direct', 'routed'],
+      raw: [KEYED, UNKEYED, REPARTITION, LANES_RAW, ...Object.values(LANES)].map((name) => ({
+        name,
+        partitions: PARTITIONS,
+      })),
+      runs: ['direct', 'routed', 'lanes'],
       redis: () => startRedisServer(),
     });
   }, 60_000);
@@ -162,5 +186,112 @@ describe('detector with kafka.repartition (windows: partition)', () => {
     } finally {
       client.disconnect();
     }
+  }, 300_000);
+  it('routes every line to each detection lane whose key it carries: each lane holds its own entity types, an account or key on one partition, and decides on accounts as vigil replay does', async () => {
+    const { kafka, reader, running, dir, redis } = stack;
+    const lanes = await startDetectorProcess(
+      'lanes',
+      runConfig({
+        brokers: stack.broker.brokers,
+        redis: { url: redis.url },
+        windows: 'partition',
+        rawTopic: LANES_RAW,
+        run: 'lanes',
+        keyPrefix: 'lanes:',
+        repartitionLanes: LANES,
+      }),
+      dir,
+    );
+    running.push(lanes);
+    const lines = sampleLines(LINES);
+    await produceSteadily(kafka, LANES_RAW, lines, PER_SECOND);
+    await waitForCommitted(kafka, ['vigil-lanes.router'], LANES_RAW);
+    for (const topic of Object.values(LANES)) await waitForCommitted(kafka, ['vigil-lanes'], topic);
+    await sleep(2000);
+
+    const metrics = await lanes.metrics();
+    const consumed = (topic: string) =>
+      metricValue(metrics, `vigil_events_consumed_total{source="${topic}",outcome="event"}`);
+    expect(metricValue(metrics, `vigil_records_routed_total{source="${LANES_RAW}"}`)).toBe(LINES);
+    // Every line has a client address; fewer carry an account, a key, or are logins.
+    expect(consumed(LANES.address)).toBe(LINES);
+    for (const topic of [LANES.account, LANES.apiKey, LANES.logins]) {
+      expect(consumed(topic)).toBeGreaterThan(0);
+      expect(consumed(topic)).toBeLessThan(LINES);
+    }
+
+    const client = new Redis(redis.url);
+    const partitionOf = keyPartitioner(PARTITIONS);
+    try {
+      const state = await windowState(client, 'lanes:');
+      for (const [lane, topic] of Object.entries(LANES) as [keyof typeof LANES, string][]) {
+        const byPartition = entitiesByPartition(state, topic);
+        const fields = [...byPartition.values()].flat();
+        expect([lane, [...new Set(fields.map((f) => f.slice(0, f.indexOf(':'))))].sort()]).toEqual([
+          lane,
+          LANE_TYPES[lane],
+        ]);
+        if (lane === 'address') continue; // its principals, subnets and keys are context copies
+        // Owned by the lane's key: each entity on exactly one partition, the one its key gives. A session's
+        // requests before its login carry no account: they are keyed by the session, on a partition of
+        // their own, so only a session may have a second (pre-login) copy.
+        const once = new Set<string>();
+        const twice = fields.filter((f) => once.size === once.add(f).size);
+        expect(twice.filter((f) => !f.startsWith('session:'))).toEqual([]);
+        const keyed = lane === 'account' ? 'principal:' : lane === 'apiKey' ? 'apiKey:' : null;
+        for (const [partition, fs] of byPartition)
+          for (const f of fs) {
+            const id = f.slice(f.indexOf(':') + 1);
+            if (keyed && f.startsWith(keyed)) expect([f, partitionOf(id)]).toEqual([f, Number(partition)]);
+            if (lane === 'logins') expect([f, partitionOf('logins')]).toEqual([f, Number(partition)]);
+          }
+      }
+      const addresses = entitiesByPartition(state, LANES.address);
+      for (const [partition, fs] of addresses)
+        for (const f of fs.filter((x) => x.startsWith('ip:')))
+          expect([f, partitionOf(f.slice(3))]).toEqual([f, Number(partition)]);
+    } finally {
+      client.disconnect();
+    }
+
+    // Accounts and sessions are whole on their lane's partition: the decisions on them are vigil replay's.
+    const input = join(dir, 'lanes.kong.log');
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const replayed = join(dir, 'lanes-replay-decisions.ndjson');
+    await promisify(execFile)(process.execPath, [
+      CLI,
+      'replay',
+      '--source',
+      'kong',
+      '--input',
+      input,
+      '--decisions',
+      replayed,
+      '--workers',
+      '0',
+      '--no-progress',
+    ]);
+    const accountTargets = (ds: readonly Decision[]) =>
+      [
+        ...new Set(
+          ds
+            .filter((d) => d.scope === 'principal' || d.scope === 'session')
+            .map((d) => `${d.detector} ${d.action} ${d.scope}:${String(d.value)}`),
+        ),
+      ].sort();
+    const expected = accountTargets(
+      readFileSync(replayed, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Decision),
+    );
+    const got = accountTargets(reader.of<Decision>(laned.decisions));
+    const byAddress = accountTargets(reader.of<Decision>(routed.decisions));
+    process.stdout.write(
+      `lanes test: ${LINES} lines routed to 4 lanes (account ${consumed(LANES.account)}, apiKey ${consumed(LANES.apiKey)}, logins ${consumed(LANES.logins)}); ` +
+        `account decisions: replay ${expected.length}, lanes ${got.length}, keyed by address ${byAddress.length}\n`,
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    expect(got).toEqual(expected);
   }, 300_000);
 });

@@ -75,3 +75,21 @@ describe('MemoryWindowStore bounds', () => {
     expect(ip.distinctRoutes10m).toBe(1);
   });
 });
+
+describe('MemoryWindowStore entityTypes (a detection lane)', () => {
+  it('keeps and scores only the types it is given, each vector equal to the full store’s', () => {
+    const events = Array.from({ length: 50 }, (_, i) =>
+      event({ ts: T0 + i * 1000, ip: `198.51.100.${i % 7}`, principal: `p${i % 3}` }),
+    );
+    const full = new MemoryWindowStore().applyNow(events);
+    const lane = new MemoryWindowStore({ entityTypes: ['principal', 'session'] }).applyNow(events);
+    const types = new Set(lane.vectors.map((v) => v.entity));
+    expect([...types].every((t) => t === 'principal' || t === 'session')).toBe(true);
+    expect(types.has('principal')).toBe(true);
+    const byKey = (r: ApplyResult) => new Map(r.vectors.map((v) => [`${v.entity}:${v.id}`, v.values]));
+    const whole = byKey(full);
+    for (const [k, values] of byKey(lane)) expect([k, values]).toEqual([k, whole.get(k)]);
+    expect(() => new MemoryWindowStore({ entityTypes: [] })).toThrow(/at least one/);
+    expect(() => new MemoryWindowStore({ entityTypes: ['nope' as 'ip'] })).toThrow(/unknown entity type nope/);
+  });
+});

@@ -8,5 +8,6 @@ export {
   DetectorConfigError,
   loadDetectorConfig,
   parseDetectorConfig,
+  repartitionTopics,
   type DetectorConfig,
 } from './config/detector-config';

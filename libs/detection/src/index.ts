@@ -50,3 +50,7 @@ export type {
 } from './shadow/shadow-comparison';
 export * from './audit';
 export * from './setup';
+export { LANES, LANE_NAMES, LOGINS_LANE_KEY, isLaneName, lanesOf } from './engine/lanes';
+export type { Lane, LaneName } from './engine/lanes';
+export { customerSoftwareMemory } from './engine/fleet-signatures';
+export { RecencyMap } from './engine/recency-map';

@@ -8,7 +8,19 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { keyPartitioner, openInput, readEventBatches } from '@vigil/connectors';
-import { DetectionPipeline, type Policy } from '@vigil/detection';
+import {
+  DEFAULT_BATCH_SPAN_MS,
+  DEFAULT_MAX_BATCH_EVENTS,
+  DetectionPipeline,
+  LANE_NAMES,
+  LANES,
+  customerSoftwareMemory,
+  type Alert,
+  type Decision,
+  type DetectionEngine,
+  type Lane,
+  type Policy,
+} from '@vigil/detection';
 import { DEVELOPMENT_HASH_KEY, parseSourceConfig, type AccessEvent } from '@vigil/events';
 import { MemoryWindowStore } from '@vigil/features';
 import { readConfigFile } from '@vigil/platform';
@@ -37,6 +49,8 @@ export interface EvaluatePathOptions {
   partitions?: string;
   /** With `partitions`: one window store shared by every partition (redis.windows: scripts). */
   sharedWindows?: boolean;
+  /** With `partitions`: the detection lanes (kafka.repartition.lanes): each lane on its own n partitions. */
+  lanes?: boolean;
   progress: boolean;
 }
 
@@ -66,43 +80,20 @@ export async function evaluateWholePath(
     const partitions = opts.partitions === undefined ? 1 : positive(opts.partitions, '--partitions');
     if (!Number.isInteger(partitions))
       throw new UsageError(`--partitions takes a whole number, got ${opts.partitions}`);
-    // One pipeline per partition, each with its own windows and engine, as the detector's partition mode
-    // runs them; a request is judged against every partition's decisions (the enforcer reads them all).
-    const engines = partitions === 1 ? [setup.engine] : Array.from({ length: partitions }, () => setup.createEngine());
-    const enforcing: Pick<Policy, 'enforcingFor'> =
-      partitions === 1
-        ? setup.engine.policy
-        : { enforcingFor: (e, ts) => engines.flatMap((engine) => engine.policy.enforcingFor(e, ts)) };
     if (opts.sharedWindows && partitions === 1) throw new UsageError('--shared-windows goes with --partitions n > 1');
-    const shared = opts.sharedWindows ? new MemoryWindowStore() : null;
-    const pipelines = engines.map(
-      (engine) =>
-        new DetectionPipeline({
-          store: shared ?? new MemoryWindowStore(),
-          engine,
-          sinks: {
-            decisions: (ds) => evaluator.onDecisions(ds),
-            alerts: (as) => evaluator.onAlerts(as),
-          },
-          afterBatch: (events) => evaluator.onEvents(events, enforcing),
-        }),
-    );
-    const partitionOf = keyPartitioner(partitions);
+    if (opts.lanes && partitions === 1) throw new UsageError('--lanes goes with --partitions n > 1');
+    if (opts.lanes && opts.sharedWindows)
+      throw new UsageError("--lanes keeps each lane's windows on its partitions: it does not go with --shared-windows");
+    const path = partitionedPath(setup, evaluator, partitions, opts);
     const progress = new Progress({ label: `evaluate ${run.name}`, unit: 'events', enabled: opts.progress });
     let n = 0;
     try {
       for await (const events of run.batches()) {
-        if (partitions === 1) await pipelines[0]!.push(events);
-        else {
-          const parts: AccessEvent[][] = pipelines.map(() => []);
-          for (const e of events) parts[partitionOf(e.clientIp)]!.push(e);
-          for (let p = 0; p < partitions; p++) if (parts[p]!.length) await pipelines[p]!.push(parts[p]!);
-        }
+        await path.push(events);
         n += events.length;
-        const decided = engines.reduce((sum, engine) => sum + engine.totals.decisions, 0);
-        progress.update(n, undefined, `decisions ${formatCount(decided)}`);
+        progress.update(n, undefined, `decisions ${formatCount(path.decisions())}`);
       }
-      for (const pipeline of pipelines) await pipeline.flush();
+      await path.flush();
     } finally {
       progress.finish();
     }
@@ -114,6 +105,117 @@ export async function evaluateWholePath(
     process.stderr.write(`evaluate: report written to ${opts.json}\n`);
   }
   return results;
+}
+
+interface PartitionedPath {
+  push(events: readonly AccessEvent[]): Promise<void>;
+  flush(): Promise<void>;
+  decisions(): number;
+}
+
+/**
+ * The whole path as the detector service runs it. One partition: `vigil replay`'s one pipeline. n
+ * partitions keyed by client address: a pipeline per partition, each with its own engine and its own
+ * windows (redis.windows: partition) or one store for all (--shared-windows, redis.windows: scripts).
+ * With lanes: every lane on its own n partitions keyed by the lane's key, each keeping the lane's entity
+ * types and running its detectors (kafka.repartition.lanes). A request is judged once, after the batch
+ * that holds it has run on every partition it went to, against every engine's decisions (the enforcer
+ * reads them all).
+ */
+function partitionedPath(
+  setup: Awaited<ReturnType<typeof setupDetection>>,
+  evaluator: WholePathEvaluator,
+  partitions: number,
+  opts: Pick<EvaluatePathOptions, 'sharedWindows' | 'lanes'>,
+): PartitionedPath {
+  const sinks = {
+    decisions: (ds: readonly Decision[]) => evaluator.onDecisions(ds),
+    alerts: (as: readonly Alert[]) => evaluator.onAlerts(as),
+  };
+  if (partitions === 1) {
+    const pipeline = new DetectionPipeline({
+      store: new MemoryWindowStore(),
+      engine: setup.engine,
+      sinks,
+      afterBatch: (events) => evaluator.onEvents(events, setup.engine.policy),
+    });
+    return {
+      push: (events) => pipeline.push(events),
+      flush: () => pipeline.flush(),
+      decisions: () => setup.engine.totals.decisions,
+    };
+  }
+  const lanes: (Lane | null)[] = opts.lanes ? LANE_NAMES.map((name) => LANES[name]) : [null];
+  const shared = opts.sharedWindows ? new MemoryWindowStore() : null;
+  const engines: DetectionEngine[] = [];
+  // As the detector shares it between its address partitions (Redis, bounded staleness): here, at once.
+  const customerSoftware = opts.lanes ? customerSoftwareMemory() : undefined;
+  // Per lane, per partition: the pipeline and the events of the current chunk it gets.
+  const grid = lanes.map((lane) =>
+    Array.from({ length: partitions }, () => {
+      const engine = setup.createEngine(undefined, lane ? { lane, customerSoftware } : {});
+      engines.push(engine);
+      const store = shared ?? new MemoryWindowStore(lane ? { entityTypes: lane.entityTypes } : {});
+      return { pipeline: new DetectionPipeline({ store, engine, sinks }), events: [] as AccessEvent[] };
+    }),
+  );
+  const enforcing: Pick<Policy, 'enforcingFor'> = {
+    enforcingFor: (e, ts) => engines.flatMap((engine) => engine.policy.enforcingFor(e, ts)),
+  };
+  const partitionOf = keyPartitioner(partitions);
+  // A request is judged at the end of its event-time batch (as one pipeline would), by then every
+  // partition that has seen a later event has run the batch that holds it.
+  const judged = new EventTimeBatches((batch) => evaluator.onEvents(batch, enforcing));
+  return {
+    async push(events) {
+      for (const e of events) {
+        for (let l = 0; l < lanes.length; l++) {
+          const lane = lanes[l];
+          const key = lane ? lane.keyOf(e) : e.clientIp;
+          if (key !== null) grid[l]![partitionOf(key)]!.events.push(e);
+        }
+      }
+      for (const row of grid)
+        for (const cell of row) {
+          if (!cell.events.length) continue;
+          await cell.pipeline.push(cell.events);
+          cell.events = [];
+        }
+      judged.push(events);
+    },
+    async flush() {
+      for (const row of grid) for (const cell of row) await cell.pipeline.flush();
+      judged.flush();
+    },
+    decisions: () => engines.reduce((sum, engine) => sum + engine.totals.decisions, 0),
+  };
+}
+
+/** Events cut into batches as DetectionPipeline cuts them (event-time span, count), handed to `onBatch`. */
+class EventTimeBatches {
+  private pending: AccessEvent[] = [];
+  private start = Number.NaN;
+
+  constructor(private readonly onBatch: (events: readonly AccessEvent[]) => void) {}
+
+  push(events: readonly AccessEvent[]): void {
+    for (const e of events) {
+      if (
+        this.pending.length &&
+        (e.ts - this.start >= DEFAULT_BATCH_SPAN_MS || this.pending.length >= DEFAULT_MAX_BATCH_EVENTS)
+      )
+        this.flush();
+      if (!this.pending.length) this.start = e.ts;
+      this.pending.push(e);
+    }
+  }
+
+  flush(): void {
+    if (!this.pending.length) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.onBatch(batch);
+  }
 }
 
 function sourcesOf(opts: EvaluatePathOptions): SourceRun[] {

@@ -67,6 +67,10 @@ export function registerEvaluate(program: Command): void {
       '--shared-windows',
       "with --partitions: one window store for every partition, as the detector's default redis.windows: scripts (engines stay per partition)",
     )
+    .option(
+      '--lanes',
+      'with --partitions: the detection lanes (kafka.repartition.lanes): each lane (address, account, apiKey, logins) on its own n partitions keyed by its key, keeping its entity types and running its detectors',
+    )
     .option('--json <file>', 'write the full report (with per-campaign results) as JSON')
     .option('--backend <name>', 'TF.js backend to start from: tensorflow, wasm or cpu')
     .option('--no-progress', 'do not print progress on stderr')

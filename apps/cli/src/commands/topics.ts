@@ -142,7 +142,7 @@ async function resolveTopicsAndBrokers(opts: CreateOptions): Promise<{ names: To
   const outputs = config?.kafka.topics ?? detector.DEFAULT_TOPICS;
   const names: TopicNames = {
     raw: opts.rawTopic ?? config?.sources.map((s) => s.topic) ?? [],
-    ...(config?.kafka.repartition ? { repartition: config.kafka.repartition.topic } : {}),
+    ...(config?.kafka.repartition ? { repartition: detector.repartitionTopics(config.kafka.repartition) } : {}),
     decisions: outputs.decisions,
     alerts: outputs.alerts,
     audit: outputs.audit,

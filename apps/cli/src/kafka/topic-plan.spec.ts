@@ -24,16 +24,22 @@ describe('planTopics', () => {
   });
 
   it("plans the repartition topic the detector's router writes (kafka.repartition), not compacted", () => {
-    const plan = planTopics({ ...names(), repartition: 'raw.by-address' }, { partitions: 8, replicationFactor: 1 });
+    const plan = planTopics({ ...names(), repartition: ['raw.by-address'] }, { partitions: 8, replicationFactor: 1 });
     expect(plan.map((t) => [t.topic, t.role]).slice(0, 2)).toEqual([
       ['raw.kong', 'raw'],
       ['raw.by-address', 'repartition'],
     ]);
     expect(plan[1]!.numPartitions).toBe(8);
     expect(plan[1]!.configEntries).toEqual([]);
-    expect(() => planTopics({ ...names(), repartition: 'raw.kong' }, { partitions: 1, replicationFactor: 1 })).toThrow(
-      /both as raw and as repartition/,
-    );
+    expect(() =>
+      planTopics({ ...names(), repartition: ['raw.kong'] }, { partitions: 1, replicationFactor: 1 }),
+    ).toThrow(/both as raw and as repartition/);
+  });
+
+  it('plans one repartition topic per detection lane (kafka.repartition.lanes)', () => {
+    const lanes = ['raw.lane.address', 'raw.lane.account', 'raw.lane.apikey', 'raw.lane.logins'];
+    const plan = planTopics({ ...names(), repartition: lanes }, { partitions: 4, replicationFactor: 1 });
+    expect(plan.filter((t) => t.role === 'repartition').map((t) => t.topic)).toEqual(lanes);
   });
 
   it('compacts the decisions topic only', () => {

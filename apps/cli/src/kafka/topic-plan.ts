@@ -13,8 +13,11 @@ export type TopicRole = 'raw' | 'repartition' | 'decisions' | 'alerts' | 'audit'
 /** Topic names by role, as in the detector config (`sources[].topic`, `kafka.topics`). */
 export interface TopicNames {
   readonly raw: readonly string[];
-  /** `kafka.repartition.topic`: the raw records re-keyed by client address (the detector's router). */
-  readonly repartition?: string;
+  /**
+   * `kafka.repartition`: the raw records re-keyed by the detector's router — by client address (`topic`),
+   * or one topic per detection lane (`lanes`).
+   */
+  readonly repartition?: readonly string[];
   readonly decisions: string;
   readonly alerts: string;
   readonly audit: string;
@@ -76,7 +79,7 @@ export function planTopics(names: TopicNames, options: PlanOptions): PlannedTopi
 
   const byRole: [TopicRole, string][] = [
     ...names.raw.map((t): [TopicRole, string] => ['raw', t]),
-    ...(names.repartition ? [['repartition', names.repartition] as [TopicRole, string]] : []),
+    ...(names.repartition ?? []).map((t): [TopicRole, string] => ['repartition', t]),
     ['decisions', names.decisions],
     ['alerts', names.alerts],
     ['audit', names.audit],

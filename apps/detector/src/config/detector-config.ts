@@ -52,8 +52,29 @@ export const detectorConfigSchema = z
          * shipper keying by nothing, or by a CDN's address).
          */
         repartition: z
-          .object({ topic: z.string().min(1) })
+          .object({
+            topic: z.string().min(1).optional(),
+            /**
+             * Instead of `topic`: the detection lanes (libs/detection lanes.ts), one topic each. The router
+             * writes every record to each lane whose key it carries (address; account = principal, else
+             * session; API key; logins), keyed by it; each lane's partitions keep only its entity types and
+             * run only its detectors, so an account, a key and the login population are whole on one
+             * partition. Needs `redis.windows: partition`.
+             */
+            lanes: z
+              .object({
+                address: z.string().min(1),
+                account: z.string().min(1),
+                apiKey: z.string().min(1),
+                logins: z.string().min(1),
+              })
+              .strict()
+              .optional(),
+          })
           .strict()
+          .refine((r) => (r.topic === undefined) !== (r.lanes === undefined), {
+            message: 'give exactly one of topic (re-key by client address) or lanes (a topic per detection lane)',
+          })
           .optional(),
         topics: z
           .object({
@@ -129,9 +150,27 @@ export const detectorConfigSchema = z
     policy: z.unknown().optional(),
   })
   .strict()
-  .refine((c) => !c.kafka.repartition || !c.sources.some((s) => s.topic === c.kafka.repartition!.topic), {
-    message: 'kafka.repartition.topic must be a topic of its own, not one of sources[].topic',
+  .refine((c) => !repartitionTopics(c.kafka.repartition).some((t) => c.sources.some((s) => s.topic === t)), {
+    message: 'kafka.repartition topics must be topics of their own, not one of sources[].topic',
+  })
+  .refine(
+    (c) => new Set(repartitionTopics(c.kafka.repartition)).size === repartitionTopics(c.kafka.repartition).length,
+    {
+      message: 'kafka.repartition.lanes needs a topic of its own per lane',
+    },
+  )
+  .refine((c) => !c.kafka.repartition?.lanes || c.redis.windows === 'partition', {
+    message:
+      'kafka.repartition.lanes needs redis.windows: partition (with shared scripts windows, an event written to several lanes would be counted several times)',
   });
+
+/** The topics detection reads instead of the sources under kafka.repartition (none without it). */
+export function repartitionTopics(
+  r: { topic?: string; lanes?: Readonly<Record<string, string>> } | undefined,
+): string[] {
+  if (!r) return [];
+  return r.lanes ? Object.values(r.lanes) : [r.topic!];
+}
 
 export type DetectorConfig = z.infer<typeof detectorConfigSchema>;
 

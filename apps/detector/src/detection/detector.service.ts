@@ -29,8 +29,13 @@ import {
   AuditTrail,
   auditEntryOf,
   buildDetectionSetup,
+  customerSoftwareMemory,
   decisionRecordKey,
+  LANE_NAMES,
+  LANES,
   parsePolicyConfig,
+  type Lane,
+  type RecencyMap,
   shadowComparisonForSetup,
   type Alert,
   type Decision,
@@ -49,10 +54,10 @@ import {
 import type { Logger } from '@vigil/platform';
 import { Cluster, Redis } from 'ioredis';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
-import type { DetectorConfig } from '../config/detector-config';
+import { repartitionTopics, type DetectorConfig } from '../config/detector-config';
 import type { DetectorMetrics } from '../ops/detector-metrics';
 import { KafkaAuditSink } from './kafka-audit-sink';
-import { AddressRouter, SourceDeduplicator, SOURCE_HEADERS } from './address-router';
+import { KeyRouter, SourceDeduplicator, SOURCE_HEADERS, type RouteTarget } from './key-router';
 import { PartitionCheckpoints, WindowStoreCheckpoints } from './partition-checkpoints';
 import { PartitionDetection, type BatchReport, type PartitionOutputs } from './partition-detection';
 import { buildRecordDecoders, type RecordDecoder } from './record-decoders';
@@ -83,8 +88,15 @@ export class DetectorService {
   private shadow: SetupShadowComparison | null = null;
   private checkpoints!: PartitionCheckpoints;
   private readonly warnedKeys = new Set<string>();
-  /** kafka.repartition: the router, and the topic detection reads instead of the sources. */
-  private router: AddressRouter | null = null;
+  /** kafka.repartition: the router, and the topics detection reads instead of the sources. */
+  private router: KeyRouter | null = null;
+  /** kafka.repartition.lanes: lane topic → its lane. */
+  private readonly laneOfTopic = new Map<string, Lane>();
+  /**
+   * kafka.repartition.lanes: the fleet rule's memory of customers' software, one for this instance's
+   * address-lane partitions (each sees 1/N of the customers; together, what this instance reads).
+   */
+  private readonly customerSoftware: RecencyMap = customerSoftwareMemory();
   private readonly evictionsSeen = new WeakMap<PartitionDetection, { cap: number; ttl: number }>();
   /** Between a rebalance's start and the new assignment: no idle flush (partitions may be moving). */
   private rebalancing = false;
@@ -150,11 +162,16 @@ export class DetectorService {
       maxWaitTimeInMs: c.kafka.maxWaitTimeMs,
     };
     if (c.kafka.repartition) {
-      this.router = new AddressRouter({
+      const lanes = c.kafka.repartition.lanes;
+      const targets: RouteTarget[] = lanes
+        ? LANE_NAMES.map((name) => ({ topic: lanes[name], keyOf: (e: AccessEvent) => LANES[name].keyOf(e) }))
+        : [{ topic: c.kafka.repartition.topic!, keyOf: (e: AccessEvent) => e.clientIp }];
+      if (lanes) for (const name of LANE_NAMES) this.laneOfTopic.set(lanes[name], LANES[name]);
+      this.router = new KeyRouter({
         kafka,
         groupId: `${c.kafka.groupId}.router`,
         topics: c.sources.map((s) => s.topic),
-        to: c.kafka.repartition.topic,
+        targets,
         producer: this.producer,
         decoders: this.decoders,
         consumer,
@@ -165,7 +182,7 @@ export class DetectorService {
     this.source = new KafkaRecordSource({
       kafka,
       groupId: c.kafka.groupId,
-      topics: c.kafka.repartition ? [c.kafka.repartition.topic] : c.sources.map((s) => s.topic),
+      topics: c.kafka.repartition ? repartitionTopics(c.kafka.repartition) : c.sources.map((s) => s.topic),
       consumer,
       onRebalancing: () => {
         this.rebalancing = true;
@@ -187,7 +204,7 @@ export class DetectorService {
     this.log.info(
       {
         topics: c.sources.map((s) => s.topic),
-        ...(c.kafka.repartition ? { repartition: c.kafka.repartition.topic } : {}),
+        ...(c.kafka.repartition ? { repartition: repartitionTopics(c.kafka.repartition) } : {}),
         groupId: c.kafka.groupId,
         store: this.describeRedis(),
       },
@@ -313,14 +330,16 @@ export class DetectorService {
     const held = this.partitions.get(id);
     if (held) return held;
     const c = this.config;
-    const store = await this.windowStoreFor(topic, partition);
+    const lane = this.laneOfTopic.get(topic);
+    const store = await this.windowStoreFor(topic, partition, lane);
     const owned = store instanceof PartitionWindowStore;
     const { part, restored } = await PartitionDetection.open({
       topic,
       partition,
       store,
-      engine: this.setup.createEngine((r, watermark) =>
-        this.audit?.append(auditEntryOf(r, watermark, this.setup.configDigest)),
+      engine: this.setup.createEngine(
+        (r, watermark) => this.audit?.append(auditEntryOf(r, watermark, this.setup.configDigest)),
+        lane ? { lane, ...(lane.name === 'address' ? { customerSoftware: this.customerSoftware } : {}) } : {},
       ),
       batchSpanMs: c.detection.batchSeconds * 1000,
       // partition: the checkpoint goes into the windows' own write, at most every checkpointIntervalMs.
@@ -347,7 +366,7 @@ export class DetectorService {
    * written back in bulk only with the partition's checkpoint (WindowStoreCheckpoints: windows, applied
    * offsets and engine state in one fenced write), so a commit never passes state that is not in Redis.
    */
-  private async windowStoreFor(topic: string, partition: number): Promise<WindowStore> {
+  private async windowStoreFor(topic: string, partition: number, lane: Lane | undefined): Promise<WindowStore> {
     const c = this.config;
     if (c.redis.windows === 'scripts') {
       return new RedisWindowStore({
@@ -364,6 +383,7 @@ export class DetectorService {
       ...(c.redis.keyPrefix ? { keyPrefix: c.redis.keyPrefix } : {}),
       allowedLatenessMs: c.detection.allowedLatenessMs,
       maxEntities: c.redis.maxEntitiesPerPartition,
+      ...(lane ? { entityTypes: lane.entityTypes } : {}),
       flushEveryBatches: 0,
       ownsClient: false,
     });

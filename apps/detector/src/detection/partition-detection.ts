@@ -19,7 +19,7 @@
 import { DetectionPipeline, type Alert, type Decision, type DetectionEngine } from '@vigil/detection';
 import type { AccessEvent } from '@vigil/events';
 import type { ApplyResult, WindowStore } from '@vigil/features';
-import { SourceDeduplicator } from './address-router';
+import { SourceDeduplicator } from './key-router';
 import type { CheckpointStore } from './partition-checkpoints';
 
 export interface PartitionOutputs {

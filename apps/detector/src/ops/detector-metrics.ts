@@ -143,7 +143,7 @@ export class DetectorMetrics {
     });
     this.routed = new Counter({
       name: 'vigil_records_routed_total',
-      help: 'kafka.repartition — raw records the router re-produced to the repartition topic keyed by client address, by source topic',
+      help: 'kafka.repartition — raw records the router read and re-produced keyed by client address (topic) or to every lane whose key they carry (lanes), by source topic',
       labelNames: ['source'],
       registers,
     });

@@ -23,6 +23,11 @@ export interface DetectionEngineOptions {
   readonly policy: Policy;
   /** Called for every decision and alert, in order: the audit trail's input. */
   readonly onRecord?: (r: PolicyRecord, watermark: number) => void;
+  /**
+   * The fleet rule's memory of customers' software, shared with other engines (customerSoftwareMemory():
+   * the detector's address-lane partitions); default the engine's own.
+   */
+  readonly customerSoftware?: RecencyMap;
 }
 
 export interface BatchOutcome {
@@ -89,7 +94,7 @@ export class DetectionEngine {
   readonly totals = { batches: 0, events: 0, findings: 0, decisions: 0, alerts: 0 };
   /** Subnet → last event time of an authenticated, answered request from it (an API client, a customer). */
   private readonly authenticatedSubnets = new RecencyMap(MAX_AUTHENTICATED_SUBNETS);
-  private readonly fleets = new FleetSignatures();
+  private readonly fleets: FleetSignatures;
   /** `detector|subnet` → blocked addresses in it → when their block ends. Bounded by the active blocks. */
   private readonly blockedBySubnet = new Map<string, Map<string, number>>();
 
@@ -97,6 +102,7 @@ export class DetectionEngine {
 
   constructor(private readonly o: DetectionEngineOptions) {
     this.lineUp = o.detectors;
+    this.fleets = new FleetSignatures(o.customerSoftware);
   }
 
   get policy(): Policy {

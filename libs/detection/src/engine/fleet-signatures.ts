@@ -35,21 +35,38 @@ export interface FleetSignaturesState {
   readonly fleets: [string, [string, number][], [string, number][]][];
 }
 
+/** A customer-software memory shared by several engines (lanes: every address partition's). */
+export function customerSoftwareMemory(): RecencyMap {
+  return new RecencyMap(MAX_VALUES);
+}
+
 export class FleetSignatures {
   /** `field\u0000value` → last time an authenticated customer's answered request presented it. */
-  private readonly customerUse = new RecencyMap(MAX_VALUES);
+  private readonly customerUse: RecencyMap;
+  /** False when customerUse is shared: the engines' common memory is not one engine's checkpoint. */
+  private readonly ownsCustomerUse: boolean;
   private readonly fleets = new Map<string, FleetValue>();
+
+  /**
+   * `shared`: the customers seen by other engines too (customerSoftwareMemory()). A partition keyed by
+   * client address sees 1/N of the customers: a tool that only a few customers also run would look
+   * unused by customers on most partitions, and its value blocked for them.
+   */
+  constructor(shared?: RecencyMap) {
+    this.customerUse = shared ?? customerSoftwareMemory();
+    this.ownsCustomerUse = !shared;
+  }
 
   /** The state a checkpoint keeps (Maps in insertion order: iteration order decides ties). */
   snapshot(): FleetSignaturesState {
     return {
-      customerUse: this.customerUse.snapshot(),
+      customerUse: this.ownsCustomerUse ? this.customerUse.snapshot() : [],
       fleets: [...this.fleets].map(([k, f]) => [k, [...f.blocked], [...f.routeClasses]]),
     };
   }
 
   restore(s: FleetSignaturesState): void {
-    this.customerUse.restore(s.customerUse);
+    if (this.ownsCustomerUse) this.customerUse.restore(s.customerUse);
     this.fleets.clear();
     for (const [k, blocked, routeClasses] of s.fleets)
       this.fleets.set(k, { blocked: new Map(blocked), routeClasses: new Map(routeClasses) });

@@ -11,6 +11,9 @@ import { DEVELOPMENT_HASH_KEY, IdHasher, type SourceConfig } from '@vigil/events
 import { describeRuntime, loadModel, loadModels, tfRuntime, type DetectorModel, type TfRuntime } from '@vigil/models';
 import { buildDetectors } from '../engine/build-detectors';
 import { DetectionEngine } from '../engine/detection-engine';
+import type { Lane } from '../engine/lanes';
+import type { RecencyMap } from '../engine/recency-map';
+import type { Detector } from '../detectors/finding';
 import type { PolicyConfig } from '../policy/policy-config';
 import { Policy, type PolicyRecord } from '../policy/policy';
 
@@ -28,14 +31,23 @@ export interface DetectionSetupOptions {
   readonly onRecord?: (r: PolicyRecord, watermark: number) => void;
 }
 
+/** An engine for one part of a partitioned path. */
+export interface EngineVariant {
+  /** Only this lane's detectors (lanes.ts). */
+  readonly lane?: Lane;
+  /** The fleet rule's customer memory shared with the other partitions' engines (customerSoftwareMemory()). */
+  readonly customerSoftware?: RecencyMap;
+}
+
 export interface DetectionSetup {
   /** The engine of a single-stream path (replay, run, evaluate), built on first use. */
   readonly engine: DetectionEngine;
   /**
    * Another engine over the same models and policy with its own memory (the detector service runs one
-   * per partition, so that a partition's detection state can move between instances with it).
+   * per partition, so that a partition's detection state can move between instances with it); with a
+   * lane, only the lane's detectors (lanes.ts).
    */
-  createEngine(onRecord?: (r: PolicyRecord, watermark: number) => void): DetectionEngine;
+  createEngine(onRecord?: (r: PolicyRecord, watermark: number) => void, variant?: EngineVariant): DetectionEngine;
   readonly policy: PolicyConfig;
   readonly models: ReadonlyMap<string, DetectorModel>;
   readonly shadow: ReadonlyMap<string, DetectorModel>;
@@ -43,6 +55,13 @@ export interface DetectionSetup {
   /** SHA-256 of the policy and source config as validated (what the audit trail cites). */
   readonly configDigest: string;
   describe(): string;
+}
+
+/** A lane's engine runs only the lane's detectors (lanes.ts); without a lane, all of them. */
+function laneDetectors(all: Detector[], lane: Lane | undefined): Detector[] {
+  if (!lane) return all;
+  const mine = new Set<string>(lane.detectors);
+  return all.filter((d) => mine.has(d.id));
 }
 
 /** Throws DetectionSetupError for a missing directory; a bad manifest throws the models' ManifestError. */
@@ -69,9 +88,10 @@ export async function buildDetectionSetup(
     shadow.set(m.detector, m);
   }
   const hasher = new IdHasher(source.hashing.key ?? DEVELOPMENT_HASH_KEY, source.hashing.hexChars);
-  const createEngine = (onRecord = opts.onRecord): DetectionEngine =>
+  const createEngine = (onRecord = opts.onRecord, variant: EngineVariant = {}): DetectionEngine =>
     new DetectionEngine({
-      detectors: buildDetectors({ active: models, shadow }, policy),
+      detectors: laneDetectors(buildDetectors({ active: models, shadow }, policy), variant.lane),
+      ...(variant.customerSoftware ? { customerSoftware: variant.customerSoftware } : {}),
       policy: new Policy(policy, { hashId: (kind, raw) => hasher.hash(kind, raw) }),
       onRecord,
     });

@@ -1,3 +1,3 @@
 export { buildDetectionSetup, DetectionSetupError } from './detection-setup';
-export type { DetectionSetup, DetectionSetupOptions } from './detection-setup';
+export type { DetectionSetup, DetectionSetupOptions, EngineVariant } from './detection-setup';
 export { auditEntryOf } from './audit-entry';

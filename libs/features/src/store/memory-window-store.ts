@@ -29,7 +29,7 @@ import {
   SEQUENTIAL_ID_MAX_STEP,
 } from '../registry/counters';
 import { countryCentroid } from '../registry/country-centroids';
-import { ENTITY_TYPES, RouteIdMemo, entityIdOf } from '../registry/entities';
+import { ENTITY_TYPES, RouteIdMemo, entityIdOf, type EntityType } from '../registry/entities';
 import { DIMENSIONS, MEMORY_KINDS, dimensionElement } from '../registry/layout';
 import { DISTINCT_HOP_MS, distinctViewWindow } from '../registry/windows';
 import { PackWriter, packEntity, unpackEntity } from '../state/entity-codec';
@@ -55,6 +55,11 @@ export interface MemoryWindowStoreOptions extends WindowStoreOptions {
    * copy written in bulk (partition-window-store.ts). Off by default: the embedded path does not pay for it.
    */
   readonly trackChanges?: boolean;
+  /**
+   * The entity types kept (default: all). A detector lane (libs/detection lanes.ts) keeps only the types
+   * its key owns; an event's other entities are neither kept nor scored here.
+   */
+  readonly entityTypes?: readonly EntityType[];
 }
 
 const SWEEP_EVERY_MS = 60_000;
@@ -179,11 +184,20 @@ export class MemoryWindowStore implements WindowStore {
   private readonly packer = new PackWriter();
   /** Set while a packed state is being loaded (beginImport … finishImport). */
   private importing = false;
+  /** Per type: whether this store keeps it (options.entityTypes). */
+  private readonly kept: boolean[];
 
   constructor(options: MemoryWindowStoreOptions = {}) {
     this.clock = new BatchClock(options.allowedLatenessMs);
     this.maxEntities = options.maxEntities ?? 500_000;
     if (!(this.maxEntities >= 1)) throw new Error(`maxEntities must be >= 1, got ${this.maxEntities}`);
+    const kept = options.entityTypes;
+    if (kept) {
+      for (const t of kept)
+        if (!ENTITY_TYPES.includes(t)) throw new Error(`entityTypes: unknown entity type ${String(t)}`);
+      if (kept.length === 0) throw new Error('entityTypes must name at least one entity type');
+    }
+    this.kept = ENTITY_TYPES.map((t) => !kept || kept.includes(t));
     this.dirty = options.trackChanges ? ENTITY_TYPES.map(() => new Set<string>()) : null;
     this.removed = options.trackChanges ? ENTITY_TYPES.map(() => new Set<string>()) : null;
   }
@@ -238,6 +252,7 @@ export class MemoryWindowStore implements WindowStore {
       if (apply) numericId = fillEventFacts(facts, e, loginOk, loginFail, sensitive, unknownPrincipal);
 
       for (let t = 0; t < this.tables.length; t++) {
+        if (!this.kept[t]) continue;
         const id = this.idOf(t, e);
         if (id === null) continue;
         const table = this.tables[t]!;

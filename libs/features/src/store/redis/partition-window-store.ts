@@ -178,6 +178,7 @@ export class PartitionWindowStore implements WindowStore {
     this.memory = new MemoryWindowStore({
       allowedLatenessMs: options.allowedLatenessMs,
       maxEntities: options.maxEntities,
+      entityTypes: options.entityTypes,
       trackChanges: true,
     });
   }

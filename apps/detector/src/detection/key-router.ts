@@ -1,12 +1,13 @@
 /**
- * Re-keying by client address (`kafka.repartition`): partition-owned windows see only their partition's
- * records, so every record of one client address must land on one partition — which a gateway's shipper
- * keying by nothing (round robin) or by a CDN edge's address does not give. The router reads the raw
- * topics in a consumer group of its own (`<groupId>.router`), decodes each record with the detector's own
- * decoder for its topic (the normalizer's trusted-proxy rules resolve the address), and produces the
- * record's bytes unchanged to the repartition topic, keyed by that address, its timestamp and headers
- * kept and its source position added (SOURCE_HEADERS). A record that does not decode goes on with its
- * own key: detection dead-letters it as it would have.
+ * Re-keying (`kafka.repartition`): partition-owned windows see only their partition's records, so every
+ * record of one entity must land on one partition — which a gateway's shipper keying by nothing (round
+ * robin) or by a CDN edge's address does not give. The router reads the raw topics in a consumer group of
+ * its own (`<groupId>.router`), decodes each record with the detector's own decoder for its topic (the
+ * normalizer's trusted-proxy rules resolve the address), and produces the record's bytes unchanged to
+ * each target whose key the event carries, keyed by it: the repartition topic keyed by client address
+ * (`topic`), or each detection lane's topic keyed by the lane's key (`lanes`, libs/detection lanes.ts).
+ * Timestamp and headers are kept and the source position added (SOURCE_HEADERS). A record that does not
+ * decode goes on to the first target with its own key: detection dead-letters it as it would have.
  *
  * Exactly once without Kafka transactions: the router commits a fetch only after the broker acknowledged
  * its records (acks=-1, one request in flight: in order per target partition), so a crash or a rebalance
@@ -21,6 +22,7 @@ import {
   type SourceBatch,
   type SourceRecord,
 } from '@vigil/connectors';
+import type { AccessEvent } from '@vigil/events';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '@vigil/platform';
 import type { DetectorMetrics } from '../ops/detector-metrics';
@@ -33,12 +35,18 @@ export const SOURCE_HEADERS = {
   offset: 'vigil-source-offset',
 } as const;
 
-export interface AddressRouterOptions {
+/** Where the router writes: a topic and the key an event has there (null: the event is not written to it). */
+export interface RouteTarget {
+  readonly topic: string;
+  keyOf(e: AccessEvent): string | null;
+}
+
+export interface KeyRouterOptions {
   readonly kafka: Kafka;
   readonly groupId: string;
   readonly topics: readonly string[];
-  /** The repartition topic. */
-  readonly to: string;
+  /** The first also takes the records that do not decode. */
+  readonly targets: readonly RouteTarget[];
   readonly producer: KafkaRecordProducer;
   readonly decoders: ReadonlyMap<string, RecordDecoder>;
   readonly consumer: { sessionTimeout: number; heartbeatInterval: number; maxWaitTimeInMs: number };
@@ -46,12 +54,13 @@ export interface AddressRouterOptions {
   readonly metrics: DetectorMetrics;
 }
 
-export class AddressRouter {
+export class KeyRouter {
   private readonly source: KafkaRecordSource;
   private loop: Promise<void> | null = null;
   private stopping = false;
 
-  constructor(private readonly o: AddressRouterOptions) {
+  constructor(private readonly o: KeyRouterOptions) {
+    if (o.targets.length === 0) throw new Error('the router needs at least one target');
     this.source = new KafkaRecordSource({
       kafka: o.kafka,
       groupId: o.groupId,
@@ -83,16 +92,28 @@ export class AddressRouter {
 
   private async route(batch: SourceBatch): Promise<void> {
     const decoder = this.o.decoders.get(batch.topic)!;
-    const out: KafkaMessageOut[] = batch.records.map((r) => this.reKeyed(batch, r, decoder));
-    await this.o.producer.send(this.o.to, out);
-    this.o.metrics.routed.inc({ source: batch.topic }, out.length);
+    const targets = this.o.targets;
+    const out: KafkaMessageOut[][] = targets.map(() => []);
+    for (const r of batch.records) {
+      const decoded = decoder.decode(r);
+      if (!decoded.ok) {
+        out[0]!.push(this.routed(batch, r, r.key));
+        continue;
+      }
+      for (let t = 0; t < targets.length; t++) {
+        const key = targets[t]!.keyOf(decoded.value);
+        if (key !== null) out[t]!.push(this.routed(batch, r, key));
+      }
+    }
+    // Every target acknowledged before the commit: a crash re-produces to all of them, never loses.
+    await Promise.all(targets.map((t, i) => (out[i]!.length ? this.o.producer.send(t.topic, out[i]!) : undefined)));
+    this.o.metrics.routed.inc({ source: batch.topic }, batch.records.length);
     await batch.ack({ topic: batch.topic, partition: batch.partition, offset: batch.nextOffset });
   }
 
-  private reKeyed(batch: SourceBatch, r: SourceRecord, decoder: RecordDecoder): KafkaMessageOut {
-    const decoded = decoder.decode(r);
+  private routed(batch: SourceBatch, r: SourceRecord, key: string | Buffer | null): KafkaMessageOut {
     return {
-      key: decoded.ok ? decoded.value.clientIp : r.key,
+      key,
       value: r.value,
       timestamp: r.timestamp,
       headers: {
