@@ -26,7 +26,12 @@ export type { ModelSet } from './engine/build-detectors';
 export { DetectionEngine, ENGINE_STATE_VERSION } from './engine/detection-engine';
 export type { BatchOutcome, DetectionEngineOptions, EngineState } from './engine/detection-engine';
 export { decodeEngineState, encodeEngineState } from './engine/engine-state-codec';
-export { DetectionPipeline, DEFAULT_BATCH_SPAN_MS, DEFAULT_MAX_BATCH_EVENTS } from './engine/detection-pipeline';
+export {
+  DetectionPipeline,
+  EventTimeBatcher,
+  DEFAULT_BATCH_SPAN_MS,
+  DEFAULT_MAX_BATCH_EVENTS,
+} from './engine/detection-pipeline';
 export type { DetectionPipelineOptions, DetectionSinks, PipelineTotals } from './engine/detection-pipeline';
 export {
   ShadowComparison,

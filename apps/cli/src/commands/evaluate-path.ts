@@ -9,20 +9,19 @@ import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { keyPartitioner, openInput, readEventBatches } from '@vigil/connectors';
 import {
-  DEFAULT_BATCH_SPAN_MS,
-  DEFAULT_MAX_BATCH_EVENTS,
   DetectionPipeline,
+  EventTimeBatcher,
   LANE_NAMES,
   LANES,
   customerSoftwareMemory,
   type Alert,
   type Decision,
   type DetectionEngine,
-  type Lane,
+  type EngineVariant,
   type Policy,
 } from '@vigil/detection';
 import { DEVELOPMENT_HASH_KEY, parseSourceConfig, type AccessEvent } from '@vigil/events';
-import { MemoryWindowStore } from '@vigil/features';
+import { MemoryWindowStore, type MemoryWindowStoreOptions } from '@vigil/features';
 import { readConfigFile } from '@vigil/platform';
 import { Simulation, sourceConfigFor, type LabelsFile } from '@vigil/simulator';
 import { mergeByTime, simulateAttacks, SimulatedRun, WholePathEvaluator, type WholePathReport } from '@vigil/training';
@@ -145,17 +144,27 @@ function partitionedPath(
       decisions: () => setup.engine.totals.decisions,
     };
   }
-  const lanes: (Lane | null)[] = opts.lanes ? LANE_NAMES.map((name) => LANES[name]) : [null];
+  // Per re-keying (the lanes, or client address alone): its key and what its partitions keep and run. The
+  // fleet rule's customer memory is shared as the detector shares it between its address partitions.
+  const customerSoftware = opts.lanes ? customerSoftwareMemory() : undefined;
+  const keyings: {
+    keyOf: (e: AccessEvent) => string | null;
+    engine: EngineVariant;
+    store: MemoryWindowStoreOptions;
+  }[] = opts.lanes
+    ? LANE_NAMES.map((name) => {
+        const lane = LANES[name];
+        return { keyOf: lane.keyOf, engine: { lane, customerSoftware }, store: { entityTypes: lane.entityTypes } };
+      })
+    : [{ keyOf: (e) => e.clientIp, engine: {}, store: {} }];
   const shared = opts.sharedWindows ? new MemoryWindowStore() : null;
   const engines: DetectionEngine[] = [];
-  // As the detector shares it between its address partitions (Redis, bounded staleness): here, at once.
-  const customerSoftware = opts.lanes ? customerSoftwareMemory() : undefined;
-  // Per lane, per partition: the pipeline and the events of the current chunk it gets.
-  const grid = lanes.map((lane) =>
+  // Per keying, per partition: the pipeline and the events of the current chunk it gets.
+  const grid = keyings.map((k) =>
     Array.from({ length: partitions }, () => {
-      const engine = setup.createEngine(undefined, lane ? { lane, customerSoftware } : {});
+      const engine = setup.createEngine(undefined, k.engine);
       engines.push(engine);
-      const store = shared ?? new MemoryWindowStore(lane ? { entityTypes: lane.entityTypes } : {});
+      const store = shared ?? new MemoryWindowStore(k.store);
       return { pipeline: new DetectionPipeline({ store, engine, sinks }), events: [] as AccessEvent[] };
     }),
   );
@@ -165,14 +174,14 @@ function partitionedPath(
   const partitionOf = keyPartitioner(partitions);
   // A request is judged at the end of its event-time batch (as one pipeline would), by then every
   // partition that has seen a later event has run the batch that holds it.
-  const judged = new EventTimeBatches((batch) => evaluator.onEvents(batch, enforcing));
+  const judged = new EventTimeBatcher();
+  const judge = (batch: readonly AccessEvent[]) => evaluator.onEvents(batch, enforcing);
   return {
     async push(events) {
       for (const e of events) {
-        for (let l = 0; l < lanes.length; l++) {
-          const lane = lanes[l];
-          const key = lane ? lane.keyOf(e) : e.clientIp;
-          if (key !== null) grid[l]![partitionOf(key)]!.events.push(e);
+        for (let k = 0; k < keyings.length; k++) {
+          const key = keyings[k]!.keyOf(e);
+          if (key !== null) grid[k]![partitionOf(key)]!.events.push(e);
         }
       }
       for (const row of grid)
@@ -181,41 +190,17 @@ function partitionedPath(
           await cell.pipeline.push(cell.events);
           cell.events = [];
         }
-      judged.push(events);
+      for (const e of events) {
+        if (judged.closedBy(e)) judge(judged.take());
+        judged.add(e);
+      }
     },
     async flush() {
       for (const row of grid) for (const cell of row) await cell.pipeline.flush();
-      judged.flush();
+      judge(judged.take());
     },
     decisions: () => engines.reduce((sum, engine) => sum + engine.totals.decisions, 0),
   };
-}
-
-/** Events cut into batches as DetectionPipeline cuts them (event-time span, count), handed to `onBatch`. */
-class EventTimeBatches {
-  private pending: AccessEvent[] = [];
-  private start = Number.NaN;
-
-  constructor(private readonly onBatch: (events: readonly AccessEvent[]) => void) {}
-
-  push(events: readonly AccessEvent[]): void {
-    for (const e of events) {
-      if (
-        this.pending.length &&
-        (e.ts - this.start >= DEFAULT_BATCH_SPAN_MS || this.pending.length >= DEFAULT_MAX_BATCH_EVENTS)
-      )
-        this.flush();
-      if (!this.pending.length) this.start = e.ts;
-      this.pending.push(e);
-    }
-  }
-
-  flush(): void {
-    if (!this.pending.length) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.onBatch(batch);
-  }
 }
 
 function sourcesOf(opts: EvaluatePathOptions): SourceRun[] {

@@ -164,7 +164,7 @@ export class DetectorService {
     if (c.kafka.repartition) {
       const lanes = c.kafka.repartition.lanes;
       const targets: RouteTarget[] = lanes
-        ? LANE_NAMES.map((name) => ({ topic: lanes[name], keyOf: (e: AccessEvent) => LANES[name].keyOf(e) }))
+        ? LANE_NAMES.map((name) => ({ topic: lanes[name], keyOf: LANES[name].keyOf }))
         : [{ topic: c.kafka.repartition.topic!, keyOf: (e: AccessEvent) => e.clientIp }];
       if (lanes) for (const name of LANE_NAMES) this.laneOfTopic.set(lanes[name], LANES[name]);
       this.router = new KeyRouter({

@@ -45,34 +45,58 @@ export interface PipelineTotals {
 export const DEFAULT_BATCH_SPAN_MS = 10_000;
 export const DEFAULT_MAX_BATCH_EVENTS = 4096;
 
+/**
+ * The cut of an ordered stream into event-time batches (DetectionPipeline's, and whoever must see the
+ * same batches): an event closes the batch held so far when it is `spanMs` of event time past the batch's
+ * first event, or when the batch holds `maxEvents`.
+ */
+export class EventTimeBatcher {
+  private pending: AccessEvent[] = [];
+  private start = Number.NaN;
+
+  constructor(
+    private readonly spanMs = DEFAULT_BATCH_SPAN_MS,
+    private readonly maxEvents = DEFAULT_MAX_BATCH_EVENTS,
+  ) {}
+
+  /** True when `e` closes the batch held so far: take() it before add(e). */
+  closedBy(e: AccessEvent): boolean {
+    return this.pending.length > 0 && (e.ts - this.start >= this.spanMs || this.pending.length >= this.maxEvents);
+  }
+
+  add(e: AccessEvent): void {
+    if (!this.pending.length) this.start = e.ts;
+    this.pending.push(e);
+  }
+
+  /** The batch held so far (possibly empty), which is then no longer held. */
+  take(): AccessEvent[] {
+    const batch = this.pending;
+    this.pending = [];
+    return batch;
+  }
+}
+
 export class DetectionPipeline {
   readonly totals: PipelineTotals = { events: 0, batches: 0, late: 0, decisions: 0, alerts: 0, watermark: -Infinity };
-  private pending: AccessEvent[] = [];
-  private batchStart = Number.NaN;
-  private readonly span: number;
-  private readonly max: number;
+  private readonly batches: EventTimeBatcher;
 
   constructor(private readonly o: DetectionPipelineOptions) {
-    this.span = o.batchSpanMs ?? DEFAULT_BATCH_SPAN_MS;
-    this.max = o.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS;
+    this.batches = new EventTimeBatcher(o.batchSpanMs, o.maxBatchEvents);
   }
 
   /** Events in arrival order (any chunking). */
   async push(events: readonly AccessEvent[]): Promise<void> {
     for (const e of events) {
-      if (this.pending.length && (e.ts - this.batchStart >= this.span || this.pending.length >= this.max)) {
-        await this.flush();
-      }
-      if (!this.pending.length) this.batchStart = e.ts;
-      this.pending.push(e);
+      if (this.batches.closedBy(e)) await this.flush();
+      this.batches.add(e);
     }
   }
 
   /** Runs the batch held so far (at the end of input, or when a live source goes quiet). */
   async flush(position?: BatchPosition): Promise<void> {
-    if (!this.pending.length) return;
-    const events = this.pending;
-    this.pending = [];
+    const events = this.batches.take();
+    if (!events.length) return;
     const applied = await this.o.store.applyBatch(events, position);
     const outcome = this.o.engine.process(events, applied.vectors, applied.watermark);
     this.totals.events += events.length;
