@@ -23,9 +23,17 @@
  *      commit, the audit trail, glue); Redis's CPU and the service's own /metrics histograms beside it.
  * `--models DIR|none` runs one case only. `--windows partition` runs the service with `redis.windows:
  * partition` (issue #20) and (b) with the memory store instead of the Redis store: #20's yardstick, the
- * service at ≥ 0.8 of the memory store's own rate. The floor is stream + split + JSON.parse of the same file.
+ * service's windows stage at ≥ 0.8 of the memory store's own rate. The store's time is split into time on
+ * a core and time waiting for one (the thread's /proc schedstat: the broker, the producer and Redis share
+ * the two cores with the service, and the store-alone run has them to itself), and into GC pauses.
+ * `--paired` adds a plain MemoryWindowStore beside each of the service's partition stores, applying the
+ * same batches at the same moment (alternately before and after it): the yardstick under the very load
+ * the service runs under, which the store-alone run, minutes apart on a noisy machine, is not. The
+ * service's own rate in that run carries the extra store. The floor is stream + split + JSON.parse of the
+ * same file.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { openSync, readSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { openInput, readLineBatches } from '@vigil/connectors';
@@ -74,6 +82,22 @@ interface Stages {
   engine: number;
   storeCalls: number;
   engineCalls: number;
+  /** Garbage collection pauses inside `store` (V8's gc performance entries overlapping the store's calls). */
+  readonly storeGc: number;
+  /**
+   * `store` split by the kernel's scheduler statistics of this thread: on a core, and runnable but waiting
+   * for one (the broker, the producer and Redis share the machine's cores with the service).
+   */
+  storeOnCpu: number;
+  storeWaitingForCpu: number;
+  /**
+   * --paired: a plain MemoryWindowStore beside each PartitionWindowStore of the service, applying the same
+   * batches at the same moment (before the partition store's apply on odd batches, after it on even ones):
+   * the memory store's own rate under the very conditions the service runs in.
+   */
+  shadow: number;
+  shadowOnCpu: number;
+  shadowCalls: number;
 }
 
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
@@ -81,11 +105,79 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 
 /**
+ * This thread's time on a core and waiting for one, from /proc/thread-self/schedstat (ns; Linux with
+ * scheduler statistics), read with one pread per call. Elsewhere both stay 0.
+ */
+function schedClock() {
+  let fd: number | null = null;
+  try {
+    fd = openSync('/proc/thread-self/schedstat', 'r');
+  } catch {
+    fd = null;
+  }
+  const buf = Buffer.alloc(128);
+  const read = (): [number, number] => {
+    if (fd === null) return [0, 0];
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const [run, wait] = buf.toString('latin1', 0, n).split(' ');
+    return [Number(run), Number(wait)];
+  };
+  let at: [number, number] = [0, 0];
+  return {
+    read,
+    start: () => void (at = read()),
+    stop: (stages: Stages) => {
+      const [run, wait] = read();
+      stages.storeOnCpu += (run - at[0]) / 1e9;
+      stages.storeWaitingForCpu += (wait - at[1]) / 1e9;
+    },
+  };
+}
+
+/**
  * Times every window store's `applyBatch` and `DetectionEngine.process` call in this process — the
  * service's included, whatever builds them — until `restore`.
  */
-function timeStages(): { stages: Stages; restore(): void } {
-  const stages: Stages = { store: 0, flush: 0, engine: 0, storeCalls: 0, engineCalls: 0 };
+function timeStages(): { stages: Stages; pair(on: boolean): void; restore(): void } {
+  let paired = false;
+  // Store calls as [start, end] in performance.now() time, and GC pauses as V8 reports them: storeGc is
+  // the part of the pauses inside store calls (both lists are in time order).
+  const calls: number[] = [];
+  const gcs: number[] = [];
+  const stages: Stages = {
+    store: 0,
+    flush: 0,
+    engine: 0,
+    storeCalls: 0,
+    engineCalls: 0,
+    storeOnCpu: 0,
+    storeWaitingForCpu: 0,
+    shadow: 0,
+    shadowOnCpu: 0,
+    shadowCalls: 0,
+    get storeGc() {
+      let i = 0;
+      let gc = 0;
+      for (let g = 0; g < gcs.length; g += 2) {
+        const [gs, ge] = [gcs[g]!, gcs[g + 1]!];
+        while (i < calls.length && calls[i + 1]! <= gs) i += 2;
+        for (let j = i; j < calls.length && calls[j]! < ge; j += 2)
+          gc += Math.max(0, Math.min(ge, calls[j + 1]!) - Math.max(gs, calls[j]!));
+      }
+      return gc / 1000;
+    },
+  };
+  const sched = schedClock();
+  const shadows = new WeakMap<PartitionWindowStore, MemoryWindowStore>();
+  const shadowOf = (store: PartitionWindowStore) => {
+    let shadow = shadows.get(store);
+    if (!shadow) shadows.set(store, (shadow = new MemoryWindowStore(store.memoryOptions)));
+    return shadow;
+  };
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push(e.startTime, e.startTime + e.duration);
+  });
+  observer.observe({ entryTypes: ['gc'] });
   // Every store's applyBatch, the outermost call only (PartitionWindowStore applies through a memory store).
   const stores = [RedisWindowStore, PartitionWindowStore, MemoryWindowStore] as const;
   const applies = stores.map((S) => S.prototype.applyBatch);
@@ -96,7 +188,20 @@ function timeStages(): { stages: Stages; restore(): void } {
       ...a: Parameters<WindowStore['applyBatch']>
     ) => ReturnType<WindowStore['applyBatch']>;
     S.prototype.applyBatch = async function (this: WindowStore, ...args: Parameters<WindowStore['applyBatch']>) {
+      const shadow = paired && depth === 0 && this instanceof PartitionWindowStore ? shadowOf(this) : null;
+      const beside = () => {
+        const t = process.hrtime.bigint();
+        const [run] = sched.read();
+        shadow!.applyNow(...args);
+        stages.shadowOnCpu += (sched.read()[0] - run) / 1e9;
+        stages.shadow += seconds(t);
+        stages.shadowCalls++;
+      };
+      const shadowFirst = shadow !== null && stages.shadowCalls % 2 === 0;
+      if (shadowFirst) beside();
       const t0 = process.hrtime.bigint();
+      const start = performance.now();
+      if (depth === 0) sched.start();
       depth++;
       try {
         return await apply.apply(this, args);
@@ -105,7 +210,10 @@ function timeStages(): { stages: Stages; restore(): void } {
         if (depth === 0) {
           stages.store += seconds(t0);
           stages.storeCalls++;
+          calls.push(start, performance.now());
+          sched.stop(stages);
         }
+        if (shadow !== null && !shadowFirst) beside();
       }
     };
   });
@@ -116,10 +224,16 @@ function timeStages(): { stages: Stages; restore(): void } {
   const flush = PartitionWindowStore.prototype.flush;
   PartitionWindowStore.prototype.flush = function (this: PartitionWindowStore, ...args) {
     const t0 = process.hrtime.bigint();
+    const start = performance.now();
+    if (depth === 0) sched.start();
     const written = flush.apply(this, args);
     const s = seconds(t0);
     stages.flush += s;
-    if (depth === 0) stages.store += s;
+    if (depth === 0) {
+      stages.store += s;
+      calls.push(start, performance.now());
+      sched.stop(stages);
+    }
     return written;
   };
   const detect = DetectionEngine.prototype.process;
@@ -134,7 +248,9 @@ function timeStages(): { stages: Stages; restore(): void } {
   };
   return {
     stages,
+    pair: (on) => void (paired = on),
     restore() {
+      observer.disconnect();
       stores.forEach((S, i) => (S.prototype.applyBatch = applies[i]! as typeof S.prototype.applyBatch));
       PartitionWindowStore.prototype.flush = flush;
       DetectionEngine.prototype.process = detect;
@@ -149,6 +265,12 @@ const since = (s: Stages, before: Stages): Stages => ({
   engine: s.engine - before.engine,
   storeCalls: s.storeCalls - before.storeCalls,
   engineCalls: s.engineCalls - before.engineCalls,
+  storeGc: s.storeGc - before.storeGc,
+  storeOnCpu: s.storeOnCpu - before.storeOnCpu,
+  storeWaitingForCpu: s.storeWaitingForCpu - before.storeWaitingForCpu,
+  shadow: s.shadow - before.shadow,
+  shadowOnCpu: s.shadowOnCpu - before.shadowOnCpu,
+  shadowCalls: s.shadowCalls - before.shadowCalls,
 });
 
 async function redisCpuSeconds(redis: Redis): Promise<number> {
@@ -188,6 +310,9 @@ interface StoreRun {
   readonly events: number;
   readonly batches: number;
   readonly storeSeconds: number;
+  readonly storeGcSeconds: number;
+  readonly storeOnCpuSeconds: number;
+  readonly storeWaitingSeconds: number;
   readonly engineSeconds: number;
   readonly decodeSeconds: number;
   readonly decisions: number;
@@ -255,11 +380,15 @@ async function storeAlone(
     if (offset === count) break outer;
   }
   await pipeline.flush();
+  await sleep(50); // the last GC entries are reported on a later task
   const spent = since(stages, before);
   return {
     events,
     batches: spent.storeCalls,
     storeSeconds: spent.store,
+    storeGcSeconds: spent.storeGc,
+    storeOnCpuSeconds: spent.storeOnCpu,
+    storeWaitingSeconds: spent.storeWaitingForCpu,
     engineSeconds: spent.engine,
     decodeSeconds,
     decisions,
@@ -586,7 +715,7 @@ export const detectorSuite: BenchSuite = {
         const storeRate = alone.events / alone.storeSeconds;
         ctx.log(
           `${c.name}: applyBatch alone ${storeRate.toFixed(0)}/s over ${alone.batches} batches ` +
-            `(${(alone.events / alone.batches).toFixed(0)} events each); decode ${((alone.decodeSeconds / alone.events) * 1e6).toFixed(1)} µs/event, ` +
+            `(${(alone.events / alone.batches).toFixed(0)} events each; GC in it ${((alone.storeGcSeconds / alone.events) * 1e6).toFixed(1)}, on a core ${((alone.storeOnCpuSeconds / alone.events) * 1e6).toFixed(1)}, waiting for one ${((alone.storeWaitingSeconds / alone.events) * 1e6).toFixed(1)} µs/event); decode ${((alone.decodeSeconds / alone.events) * 1e6).toFixed(1)} µs/event, ` +
             `engine ${((alone.engineSeconds / alone.events) * 1e6).toFixed(1)} µs/event, ${alone.decisions} decisions`,
         );
         await redis.flushall();
@@ -594,7 +723,11 @@ export const detectorSuite: BenchSuite = {
         const service = await startService(c, topics, broker, redisServer.url, sourceInput, admin);
         try {
           await waitFor('the decision reader to join', reader.joined, 30_000);
-          const run = await throughput(service, file, count, topics, broker, redis, timing.stages);
+          // --paired: the extra memory store runs in the throughput run only, not under the latency phase.
+          timing.pair(process.argv.includes('--paired'));
+          const run = await throughput(service, file, count, topics, broker, redis, timing.stages).finally(() =>
+            timing.pair(false),
+          );
           const rate = run.events / run.seconds;
           const perEvent = (s: number) => round((s / run.events) * 1e6);
           const decode = alone.decodeSeconds * (run.events / alone.events);
@@ -607,7 +740,7 @@ export const detectorSuite: BenchSuite = {
           ctx.log(
             `${c.name}: service ${rate.toFixed(0)}/s (${(run.events / run.toConsumedSeconds).toFixed(0)}/s to the last fetch handled), ` +
               `store alone ${storeRate.toFixed(0)}/s: overhead ${(overhead * 100).toFixed(0)} %; ` +
-              `store ${perEvent(run.stages.store)} (of it the durable write ${perEvent(run.stages.flush)}), engine ${perEvent(run.stages.engine)}, decode ${perEvent(decode)}, ` +
+              `store ${perEvent(run.stages.store)} (of it the durable write ${perEvent(run.stages.flush)}, GC ${perEvent(run.stages.storeGc)}, on a core ${perEvent(run.stages.storeOnCpu)}, waiting for one ${perEvent(run.stages.storeWaitingForCpu)}), engine ${perEvent(run.stages.engine)}, decode ${perEvent(decode)}, ` +
               `produce, commit and the rest ${perEvent(rest)}, waiting for fetches ${perEvent(fetchWait)} µs/event; ` +
               `${run.decisions} decisions (store run ${alone.decisions})`,
           );
@@ -615,8 +748,18 @@ export const detectorSuite: BenchSuite = {
           const windowsRate = run.events / run.stages.store;
           ctx.log(
             `${c.name}: windows stage in the service ${windowsRate.toFixed(0)}/s = ${(windowsRate / storeRate).toFixed(2)} of ` +
-              `the ${c.windows === 'partition' ? 'memory' : 'Redis'} store alone on the same events`,
+              `the ${c.windows === 'partition' ? 'memory' : 'Redis'} store alone on the same events` +
+              ` (on a core: ${(alone.storeOnCpuSeconds / run.stages.storeOnCpu).toFixed(2)})`,
           );
+          // --paired: against a memory store applying the same batches beside the service's, in its run.
+          const paired = run.stages.shadowCalls > 0 ? run.stages.shadow / run.stages.store : null;
+          const pairedOnCpu = run.stages.shadowCalls > 0 ? run.stages.shadowOnCpu / run.stages.storeOnCpu : null;
+          if (paired !== null)
+            ctx.log(
+              `${c.name}: a memory store beside it, same batches at the same moment: ${perEvent(run.stages.shadow)} µs/event ` +
+                `(on a core ${perEvent(run.stages.shadowOnCpu)}): the windows stage is ${paired.toFixed(2)} of its rate ` +
+                `(on a core ${pairedOnCpu!.toFixed(2)}); the service's own rate in this run carries the extra store`,
+            );
           results.push({
             suite: 'detector',
             name: `${c.windows === 'partition' ? 'memory store' : 'Redis store'} applyBatch alone, same batches, ${c.name}`,
@@ -628,6 +771,8 @@ export const detectorSuite: BenchSuite = {
               batches: alone.batches,
               eventsPerBatch: round(alone.events / alone.batches),
               redisCpuMicrosPerEvent: round((alone.redisCpuSeconds / alone.events) * 1e6),
+              storeOnCpuMicrosPerEvent: round((alone.storeOnCpuSeconds / alone.events) * 1e6),
+              storeGcMicrosPerEvent: round((alone.storeGcSeconds / alone.events) * 1e6),
               decodeMicrosPerEvent: round((alone.decodeSeconds / alone.events) * 1e6),
               engineMicrosPerEvent: round((alone.engineSeconds / alone.events) * 1e6),
               decisions: alone.decisions,
@@ -647,8 +792,19 @@ export const detectorSuite: BenchSuite = {
               batches: run.stages.storeCalls,
               storeMicrosPerEvent: perEvent(run.stages.store),
               storeFlushMicrosPerEvent: perEvent(run.stages.flush),
+              storeGcMicrosPerEvent: perEvent(run.stages.storeGc),
               windowsStagePerS: Math.round(windowsRate),
               windowsStageOverStoreAlone: round(windowsRate / storeRate, 3),
+              windowsStageOverStoreAloneOnCpu: round(alone.storeOnCpuSeconds / run.stages.storeOnCpu, 3),
+              storeOnCpuMicrosPerEvent: perEvent(run.stages.storeOnCpu),
+              storeWaitingForCpuMicrosPerEvent: perEvent(run.stages.storeWaitingForCpu),
+              ...(paired !== null
+                ? {
+                    pairedMemoryMicrosPerEvent: perEvent(run.stages.shadow),
+                    windowsStageOverPairedMemory: round(paired, 3),
+                    windowsStageOverPairedMemoryOnCpu: round(pairedOnCpu!, 3),
+                  }
+                : {}),
               engineMicrosPerEvent: perEvent(run.stages.engine),
               decodeMicrosPerEvent: perEvent(decode),
               produceCommitAndRestMicrosPerEvent: perEvent(rest),

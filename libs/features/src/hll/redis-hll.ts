@@ -73,12 +73,21 @@ function utf8(s: string): Uint8Array {
 
 /** Up to this many set registers live in a plain array of patterns (most entities see a few elements). */
 const SMALL_LIMIT = 16;
+/**
+ * A dense HyperLogLog keeps the indexes of its set registers in the order they were set while there are
+ * at most this many, so that listing its patterns (a packed copy: state/entity-codec.ts) does not scan
+ * all 2^14 registers; above it, a packed copy takes the register bytes as they are.
+ */
+export const LISTED_REGISTERS_MAX = HLL_REGISTERS / 4;
 
 export class HyperLogLog {
   /** Few registers: their patterns (index * 64 + rank), one per register index. */
   private small: number[] | null = [];
   private sparse: Map<number, number> | null = null;
   private dense: Uint8Array | null = null;
+  /** Dense: how many registers are set, and (up to LISTED_REGISTERS_MAX of them) their indexes in set order. */
+  private denseSet = 0;
+  private listed: Uint16Array | null = null;
   /** Like Redis, the cardinality is cached until a register changes. */
   private cached = -1;
 
@@ -87,9 +96,11 @@ export class HyperLogLog {
     const index = Math.floor(pattern / 64);
     const rank = pattern % 64;
     if (this.dense) {
-      if (this.dense[index]! >= rank) return false;
+      const old = this.dense[index]!;
+      if (old >= rank) return false;
       this.dense[index] = rank;
       this.cached = -1;
+      if (old === 0) this.listSet(index);
       return true;
     }
     const small = this.small;
@@ -122,6 +133,8 @@ export class HyperLogLog {
     else this.small = [];
     this.sparse = null;
     this.dense = null;
+    this.listed = null;
+    this.denseSet = 0;
     this.cached = -1;
   }
 
@@ -152,23 +165,40 @@ export class HyperLogLog {
   get setRegisters(): number {
     if (this.small) return this.small.length;
     if (this.sparse) return this.sparse.size;
-    let n = 0;
-    const dense = this.dense!;
-    for (let i = 0; i < HLL_REGISTERS; i++) if (dense[i] !== 0) n++;
-    return n;
+    return this.denseSet;
   }
 
   /**
-   * Calls `visit` with the pattern (index * 64 + rank) of every set register, in no particular order: what
-   * a packed copy needs. Adding the same patterns to an empty HyperLogLog gives the same registers, hence
-   * the same count, whichever representation either one uses.
+   * Calls `visit` with the pattern (index * 64 + rank) of every set register, in the order the registers
+   * were first set (a dense one above LISTED_REGISTERS_MAX: in index order): what a packed copy needs.
+   * Adding the same patterns to an empty HyperLogLog gives the same registers, hence the same count,
+   * whichever representation either one uses, and lists them again in the same order.
    */
   forEachPattern(visit: (pattern: number) => void): void {
     if (this.small) for (const p of this.small) visit(p);
-    else if (this.sparse) for (const [index, rank] of this.sparse) visit(index * 64 + rank);
-    else {
+    else if (this.sparse) this.sparse.forEach((rank, index) => visit(index * 64 + rank));
+    else if (this.listed) {
+      const dense = this.dense!;
+      const listed = this.listed;
+      for (let j = 0; j < this.denseSet; j++) visit(listed[j]! * 64 + dense[listed[j]!]!);
+    } else {
       const dense = this.dense!;
       for (let i = 0; i < HLL_REGISTERS; i++) if (dense[i] !== 0) visit(i * 64 + dense[i]!);
+    }
+  }
+
+  /** A register of the dense array went from 0 to set. */
+  private listSet(index: number): void {
+    const n = this.denseSet++;
+    const listed = this.listed;
+    if (!listed) return;
+    if (n >= LISTED_REGISTERS_MAX) this.listed = null;
+    else if (n < listed.length) listed[n] = index;
+    else {
+      const grown = new Uint16Array(Math.min(LISTED_REGISTERS_MAX, listed.length * 2));
+      grown.set(listed);
+      grown[n] = index;
+      this.listed = grown;
     }
   }
 
@@ -185,11 +215,16 @@ export class HyperLogLog {
     this.small = null;
     this.sparse = null;
     this.cached = -1;
+    let n = 0;
+    for (let i = 0; i < HLL_REGISTERS; i++) if (registers[i] !== 0) n++;
+    this.denseSet = n;
+    // Loaded as bytes, the order the registers were set in is not known: listed by index from here on.
+    this.listed = null;
   }
 
   /** Approximate heap bytes, for the memory report. */
   bytes(): number {
-    if (this.dense) return HLL_REGISTERS + 64;
+    if (this.dense) return HLL_REGISTERS + 64 + (this.listed ? this.listed.byteLength : 0);
     return this.small ? 64 + this.small.length * 8 : 64 + this.sparse!.size * 40;
   }
 
@@ -202,8 +237,17 @@ export class HyperLogLog {
 
   private densify(): void {
     const dense = new Uint8Array(HLL_REGISTERS);
-    for (const [index, rank] of this.sparse!) dense[index] = rank;
+    const sparse = this.sparse!;
+    const listed = new Uint16Array(Math.min(LISTED_REGISTERS_MAX, 2 * sparse.size));
+    let n = 0;
+    sparse.forEach((rank, index) => {
+      dense[index] = rank;
+      if (n < listed.length) listed[n] = index;
+      n++;
+    });
     this.dense = dense;
+    this.denseSet = n;
+    this.listed = n <= LISTED_REGISTERS_MAX ? listed : null;
     this.sparse = null;
   }
 }

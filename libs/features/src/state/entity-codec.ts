@@ -26,7 +26,7 @@
  * entity no batch touched since the last flush packs to the very bytes it packed to then — which is
  * what lets a durable copy be kept up to date by writing only the changed entities.
  */
-import { HLL_REGISTERS, HyperLogLog } from '../hll/redis-hll';
+import { HLL_REGISTERS, HyperLogLog, LISTED_REGISTERS_MAX } from '../hll/redis-hll';
 import { INLINE_REGISTERS, NO_CHUNK, PROMOTED, type EntityTable } from './entity-table';
 import { REGISTERS } from './entity-view';
 
@@ -35,7 +35,7 @@ const NREG = REGISTERS.length;
 /** Largest integer packed as a varint (its double, 2x, stays exact). */
 const MAX_VARINT = 2 ** 51;
 /** A promoted window with more set registers than this packs as its 2^14 register bytes. */
-const DENSE_ABOVE = HLL_REGISTERS / 4;
+const DENSE_ABOVE = LISTED_REGISTERS_MAX;
 
 export class PackWriter {
   private buf = Buffer.allocUnsafe(1 << 16);
@@ -102,6 +102,37 @@ export class PackWriter {
     this.buf.set(src, this.pos);
     this.pos += src.length;
   }
+
+  /** A little-endian u32 (a length framing a packed value: see PackedWindowState.pairs). */
+  u32(x: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(x, this.pos);
+    this.pos += 4;
+  }
+
+  /** Overwrites the u32 at `at` (a length written before its value was). */
+  patchU32(at: number, x: number): void {
+    this.buf.writeUInt32LE(x, at);
+  }
+
+  /** A string's UTF-8 bytes after their u32 length. */
+  framedString(s: string): void {
+    const len = Buffer.byteLength(s, 'utf8');
+    this.u32(len);
+    this.ensure(len);
+    this.pos += this.buf.write(s, this.pos, len, 'utf8');
+  }
+}
+
+/** `fields` as PackedWindowState.pairs frames them: (u32 LE length, name, u32 LE length, value) each. */
+export function framePairs(fields: readonly (readonly [string, Uint8Array])[]): Buffer {
+  const w = new PackWriter();
+  for (const [name, value] of fields) {
+    w.framedString(name);
+    w.u32(value.length);
+    w.bytes(value);
+  }
+  return w.take();
 }
 
 export class PackReader {
@@ -186,10 +217,7 @@ export function packEntity(table: EntityTable, s: number, w: PackWriter): void {
         if (x !== 0 || 1 / x < 0) nonZero |= 1 << (j - 1);
       }
       w.varint(nonZero);
-      for (let j = 1; j < width; j++) {
-        const x = data[base + j]!;
-        if (x !== 0 || 1 / x < 0) w.num(x);
-      }
+      for (let m = nonZero, j = 1; m !== 0; m >>>= 1, j++) if (m & 1) w.num(data[base + j]!);
     }
   }
 

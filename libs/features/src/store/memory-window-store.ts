@@ -178,8 +178,12 @@ export class MemoryWindowStore implements WindowStore {
   private evictions = { evictedByTtl: 0, evictedByCap: 0 };
   /** Store-wide touch counter: touchOrder of an entity's latest (first-in-batch) touch. */
   private touchSeq = 0;
-  /** With trackChanges, per type: ids touched since the last takeChanges(), and ids evicted since then. */
-  private readonly dirty: Set<string>[] | null;
+  /**
+   * With trackChanges, per type: the slots touched since the last takeChanges() (each once, flagged in
+   * `dirtyFlag`; a slot freed since then packs whatever entity holds it now, or nothing), and the ids
+   * evicted since then (an id held again by the time of the take is not removed).
+   */
+  private readonly dirty: { slots: number[]; flag: Uint8Array }[] | null;
   private readonly removed: Set<string>[] | null;
   private readonly packer = new PackWriter();
   /** Set while a packed state is being loaded (beginImport … finishImport). */
@@ -198,7 +202,7 @@ export class MemoryWindowStore implements WindowStore {
       if (kept.length === 0) throw new Error('entityTypes must name at least one entity type');
     }
     this.kept = ENTITY_TYPES.map((t) => !kept || kept.includes(t));
-    this.dirty = options.trackChanges ? ENTITY_TYPES.map(() => new Set<string>()) : null;
+    this.dirty = options.trackChanges ? ENTITY_TYPES.map(() => ({ slots: [], flag: new Uint8Array(256) })) : null;
     this.removed = options.trackChanges ? ENTITY_TYPES.map(() => new Set<string>()) : null;
   }
 
@@ -285,10 +289,17 @@ export class MemoryWindowStore implements WindowStore {
         const dirty = this.dirty[t]!;
         const removed = this.removed![t]!;
         for (const s of this.touched[t]!) {
-          const id = table.slotIds[s];
-          if (id === undefined) continue;
-          dirty.add(id);
-          removed.delete(id);
+          if (table.slotIds[s] === undefined) continue;
+          if (s >= dirty.flag.length) {
+            const grown = new Uint8Array(Math.max(2 * dirty.flag.length, s + 1));
+            grown.set(dirty.flag);
+            dirty.flag = grown;
+          }
+          if (dirty.flag[s] === 0) {
+            dirty.flag[s] = 1;
+            dirty.slots.push(s);
+          }
+          if (removed.size > 0) removed.delete(table.slotIds[s]!);
         }
       }
     }
@@ -607,26 +618,15 @@ export class MemoryWindowStore implements WindowStore {
   }
 
   private evict(table: EntityTable, s: number): void {
-    if (this.dirty) {
-      const t = ENTITY_TYPES.indexOf(table.compiled.layout.type);
-      const id = table.slotIds[s]!;
-      this.dirty[t]!.delete(id);
-      this.removed![t]!.add(id);
-    }
+    // Its slot stays flagged dirty if it was: the take packs whoever holds the slot then, if anyone.
+    if (this.removed) this.removed[ENTITY_TYPES.indexOf(table.compiled.layout.type)]!.add(table.slotIds[s]!);
     table.release(s);
-  }
-
-  /** Entities changed since the last takeChanges() (trackChanges only; 0 without it). */
-  get changedEntities(): number {
-    let n = 0;
-    if (this.dirty) for (let t = 0; t < this.dirty.length; t++) n += this.dirty[t]!.size + this.removed![t]!.size;
-    return n;
   }
 
   /** Every entity held, packed, with the store-level meta: a full copy of this store's state. */
   exportState(): PackedWindowState {
     return this.pack(
-      this.tables.map((table) => table.ids.keys()),
+      this.tables.map((table) => table.ids.values()),
       [],
     );
   }
@@ -639,37 +639,49 @@ export class MemoryWindowStore implements WindowStore {
   takeChanges(): PackedWindowState {
     if (!this.dirty) throw new Error('takeChanges() needs a store built with trackChanges: true');
     const removed: string[] = [];
+    const changed: number[][] = [];
     for (let t = 0; t < this.tables.length; t++) {
-      for (const id of this.removed![t]!) removed.push(entityKey(ENTITY_TYPES[t]!, id));
+      const table = this.tables[t]!;
+      for (const id of this.removed![t]!) if (table.slotOf(id) < 0) removed.push(entityKey(ENTITY_TYPES[t]!, id));
       this.removed![t]!.clear();
+      const dirty = this.dirty[t]!;
+      const held: number[] = [];
+      for (const s of dirty.slots) {
+        dirty.flag[s] = 0;
+        if (table.slotIds[s] !== undefined) held.push(s);
+      }
+      dirty.slots.length = 0;
+      changed.push(held);
     }
-    const state = this.pack(
-      this.dirty.map((d) => d.values()),
-      removed,
-    );
-    for (const d of this.dirty) d.clear();
-    return state;
+    return this.pack(changed, removed);
   }
 
-  private pack(idsByType: readonly Iterable<string>[], removed: string[]): PackedWindowState {
+  /** Packs the entities in these slots (per type; every slot held) and the store-level meta. */
+  private pack(slotsByType: readonly Iterable<number>[], removed: string[]): PackedWindowState {
     const w = this.packer;
     w.reset();
     const keys: string[] = [];
-    const ends: number[] = [];
+    // Per entity: where its value starts and ends in the framed pairs.
+    const bounds: number[] = [];
     for (let t = 0; t < this.tables.length; t++) {
       const table = this.tables[t]!;
-      for (const id of idsByType[t]!) {
-        packEntity(table, table.slotOf(id), w);
-        keys.push(entityKey(ENTITY_TYPES[t]!, id));
-        ends.push(w.pos);
+      for (const s of slotsByType[t]!) {
+        const key = entityKey(ENTITY_TYPES[t]!, table.slotIds[s]!);
+        w.framedString(key);
+        const at = w.pos;
+        w.u32(0);
+        packEntity(table, s, w);
+        w.patchU32(at, w.pos - at - 4);
+        keys.push(key);
+        bounds.push(at + 4, w.pos);
       }
     }
-    const all = w.take();
+    const pairs = w.take();
     const entities: PackedEntity[] = keys.map((key, i) => ({
       key,
-      value: all.subarray(i === 0 ? 0 : ends[i - 1], ends[i]),
+      value: pairs.subarray(bounds[2 * i], bounds[2 * i + 1]),
     }));
-    return { meta: this.metaBytes(), entities, removed };
+    return { meta: this.metaBytes(), entities, pairs, removed };
   }
 
   private metaBytes(): Buffer {

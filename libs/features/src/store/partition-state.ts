@@ -21,6 +21,12 @@ export interface PackedEntity {
 export interface PackedWindowState {
   readonly meta: Buffer;
   readonly entities: readonly PackedEntity[];
+  /**
+   * The same entities as one buffer, each framed as (u32 LE key length, key as UTF-8, u32 LE value length,
+   * value): `entities`' values are views into it. A bulk write sends it as one argument (one copy, no
+   * per-entity work on the client) and the server splits it (partition-window-store.ts).
+   */
+  readonly pairs: Buffer;
   /** Keys of entities evicted (TTL or cap) since the last flush and not held now: to delete. */
   readonly removed: readonly string[];
 }
