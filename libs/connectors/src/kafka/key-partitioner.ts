@@ -5,8 +5,11 @@
  */
 import { Partitioners } from 'kafkajs';
 
-/** A function key → partition over `partitions` partitions, memoized per key. */
-export function keyPartitioner(partitions: number): (key: string) => number {
+/** Keys memoized at most; past it the memo starts again (a long input has millions of distinct addresses). */
+const MEMO_LIMIT = 200_000;
+
+/** A function key → partition over `partitions` partitions, memoized per key (up to `memoLimit` keys). */
+export function keyPartitioner(partitions: number, memoLimit = MEMO_LIMIT): (key: string) => number {
   if (!Number.isInteger(partitions) || partitions < 1)
     throw new Error(`partitions must be a whole number >= 1, got ${partitions}`);
   const partitioner = Partitioners.DefaultPartitioner();
@@ -22,6 +25,7 @@ export function keyPartitioner(partitions: number): (key: string) => number {
     let p = memo.get(key);
     if (p === undefined) {
       p = partitioner({ topic: 'vigil', partitionMetadata, message: { key, value: null } });
+      if (memo.size >= memoLimit) memo.clear();
       memo.set(key, p);
     }
     return p;
