@@ -25,6 +25,7 @@ import { createDetectorApp, type DetectorApp } from '../../apps/detector/src/app
 import { parseDetectorConfig } from '../../apps/detector/src/config/detector-config';
 import { startKafkaMock, type KafkaMock } from '../infra/kafka-broker';
 import { startRedisServer, type RedisServer } from '../infra/redis-server';
+import { replayLines } from '../infra/replay-lines';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -150,35 +151,11 @@ describe('detector service on Kafka and Redis', () => {
     }
     await producer.disconnect();
 
-    const input = join(dir, 'slice.kong.log');
-    writeFileSync(input, lines.join('\n') + '\n');
-    const replayed = join(dir, 'replay-decisions.ndjson');
-    const replayedAlerts = join(dir, 'replay-alerts.ndjson');
-    await run(process.execPath, [
-      CLI,
-      'replay',
-      '--source',
-      'kong',
-      '--input',
-      input,
-      '--decisions',
-      replayed,
-      '--alerts',
-      replayedAlerts,
-      '--workers',
-      '0',
-      '--shadow-models',
-      SHADOW_MODEL,
-      '--no-progress',
-    ]);
-    const expected = readFileSync(replayed, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
-    const expectedAlerts = readFileSync(replayedAlerts, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
+    const { decisions: expected, alerts: expectedAlerts } = await replayLines<{
+      scope: string;
+      value: unknown;
+      shadow: boolean;
+    }>(dir, 'slice', lines, ['--shadow-models', SHADOW_MODEL]);
     expect(expected.length).toBeGreaterThan(0);
 
     // The last detection batch closes on the idle flush once the topic goes quiet.

@@ -7,15 +7,12 @@
  * router retry's duplicates (records produced again with their source position) are recognised by it and
  * applied once.
  */
-import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import type { KafkaMessage } from 'kafkajs';
 import { keyPartitioner } from '@vigil/connectors';
 import type { Decision } from '@vigil/detection';
 import { startRedisServer, type RedisServer } from '../infra/redis-server';
+import { replayLines } from '../infra/replay-lines';
 import { MOCK_GROUP_TIMINGS, metricValue } from './detector-fixture';
 import {
   clientIpOf,
@@ -33,7 +30,6 @@ import {
   type RunsStack,
 } from './detector-runs';
 
-const CLI = join(__dirname, '..', '..', 'apps', 'cli', 'bin', 'vigil.js');
 const KEYED = 'raw.kong.keyed';
 const LANES_RAW = 'raw.kong.for-lanes';
 const LANES = {
@@ -255,22 +251,7 @@ describe('detector with kafka.repartition (windows: partition)', () => {
     }
 
     // Accounts and sessions are whole on their lane's partition: the decisions on them are vigil replay's.
-    const input = join(dir, 'lanes.kong.log');
-    writeFileSync(input, `${lines.join('\n')}\n`);
-    const replayed = join(dir, 'lanes-replay-decisions.ndjson');
-    await promisify(execFile)(process.execPath, [
-      CLI,
-      'replay',
-      '--source',
-      'kong',
-      '--input',
-      input,
-      '--decisions',
-      replayed,
-      '--workers',
-      '0',
-      '--no-progress',
-    ]);
+    const { decisions: replayed } = await replayLines<Decision>(dir, 'lanes', lines);
     const accountTargets = (ds: readonly Decision[]) =>
       [
         ...new Set(
@@ -279,12 +260,7 @@ describe('detector with kafka.repartition (windows: partition)', () => {
             .map((d) => `${d.detector} ${d.action} ${d.scope}:${String(d.value)}`),
         ),
       ].sort();
-    const expected = accountTargets(
-      readFileSync(replayed, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Decision),
-    );
+    const expected = accountTargets(replayed);
     const got = accountTargets(reader.of<Decision>(laned.decisions));
     const byAddress = accountTargets(reader.of<Decision>(routed.decisions));
     process.stdout.write(

@@ -4,20 +4,18 @@
  * Kong lines on its raw topic while it runs. It decides what `vigil replay` decides on the same lines,
  * produces those decisions to the decisions topic, and on SIGTERM commits what it consumed and exits 0.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { CompressionTypes, Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import { DEFAULT_TOPICS, parseDetectorConfig } from '../../apps/detector/src/config/detector-config';
 import { startKafkaMock, type KafkaMock } from '../infra/kafka-broker';
 import { describeExit, spawnOwned, type OwnedProcess } from '../infra/owned-process';
 import { startRedisServer, type RedisServer } from '../infra/redis-server';
+import { replayLines } from '../infra/replay-lines';
 
-const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'apps', 'cli', 'bin', 'vigil.js');
 const SAMPLE = join(ROOT, 'apps', 'cli', 'samples', 'bank-sample', 'traffic.kong.log.gz');
@@ -42,12 +40,6 @@ async function waitFor(what: string, condition: () => boolean | Promise<boolean>
     await sleep(100);
   }
 }
-
-const readNdjson = (file: string) =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('vigil run --kafka --redis', () => {
   let broker: KafkaMock;
@@ -131,23 +123,7 @@ describe('vigil run --kafka --redis', () => {
     }
     await producer.disconnect();
 
-    const input = join(dir, 'slice.kong.log');
-    writeFileSync(input, lines.join('\n') + '\n');
-    const replayed = join(dir, 'replay-decisions.ndjson');
-    await run(process.execPath, [
-      CLI,
-      'replay',
-      '--source',
-      'kong',
-      '--input',
-      input,
-      '--decisions',
-      replayed,
-      '--workers',
-      '0',
-      '--no-progress',
-    ]);
-    const expected = readNdjson(replayed);
+    const { decisions: expected } = await replayLines(dir, 'slice', lines);
     expect(expected.length).toBeGreaterThan(0);
 
     // The last detection batch closes on the idle flush once the topic goes quiet.
