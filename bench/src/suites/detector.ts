@@ -26,6 +26,11 @@
  * service's windows stage at ≥ 0.8 of the memory store's own rate. The store's time is split into time on
  * a core and time waiting for one (the thread's /proc schedstat: the broker, the producer and Redis share
  * the two cores with the service, and the store-alone run has them to itself), and into GC pauses.
+ * `--repartition` puts the service's router in front (kafka.repartition.topic, keyed by client address);
+ * `--lanes` (with `--windows partition`) routes to the four detection lanes (kafka.repartition.lanes), all
+ * run by the one service: the windows stage is then every lane's stores together.
+ * `--max-wait-ms N` sets the service's kafka.maxWaitTimeMs (default 500): a fetch that finds nothing new
+ * waits that long here, which paces the routed cases (two hops through the broker under the credit window).
  * `--paired` adds a plain MemoryWindowStore beside each of the service's partition stores, applying the
  * same batches at the same moment (alternately before and after it): the yardstick under the very load
  * the service runs under, which the store-alone run, minutes apart on a noisy machine, is not. The
@@ -70,8 +75,13 @@ interface Case {
   readonly windows: 'scripts' | 'partition';
   /** `partition` only: the service's redis.checkpointIntervalMs (undefined: its default). */
   readonly checkpointMs?: number;
-  /** The service re-keys the raw topic through its router (kafka.repartition) and detects from there. */
-  readonly repartition?: boolean;
+  /**
+   * The service re-keys the raw topic through its router and detects from there: `topic` one topic keyed
+   * by client address (kafka.repartition.topic), `lanes` the four detection lanes (kafka.repartition.lanes).
+   */
+  readonly repartition?: 'topic' | 'lanes';
+  /** The service's kafka.maxWaitTimeMs (undefined: its default): how long a fetch waits for records. */
+  readonly maxWaitMs?: number;
 }
 
 interface Stages {
@@ -403,15 +413,38 @@ interface Topics {
   readonly raw: string;
   /** Written by the service's router with --repartition. */
   readonly repartition: string;
+  /** Written by the service's router with --lanes: one topic per detection lane. */
+  readonly lanes: {
+    readonly address: string;
+    readonly account: string;
+    readonly apiKey: string;
+    readonly logins: string;
+  };
   readonly decisions: string;
   readonly alerts: string;
   readonly audit: string;
   readonly deadLetters: string;
 }
 
+const topicNames = (t: Topics): string[] => [
+  t.raw,
+  t.repartition,
+  ...Object.values(t.lanes),
+  t.decisions,
+  t.alerts,
+  t.audit,
+  t.deadLetters,
+];
+
 const topicsOf = (c: Case): Topics => ({
   raw: `bench.raw.kong.${c.id}`,
   repartition: `bench.by-address.kong.${c.id}`,
+  lanes: {
+    address: `bench.lane-address.kong.${c.id}`,
+    account: `bench.lane-account.kong.${c.id}`,
+    apiKey: `bench.lane-api-key.kong.${c.id}`,
+    logins: `bench.lane-logins.kong.${c.id}`,
+  },
   decisions: `bench.decisions.${c.id}`,
   alerts: `bench.alerts.${c.id}`,
   audit: `bench.audit.${c.id}`,
@@ -468,8 +501,10 @@ async function startService(
       brokers: broker.brokers,
       groupId,
       idempotentProducer: false, // the mock names no controller (see KafkaRecordProducer)
+      ...(c.maxWaitMs !== undefined ? { maxWaitTimeMs: c.maxWaitMs } : {}),
       ...GROUP,
-      ...(c.repartition ? { repartition: { topic: topics.repartition } } : {}),
+      ...(c.repartition === 'topic' ? { repartition: { topic: topics.repartition } } : {}),
+      ...(c.repartition === 'lanes' ? { repartition: { lanes: topics.lanes } } : {}),
       topics: {
         decisions: topics.decisions,
         alerts: topics.alerts,
@@ -496,11 +531,26 @@ async function startService(
   return {
     app,
     baseUrl,
-    consumed: async () => (await app.metrics.eventsConsumed.get()).values.reduce((n, v) => n + v.value, 0),
+    // Records consumed by detection: with lanes, the address lane's (one per raw record; the other lanes
+    // get fewer), otherwise all (one topic).
+    consumed: async () =>
+      (await app.metrics.eventsConsumed.get()).values
+        .filter((v) => c.repartition !== 'lanes' || v.labels['source'] === topics.lanes.address)
+        .reduce((n, v) => n + v.value, 0),
     committed: async () => {
-      // With the router, detection commits the repartition topic: one record there per raw record.
-      const [t] = await admin.fetchOffsets({ groupId, topics: [c.repartition ? topics.repartition : topics.raw] });
-      return Math.max(0, Number(t?.partitions[0]?.offset ?? 0));
+      const committedOf = async (topic: string) => {
+        const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        return Math.max(0, Number(t?.partitions[0]?.offset ?? 0));
+      };
+      if (c.repartition !== 'lanes')
+        // With the router, detection commits the repartition topic: one record there per raw record.
+        return committedOf(c.repartition === 'topic' ? topics.repartition : topics.raw);
+      // Lanes: the address lane's offset once every other lane has committed all it holds.
+      for (const topic of [topics.lanes.account, topics.lanes.apiKey, topics.lanes.logins]) {
+        const [end] = await admin.fetchTopicOffsets(topic);
+        if ((await committedOf(topic)) < Number(end?.high ?? 0)) return 0;
+      }
+      return committedOf(topics.lanes.address);
     },
     metrics: async () => (await fetch(`${baseUrl}/metrics`)).text(),
     close: () => app.app.close(),
@@ -663,15 +713,29 @@ function casesFrom(argv: readonly string[]): Case[] {
   const checkpointMs = windows === 'partition' && k >= 0 ? Number(argv[k + 1]) : undefined;
   if (checkpointMs !== undefined && !(Number.isInteger(checkpointMs) && checkpointMs >= 0))
     throw new Error(`--checkpoint-ms takes whole milliseconds >= 0, got ${argv[k + 1]}`);
-  const repartition = argv.includes('--repartition');
+  const lanes = argv.includes('--lanes');
+  if (lanes && windows !== 'partition')
+    throw new Error('--lanes needs --windows partition (as kafka.repartition.lanes does)');
+  if (lanes && argv.includes('--repartition'))
+    throw new Error('--lanes and --repartition are two ways to re-key: pick one');
+  const repartition: Case['repartition'] = lanes ? 'lanes' : argv.includes('--repartition') ? 'topic' : undefined;
   const tag =
     (windows === 'partition'
       ? `, windows: partition${checkpointMs !== undefined ? `, checkpoint every ${checkpointMs} ms` : ''}`
-      : '') + (repartition ? ', re-keyed by the router' : '');
+      : '') +
+    (repartition === 'topic' ? ', re-keyed by the router' : repartition === 'lanes' ? ', routed to 4 lanes' : '');
   const id = (base: string) =>
     (windows === 'partition' ? `${base}-partition${checkpointMs !== undefined ? `-${checkpointMs}` : ''}` : base) +
-    (repartition ? '-routed' : '');
-  const more = { ...(checkpointMs !== undefined ? { checkpointMs } : {}), ...(repartition ? { repartition } : {}) };
+    (repartition === 'topic' ? '-routed' : repartition === 'lanes' ? '-lanes' : '');
+  const m = argv.indexOf('--max-wait-ms');
+  const maxWaitMs = m >= 0 ? Number(argv[m + 1]) : undefined;
+  if (maxWaitMs !== undefined && !(Number.isInteger(maxWaitMs) && maxWaitMs > 0))
+    throw new Error(`--max-wait-ms takes whole milliseconds > 0, got ${argv[m + 1]}`);
+  const more = {
+    ...(checkpointMs !== undefined ? { checkpointMs } : {}),
+    ...(repartition ? { repartition } : {}),
+    ...(maxWaitMs !== undefined ? { maxWaitMs } : {}),
+  };
   if (models === 'none')
     return [{ id: id('none'), name: `baselines only (--models none)${tag}`, models: 'none', windows, ...more }];
   if (models) return [{ id: id('models'), name: `models ${models}${tag}`, models: resolve(models), windows, ...more }];
@@ -698,7 +762,7 @@ export const detectorSuite: BenchSuite = {
     const [broker, redisServer] = await Promise.all([
       startKafkaMock({
         brokers: 1,
-        topics: cases.flatMap((c) => Object.values(topicsOf(c)).map((name) => ({ name, partitions: 1 }))),
+        topics: cases.flatMap((c) => topicNames(topicsOf(c)).map((name) => ({ name, partitions: 1 }))),
       }),
       startRedisServer(),
     ]);
