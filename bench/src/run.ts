@@ -19,6 +19,10 @@ async function main(): Promise<void> {
         `  --windows partition detector: the service with redis.windows: partition, beside the memory store alone\n` +
         `  --checkpoint-ms N   detector, with --windows partition: redis.checkpointIntervalMs (0: write after every batch)\n` +
         `  --repartition       detector: the service re-keys the raw topic through its router (kafka.repartition) first\n` +
+        `  --lanes             detector, with --windows partition: the router feeds the four detection lanes (kafka.repartition.lanes)\n` +
+        `  --paired            detector, with --windows partition: a memory store beside each partition store, same batches, same moment\n` +
+        `  --max-wait-ms N     detector: the service's kafka.maxWaitTimeMs (default 500)\n` +
+        `  --latency-rate N    detector: events/s of the latency phase (default: half the measured throughput)\n` +
         `suites:\n${SUITES.map((s) => `  ${s.name.padEnd(12)} ${s.description}`).join('\n')}`,
     );
     return;
