@@ -9,8 +9,10 @@
  */
 import { Redis } from 'ioredis';
 import type { KafkaMessage } from 'kafkajs';
-import { keyPartitioner } from '@vigil/connectors';
+import { DEAD_LETTER_HEADERS, keyPartitioner } from '@vigil/connectors';
 import type { Decision } from '@vigil/detection';
+import { decodeAccessEventAvro } from '@vigil/events';
+import { ROUTED_EVENT_AVRO, ROUTED_EVENT_HEADER } from '../../apps/detector/src/detection/key-router';
 import { startRedisServer, type RedisServer } from '../infra/redis-server';
 import { replayLines } from '../infra/replay-lines';
 import { MOCK_GROUP_TIMINGS, metricValue } from './detector-fixture';
@@ -215,6 +217,46 @@ describe('detector with kafka.repartition (windows: partition)', () => {
       expect(consumed(topic)).toBeGreaterThan(0);
       expect(consumed(topic)).toBeLessThan(LINES);
     }
+
+    // A lane carries the router's decoded event (its Avro twin), keyed by the lane's key, not the raw line.
+    const peeked: KafkaMessage[] = [];
+    const peek = kafka.consumer({ groupId: 'lanes-test-peek', ...MOCK_GROUP_TIMINGS });
+    await peek.connect();
+    await peek.subscribe({ topic: LANES.address, fromBeginning: true });
+    await peek.run({ eachMessage: async ({ message }) => void (peeked.length < 200 && peeked.push(message)) });
+    await waitFor('lane records to read', () => peeked.length >= 200, 30_000);
+    await peek.disconnect();
+    const rawBytes = lines.slice(0, 200).reduce((n, l) => n + Buffer.byteLength(l), 0);
+    const laneBytes = peeked.reduce((n, m) => n + m.value!.length, 0);
+    for (const m of peeked) {
+      expect(m.headers?.[ROUTED_EVENT_HEADER]?.toString()).toBe(ROUTED_EVENT_AVRO);
+      expect(decodeAccessEventAvro(m.value!).clientIp).toBe(m.key!.toString());
+    }
+    expect(laneBytes).toBeLessThan(rawBytes / 2);
+
+    // A raw record that does not decode goes on as its own bytes (no event header) to the first lane,
+    // where detection dead-letters it with the reason, as it would have read from the raw topic.
+    const garbage = '{"request": not json';
+    const deadLetters: string[][] = [];
+    const dl = kafka.consumer({ groupId: 'lanes-test-dead-letters', ...MOCK_GROUP_TIMINGS });
+    await dl.connect();
+    await dl.subscribe({ topic: laned.deadLetters, fromBeginning: true });
+    // A dead letter on Kafka is the record's own bytes, with why and where in headers.
+    await dl.run({
+      eachMessage: async ({ message }) =>
+        void deadLetters.push([
+          String(message.headers?.[DEAD_LETTER_HEADERS.reason]),
+          String(message.headers?.[DEAD_LETTER_HEADERS.source]),
+          message.value!.toString(),
+        ]),
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: LANES_RAW, messages: [{ value: garbage }] });
+    await producer.disconnect();
+    await waitFor('the dead letter', () => deadLetters.length > 0, 30_000);
+    await dl.disconnect();
+    expect(deadLetters).toEqual([['malformed_json', LANES.address, garbage]]);
 
     const client = new Redis(redis.url);
     const partitionOf = keyPartitioner(PARTITIONS);

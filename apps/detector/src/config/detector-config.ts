@@ -45,9 +45,10 @@ export const detectorConfigSchema = z
         maxWaitTimeMs: z.number().int().positive().default(500),
         /**
          * Re-key the raw topics by client address before detection: a router (its own consumer group,
-         * `<groupId>.router`) reads `sources`, decodes each record for its resolved client address and
-         * produces its bytes unchanged to `topic`, keyed by that address, with its source position in
-         * headers; detection reads `topic` instead, dropping a router retry's duplicates by that position.
+         * `<groupId>.router`) reads `sources`, decodes each record and produces the decoded event (Avro)
+         * to `topic`, keyed by its resolved client address, with its source position in headers (a record
+         * that does not decode goes on as it is); detection reads `topic` instead, dropping a router
+         * retry's duplicates by that position.
          * For `redis.windows: partition` when the raw topics are not keyed by client address (a gateway's
          * shipper keying by nothing, or by a CDN's address).
          */

@@ -57,10 +57,17 @@ import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import { repartitionTopics, type DetectorConfig } from '../config/detector-config';
 import type { DetectorMetrics } from '../ops/detector-metrics';
 import { KafkaAuditSink } from './kafka-audit-sink';
-import { KeyRouter, SourceDeduplicator, SOURCE_HEADERS, type RouteTarget } from './key-router';
+import {
+  KeyRouter,
+  ROUTED_EVENT_AVRO,
+  ROUTED_EVENT_HEADER,
+  SourceDeduplicator,
+  SOURCE_HEADERS,
+  type RouteTarget,
+} from './key-router';
 import { PartitionCheckpoints, WindowStoreCheckpoints } from './partition-checkpoints';
 import { PartitionDetection, type BatchReport, type PartitionOutputs } from './partition-detection';
-import { buildRecordDecoders, type RecordDecoder } from './record-decoders';
+import { buildRecordDecoders, ROUTED_EVENTS, type RecordDecoder } from './record-decoders';
 
 /** The development audit key, as `vigil replay` uses without VIGIL_AUDIT_KEY. */
 const DEVELOPMENT_AUDIT_KEY = 'vigil-development-audit-key-not-for-production';
@@ -428,6 +435,8 @@ export class DetectorService {
         source = SourceDeduplicator.sourceOf(r);
         const sourceTopic = r.headers[SOURCE_HEADERS.topic];
         recordDecoder = (sourceTopic !== undefined && this.decoders.get(sourceTopic)) || null;
+        // The router's decoded event (Avro); without the header, the source's own bytes (they did not decode).
+        if (recordDecoder && r.headers[ROUTED_EVENT_HEADER] === ROUTED_EVENT_AVRO) recordDecoder = ROUTED_EVENTS;
         if (source && recordDecoder && !part.dedup.accept(source.key, source.offset)) {
           duplicates++;
           continue;

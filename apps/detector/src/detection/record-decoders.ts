@@ -67,3 +67,14 @@ export function buildRecordDecoders(
   }
   return out;
 }
+
+/**
+ * kafka.repartition: a record the router wrote as the decoded event (key-router.ts ROUTED_EVENT_HEADER),
+ * a bare Avro body of the current AccessEvent schema, validated as any decoded event is.
+ */
+const routedAvro = new AvroAccessEventDecoder(new StaticSchemaResolver([]));
+export const ROUTED_EVENTS: RecordDecoder = {
+  format: 'routed-avro',
+  binary: true,
+  decode: (r) => (r.value ? routedAvro.decodeBare(r.value) : fail('avro_decode_error', 'empty routed record')),
+};
