@@ -179,8 +179,8 @@ export class MemoryWindowStore implements WindowStore {
   /** Store-wide touch counter: touchOrder of an entity's latest (first-in-batch) touch. */
   private touchSeq = 0;
   /**
-   * With trackChanges, per type: the slots touched since the last takeChanges() (each once, flagged in
-   * `dirtyFlag`; a slot freed since then packs whatever entity holds it now, or nothing), and the ids
+   * With trackChanges, per type: the slots touched since the last takeChanges() (each once: `flag` marks
+   * the slots in `slots`; a slot freed since then packs whatever entity holds it now, or nothing), and the ids
    * evicted since then (an id held again by the time of the take is not removed).
    */
   private readonly dirty: { slots: number[]; flag: Uint8Array }[] | null;
